@@ -1,0 +1,94 @@
+// dotscan/targets/target_set.hpp — the deduplicated set of (address, port, name) targets of a scan.
+//
+// Built once from the user's specs, exclusions and name resolutions; then read-only, indexable by a
+// number in [0, size()) so that the order (target_order.hpp) can be computed lazily.
+// Invariants:
+//  - each (address, port, name) appears exactly once, however many specs cover it;
+//  - an address reached through a name is not also scanned bare on the same port: the named target
+//    wins, because its name is the TLS server name and the authentication name;
+//  - the same address under two different names is two targets (two SNI values to test);
+//  - memory is proportional to the number of intervals (about the number of specs and names),
+//    never to the number of targets.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dotscan/targets/interval_set.hpp"
+#include "dotscan/targets/resolver.hpp"
+#include "dotscan/util/address.hpp"
+#include "dotscan/util/uint128.hpp"
+
+namespace dotscan::targets {
+
+struct Target {
+  Address address;
+  std::uint16_t port = 0;
+  std::string_view name;  // empty for a bare address; points into the TargetSet
+};
+
+// One line or argument of user input, before parsing.
+struct TargetInput {
+  std::string specs;                 // one spec or a comma list (spec.hpp)
+  std::vector<std::uint16_t> ports;  // this line's own ports; empty: the scan's ports
+  std::string name;                  // an -iL name column; empty when none
+  std::string origin;                // "hosts.txt:12", for messages; empty for arguments
+};
+
+struct ExpandOptions {
+  std::vector<std::uint16_t> ports{853};
+  std::optional<Family> family;  // -4 / -6
+  bool resolve = true;           // -n clears it
+  unsigned resolve_parallelism = 64;
+  // Address lists that are always removed (the shipped default exclusions); text in the
+  // exclude-file format, with a label for messages.
+  std::vector<std::pair<std::string, std::string>> builtin_excludes;
+};
+
+struct ExpandReport {
+  std::vector<std::string> warnings;  // one line each: unresolved names, exclusions that bit
+  std::size_t names_resolved = 0;
+  std::size_t names_failed = 0;
+  u128 excluded_by_user = 0;     // targets removed by --exclude/--excludefile
+  u128 excluded_by_builtin = 0;  // targets removed by the shipped lists
+};
+
+class TargetSet {
+ public:
+  [[nodiscard]] u128 size() const { return size_; }
+  [[nodiscard]] Target at(u128 index) const;
+  [[nodiscard]] std::size_t segmentCount() const { return segment_start_.size(); }
+
+ private:
+  friend TargetSet expandTargets(const std::vector<TargetInput>&, const std::vector<TargetInput>&,
+                                 const ExpandOptions&, const Resolver&, ExpandReport&);
+  struct Group {
+    std::uint16_t port;
+    std::uint32_t name;  // index into names_; 0 is the empty name
+  };
+  std::vector<std::string> names_{std::string()};
+  std::vector<Group> groups_;
+  // Segment i covers indexes [segment_start_[i], segment_start_[i+1]) and addresses from
+  // segment_first_[i] upwards, for group segment_group_[i].
+  std::vector<u128> segment_start_;
+  std::vector<u128> segment_first_;
+  std::vector<std::uint32_t> segment_group_;
+  u128 size_ = 0;
+};
+
+// Parses, resolves, deduplicates and excludes. Throws UsageError for malformed input (naming the
+// offending text and its origin) and when nothing is left to scan; unresolvable names become
+// warnings in the report.
+TargetSet expandTargets(const std::vector<TargetInput>& targets,
+                        const std::vector<TargetInput>& excludes, const ExpandOptions& options,
+                        const Resolver& resolver, ExpandReport& report);
+
+// Parses the text of an -iL file: one target per line, "SPECS [PORTS] [NAME]", '#' comments.
+std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_view source);
+// Parses the text of an exclude file: whitespace-separated specs, '#' comments, no ports or names.
+std::vector<TargetInput> parseExcludeFile(std::string_view content, std::string_view source);
+
+}  // namespace dotscan::targets

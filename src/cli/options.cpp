@@ -1,0 +1,211 @@
+#include "dotscan/cli/options.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <ostream>
+
+#include "dotscan/targets/builtin_lists.hpp"
+#include "dotscan/targets/spec.hpp"
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::cli {
+
+std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-iL") {
+      args.emplace_back("--input-list");
+    } else if (arg == "-sL") {
+      args.emplace_back("--list-targets");
+    } else if (arg == "-p-") {
+      args.emplace_back("--ports=-");
+    } else {
+      args.push_back(arg);
+    }
+  }
+  return args;
+}
+
+std::string readInputFile(const std::string& path, const std::string& option) {
+  const std::string what = path == "-" ? "standard input" : "'" + path + "'";
+  auto failure = [&](int error) {
+    return UsageError(option + ": cannot read " + what + ": " + std::strerror(error));
+  };
+  const int fd = path == "-" ? STDIN_FILENO : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw failure(errno);
+  struct Closer {
+    int fd;
+    ~Closer() {
+      if (fd != STDIN_FILENO) ::close(fd);
+    }
+  } closer{fd};
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) throw failure(EISDIR);
+  std::string content;
+  char buffer[1 << 16];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw failure(errno);
+    }
+    content.append(buffer, static_cast<std::size_t>(n));
+  }
+  return content;
+}
+
+namespace {
+
+std::uint64_t parseUnsigned(const std::string& text, const std::string& option) {
+  try {
+    std::size_t used = 0;
+    if (!text.empty() && text[0] != '-' && text[0] != '+') {
+      const unsigned long long value = std::stoull(text, &used, 0);
+      if (used == text.size()) return value;
+    }
+  } catch (const std::exception&) {
+  }
+  throw UsageError(option + ": '" + text + "' is not a non-negative integer");
+}
+
+}  // namespace
+
+std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out) {
+  ScanConfig config;
+  CLI::App app{
+      "dotscan: scan for DNS-over-TLS servers (RFC 7858) and audit their TLS certificates.\n"
+      "Targets: addresses, CIDR blocks, ranges (a.b.c.d-e.f.g.h, a.b.c.d-h, 192.168.0-255.1,3),\n"
+      "IPv6 addresses, blocks and ranges, and host names; see README.md for the full syntax.",
+      "dotscan"};
+  app.set_version_flag("--version", std::string("dotscan ") + DOTSCAN_VERSION);
+  app.option_defaults()->always_capture_default();
+
+  std::vector<std::string> positional;
+  std::vector<std::string> input_lists;
+  std::string ports = "853";
+  std::vector<std::string> exclude_lists;
+  std::vector<std::string> exclude_files;
+  bool no_default_exclude = false;
+  bool exclude_reserved = false;
+  bool only_v4 = false;
+  bool only_v6 = false;
+  bool no_resolve = false;
+  std::string seed;
+  std::uint64_t shards = 1;
+  std::uint64_t shard = 0;
+  std::string max_targets;
+  unsigned resolve_parallel = 64;
+
+  app.add_option("targets", positional, "Targets to scan (see the target syntax above)");
+  app.add_option("--input-list", input_lists,
+                 "(-iL) Read targets from FILE, '-' for stdin; a line is TARGET [PORTS] [NAME]")
+      ->type_name("FILE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("-p,--ports", ports, "Ports to scan: 853,443,8853 or 1-1024 or - (all)")
+      ->type_name("LIST");
+  app.add_option("--exclude", exclude_lists, "Exclude these targets (comma-separated specs)")
+      ->type_name("LIST")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--excludefile", exclude_files, "Exclude the targets listed in FILE")
+      ->type_name("FILE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--no-default-exclude", no_default_exclude,
+               "Do not apply the default exclusions (multicast, 0/8, 240/4, ::, ff00::/8)");
+  app.add_flag("--exclude-reserved", exclude_reserved,
+               "Also exclude the IANA special-purpose registries (for Internet-wide scans)");
+  auto* v4 = app.add_flag("-4", only_v4, "IPv4 only: resolve names to A records only");
+  auto* v6 = app.add_flag("-6", only_v6, "IPv6 only: resolve names to AAAA records only");
+  v4->excludes(v6);
+  app.add_flag("-n", no_resolve, "Never resolve host names (a name is then an error)");
+  app.add_option("--resolve-parallel", resolve_parallel,
+                 "Name lookups in flight at once (1 to 1024)")
+      ->type_name("N")
+      ->check(CLI::Range(1U, 1024U));
+  app.add_option("--seed", seed, "Seed of the pseudo-random target order (random by default)")
+      ->type_name("N");
+  app.add_option("--shards", shards, "Split the target order into N parts...")->type_name("N");
+  app.add_option("--shard", shard, "...and scan part I (0-based; same --seed on every machine)")
+      ->type_name("I");
+  app.add_option("--max-targets", max_targets, "Stop after N targets (in this shard)")
+      ->type_name("N");
+  app.add_flag("--list-targets", config.list_targets,
+               "(-sL) Print the targets in scan order and exit without sending a packet");
+  app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
+
+  std::vector<std::string> args = rewriteNmapStyle(argc, argv);
+  for (const std::string& arg : args)
+    config.command_line += (config.command_line.empty() ? "" : " ") + arg;
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp&) {
+    out << app.help();
+    return std::nullopt;
+  } catch (const CLI::CallForVersion& e) {
+    out << e.what() << "\n";
+    return std::nullopt;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(e.what());
+  }
+
+  config.expand.ports = targets::parsePortList(ports);
+  if (only_v4) config.expand.family = Family::V4;
+  if (only_v6) config.expand.family = Family::V6;
+  config.expand.resolve = !no_resolve;
+  config.expand.resolve_parallelism = resolve_parallel;
+  if (!no_default_exclude) {
+    config.expand.builtin_excludes.emplace_back("default exclusions",
+                                                targets::defaultExcludeList());
+  }
+  if (exclude_reserved) {
+    config.expand.builtin_excludes.emplace_back("reserved exclusions",
+                                                targets::reservedExcludeList());
+  }
+  if (!seed.empty()) config.seed = parseUnsigned(seed, "--seed");
+  config.shard = {shards, shard};
+  if (shards == 0) throw UsageError("--shards must be at least 1");
+  if (shard >= shards) {
+    throw UsageError("--shard " + std::to_string(shard) + " is out of range: with --shards " +
+                     std::to_string(shards) + " it is 0 to " + std::to_string(shards - 1));
+  }
+  if (!max_targets.empty()) {
+    config.max_targets = parseU128(max_targets);
+    if (!config.max_targets) {
+      throw UsageError("--max-targets: '" + max_targets + "' is not a non-negative integer");
+    }
+  }
+
+  for (const std::string& spec : positional) config.targets.push_back({spec, {}, {}, {}});
+  for (const std::string& path : input_lists) {
+    const std::string source = path == "-" ? "<stdin>" : path;
+    auto lines = targets::parseTargetFile(readInputFile(path, "-iL"), source);
+    config.targets.insert(config.targets.end(), lines.begin(), lines.end());
+  }
+  for (const std::string& list : exclude_lists)
+    config.excludes.push_back({list, {}, {}, "--exclude"});
+  for (const std::string& path : exclude_files) {
+    const std::string source = path == "-" ? "<stdin>" : path;
+    auto lines = targets::parseExcludeFile(readInputFile(path, "--excludefile"), source);
+    config.excludes.insert(config.excludes.end(), lines.begin(), lines.end());
+  }
+  if (config.targets.empty()) {
+    throw UsageError("no targets given: name them as arguments or with -iL FILE (see --help)");
+  }
+  return config;
+}
+
+}  // namespace dotscan::cli

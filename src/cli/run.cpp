@@ -1,0 +1,65 @@
+#include "dotscan/cli/run.hpp"
+
+#include <iostream>
+
+#include "dotscan/util/error.hpp"
+#include "dotscan/util/random.hpp"
+
+namespace dotscan::cli {
+
+namespace {
+
+void warn(const std::string& message) {
+  std::cerr << "dotscan: warning: " << message << "\n";
+}
+
+std::string seedText(std::uint64_t seed) {
+  return std::to_string(seed);
+}
+
+int runConfig(const ScanConfig& config) {
+  targets::ExpandReport report;
+  targets::SystemResolver resolver;
+  const targets::TargetSet set =
+      targets::expandTargets(config.targets, config.excludes, config.expand, resolver, report);
+  for (const std::string& warning : report.warnings) warn(warning);
+  if (report.excluded_by_builtin != 0 && !config.quiet) {
+    warn(toString(report.excluded_by_builtin) +
+         " targets removed by the default exclusion lists (--no-default-exclude keeps them)");
+  }
+
+  const std::uint64_t seed = config.seed ? *config.seed : randomSeed();
+  targets::TargetOrder order(set, seed, config.shard, config.max_targets);
+  if (!config.quiet) {
+    std::cerr << "dotscan: " << toString(order.size()) << " targets of " << toString(set.size())
+              << " (shard " << config.shard.index << "/" << config.shard.count << ", seed "
+              << seedText(seed) << ")\n";
+  }
+  if (!config.list_targets) {
+    throw UsageError(
+        "this build cannot scan yet (the prober is the next milestone): use --list-targets");
+  }
+  listTargets(order, stdout);
+  return static_cast<int>(ExitCode::Ok);
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv) {
+  try {
+    auto config = parseCommandLine(argc, argv, std::cout);
+    if (!config) return static_cast<int>(ExitCode::Ok);
+    return runConfig(*config);
+  } catch (const Error& e) {
+    std::cerr << "dotscan: " << e.what() << "\n";
+    return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::cerr << "dotscan: out of memory\n";
+    return static_cast<int>(ExitCode::RuntimeError);
+  } catch (const std::exception& e) {
+    std::cerr << "dotscan: internal error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::RuntimeError);
+  }
+}
+
+}  // namespace dotscan::cli

@@ -1,0 +1,110 @@
+#include "dotscan/cli/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::cli {
+namespace {
+
+std::optional<ScanConfig> parse(std::vector<std::string> words, std::ostream& out) {
+  words.insert(words.begin(), "dotscan");
+  std::vector<const char*> argv;
+  for (auto& w : words) argv.push_back(w.c_str());
+  return parseCommandLine(static_cast<int>(argv.size()), argv.data(), out);
+}
+
+ScanConfig parseOk(std::vector<std::string> words) {
+  std::ostringstream out;
+  auto config = parse(std::move(words), out);
+  EXPECT_TRUE(config);
+  return config ? *config : ScanConfig{};
+}
+
+std::string errorOf(std::vector<std::string> words) {
+  std::ostringstream out;
+  try {
+    parse(std::move(words), out);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Options, NmapStyleSpellings) {
+  const char* argv[] = {"dotscan", "-iL", "f", "-sL", "-p-", "-p", "853"};
+  EXPECT_EQ(
+      rewriteNmapStyle(7, argv),
+      (std::vector<std::string>{"--input-list", "f", "--list-targets", "--ports=-", "-p", "853"}));
+}
+
+TEST(Options, Defaults) {
+  auto c = parseOk({"10.0.0.1"});
+  EXPECT_EQ(c.expand.ports, (std::vector<std::uint16_t>{853}));
+  EXPECT_TRUE(c.expand.resolve);
+  EXPECT_FALSE(c.seed);
+  EXPECT_EQ(c.shard.count, 1U);
+  EXPECT_EQ(c.expand.builtin_excludes.size(), 1U);  // the default list, on by default
+  EXPECT_FALSE(c.list_targets);
+}
+
+TEST(Options, TargetOptions) {
+  auto c = parseOk({"-sL", "-p", "443,853", "--seed", "0x10", "--shards", "4", "--shard", "3",
+                    "--max-targets", "100", "--exclude", "10.0.0.1,10.0.0.2", "-4", "-n",
+                    "--no-default-exclude", "--exclude-reserved", "10.0.0.0/24"});
+  EXPECT_TRUE(c.list_targets);
+  EXPECT_EQ(c.expand.ports, (std::vector<std::uint16_t>{443, 853}));
+  EXPECT_EQ(*c.seed, 16U);
+  EXPECT_EQ(c.shard.count, 4U);
+  EXPECT_EQ(c.shard.index, 3U);
+  EXPECT_EQ(*c.max_targets, 100U);
+  ASSERT_EQ(c.excludes.size(), 1U);
+  EXPECT_EQ(c.excludes[0].specs, "10.0.0.1,10.0.0.2");
+  EXPECT_EQ(c.expand.family, Family::V4);
+  EXPECT_FALSE(c.expand.resolve);
+  ASSERT_EQ(c.expand.builtin_excludes.size(), 1U);
+  EXPECT_EQ(c.expand.builtin_excludes[0].first, "reserved exclusions");
+}
+
+TEST(Options, InputListFile) {
+  const std::string path = ::testing::TempDir() + "dotscan_options_test_targets.txt";
+  std::ofstream(path) << "192.0.2.1 853 dns.example\n# comment\n192.0.2.2\n";
+  auto c = parseOk({"-iL", path, "10.0.0.1"});
+  ASSERT_EQ(c.targets.size(), 3U);
+  EXPECT_EQ(c.targets[0].specs, "10.0.0.1");
+  EXPECT_EQ(c.targets[1].name, "dns.example");
+  EXPECT_EQ(c.targets[2].origin, path + ":3");
+}
+
+TEST(Options, ErrorsAreOneLineNamingTheInput) {
+  EXPECT_EQ(errorOf({}), "no targets given: name them as arguments or with -iL FILE (see --help)");
+  EXPECT_EQ(errorOf({"-p", "70000", "10.0.0.1"}),
+            "invalid port list '70000': '70000' is not a port number from 1 to 65535");
+  EXPECT_EQ(errorOf({"-iL", "/nonexistent/targets.txt"}),
+            "-iL: cannot read '/nonexistent/targets.txt': No such file or directory");
+  EXPECT_EQ(errorOf({"--excludefile", "/nonexistent/x", "10.0.0.1"}),
+            "--excludefile: cannot read '/nonexistent/x': No such file or directory");
+  EXPECT_EQ(errorOf({"--shards", "2", "--shard", "2", "10.0.0.1"}),
+            "--shard 2 is out of range: with --shards 2 it is 0 to 1");
+  EXPECT_EQ(errorOf({"--shards", "0", "10.0.0.1"}), "--shards must be at least 1");
+  EXPECT_EQ(errorOf({"--seed", "-1", "10.0.0.1"}), "--seed: '-1' is not a non-negative integer");
+  EXPECT_EQ(errorOf({"--max-targets", "lots", "10.0.0.1"}),
+            "--max-targets: 'lots' is not a non-negative integer");
+  EXPECT_NE(errorOf({"-4", "-6", "10.0.0.1"}).find("excludes"), std::string::npos);
+  EXPECT_NE(errorOf({"--bogus", "10.0.0.1"}).find("--bogus"), std::string::npos);
+}
+
+TEST(Options, HelpAndVersionAnswerAndStop) {
+  std::ostringstream out;
+  EXPECT_FALSE(parse({"--help"}, out));
+  EXPECT_NE(out.str().find("--list-targets"), std::string::npos);
+  std::ostringstream version;
+  EXPECT_FALSE(parse({"--version"}, version));
+  EXPECT_EQ(version.str().rfind("dotscan ", 0), 0U);
+}
+
+}  // namespace
+}  // namespace dotscan::cli
