@@ -47,8 +47,11 @@ std::string readInputFile(const std::string& path, const std::string& option) {
     }
   } closer{fd};
   struct stat info {};
-  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) throw failure(EISDIR);
   std::string content;
+  if (::fstat(fd, &info) == 0) {
+    if (S_ISDIR(info.st_mode)) throw failure(EISDIR);
+    if (S_ISREG(info.st_mode)) content.reserve(static_cast<std::size_t>(info.st_size));
+  }
   char buffer[1 << 16];
   while (true) {
     const ssize_t n = ::read(fd, buffer, sizeof buffer);
@@ -189,20 +192,22 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     }
   }
 
-  for (const std::string& spec : positional) config.targets.push_back({spec, {}, {}, {}});
+  for (const std::string& spec : positional) config.targets.arguments.push_back({spec, {}, {}, {}});
   for (const std::string& path : input_lists) {
-    const std::string source = path == "-" ? "<stdin>" : path;
-    auto lines = targets::parseTargetFile(readInputFile(path, "-iL"), source);
-    config.targets.insert(config.targets.end(), lines.begin(), lines.end());
+    // Checked now, so that a bad line is reported before any name is resolved.
+    std::string text = readInputFile(path, "-iL");
+    const std::string label = path == "-" ? "<stdin>" : path;
+    targets::forEachTargetLine(text, label, [](targets::TargetInput&&) {});
+    config.targets.files.emplace_back(label, std::move(text));
   }
-  for (const std::string& list : exclude_lists)
-    config.excludes.push_back({list, {}, {}, "--exclude"});
+  for (const std::string& list : exclude_lists) {
+    config.excludes.arguments.push_back({list, {}, {}, "--exclude"});
+  }
   for (const std::string& path : exclude_files) {
-    const std::string source = path == "-" ? "<stdin>" : path;
-    auto lines = targets::parseExcludeFile(readInputFile(path, "--excludefile"), source);
-    config.excludes.insert(config.excludes.end(), lines.begin(), lines.end());
+    std::string text = readInputFile(path, "--excludefile");
+    config.excludes.files.emplace_back(path == "-" ? "<stdin>" : path, std::move(text));
   }
-  if (config.targets.empty()) {
+  if (config.targets.arguments.empty() && config.targets.files.empty()) {
     throw UsageError("no targets given: name them as arguments or with -iL FILE (see --help)");
   }
   return config;

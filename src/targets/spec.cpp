@@ -188,6 +188,11 @@ Spec parseOctets(std::string_view text) {
   return spec;
 }
 
+void sortUnique(std::vector<std::uint16_t>& ports) {
+  std::sort(ports.begin(), ports.end());
+  ports.erase(std::unique(ports.begin(), ports.end()), ports.end());
+}
+
 }  // namespace
 
 bool isValidHostName(std::string_view text) {
@@ -268,11 +273,11 @@ std::vector<std::string> splitSpecList(std::string_view text) {
 }
 
 std::vector<std::uint16_t> parsePortList(std::string_view text) {
-  std::bitset<65536> ports;
   auto bad = [&](const std::string& why) -> void {
     throw UsageError("invalid port list '" + std::string(text) + "': " + why);
   };
   if (text.empty()) bad("empty");
+  std::vector<std::uint16_t> ports;
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t end = text.find(',', start);
@@ -293,13 +298,12 @@ std::vector<std::uint16_t> parsePortList(std::string_view text) {
     if (!lo || !hi) bad("'" + std::string(item) + "' is not a port number from 1 to 65535");
     if (*lo == 0) bad("port 0 cannot be scanned");
     if (*hi < *lo) bad("range '" + std::string(item) + "' ends before it starts");
-    for (unsigned p = *lo; p <= *hi; ++p) ports.set(p);
+    for (unsigned p = *lo; p <= *hi; ++p) ports.push_back(static_cast<std::uint16_t>(p));
+    // Overlapping ranges must not grow the list without bound.
+    if (ports.size() > 65535) sortUnique(ports);
   }
-  std::vector<std::uint16_t> result;
-  for (unsigned p = 1; p < 65536; ++p) {
-    if (ports.test(p)) result.push_back(static_cast<std::uint16_t>(p));
-  }
-  return result;
+  sortUnique(ports);
+  return ports;
 }
 
 }  // namespace dotscan::targets

@@ -20,23 +20,15 @@ Target TargetSet::at(u128 index) const {
 
 namespace {
 
-std::string withOrigin(const std::string& origin, const std::string& message) {
-  return origin.empty() ? message : origin + ": " + message;
-}
-
 // Runs f, prefixing the origin to any UsageError it throws.
 template <typename F>
-auto atOrigin(const std::string& origin, F&& f) {
+void atOrigin(const std::string& origin, F&& f) {
   try {
-    return f();
+    f();
   } catch (const UsageError& e) {
     if (origin.empty()) throw;
-    throw UsageError(withOrigin(origin, e.what()));
+    throw UsageError(origin + ": " + e.what());
   }
-}
-
-const char* familyName(Family family) {
-  return family == Family::V4 ? "IPv4" : "IPv6";
 }
 
 void restrictFamily(IntervalSet& set, Family family) {
@@ -49,202 +41,246 @@ void restrictFamily(IntervalSet& set, Family family) {
   }
 }
 
-// Everything the user wrote, parsed, with names still unresolved.
-struct ParsedInput {
-  std::vector<Spec> specs;
-  const TargetInput* input;
-};
+}  // namespace
 
+// Builds a TargetSet in one pass over the inputs: literal addresses go straight into their
+// (port, name) group; host names are collected, resolved together, then added.
 class Expander {
  public:
   Expander(const ExpandOptions& options, const Resolver& resolver, ExpandReport& report)
-      : options_(options), resolver_(resolver), report_(report) {}
-
-  // Exclusions are not checked against -4/-6: excluding space we do not scan is harmless.
-  std::vector<ParsedInput> parse(const std::vector<TargetInput>& inputs, bool check_family) {
-    std::vector<ParsedInput> parsed;
-    parsed.reserve(inputs.size());
-    for (const TargetInput& input : inputs) {
-      ParsedInput entry{{}, &input};
-      atOrigin(input.origin, [&] {
-        for (const std::string& text : splitSpecList(input.specs)) {
-          Spec spec = parseSpec(text);
-          if (auto* name = std::get_if<NameSpec>(&spec)) {
-            if (!options_.resolve) {
-              throw UsageError("'" + name->name + "' is a host name, and -n forbids resolving it");
-            }
-            names_.emplace(name->name, 0);
-          } else if (check_family && options_.family) {
-            checkFamily(text, std::get<AddressSpec>(spec).addresses);
-          }
-          entry.specs.push_back(std::move(spec));
-        }
-        return 0;
-      });
-      parsed.push_back(std::move(entry));
-    }
-    return parsed;
+      : options_(options), resolver_(resolver), report_(report) {
+    port_lists_.push_back(options.ports);
   }
 
-  // Looks up every distinct name once, all in parallel.
+  void addTarget(const TargetInput& input) {
+    atOrigin(input.origin, [&] {
+      const std::uint32_t ports = internPorts(input.ports);
+      const std::uint32_t column = nameId(input.name);
+      for (const std::string& text : splitSpecList(input.specs)) {
+        Spec spec = parseSpec(text);
+        if (const auto* named = std::get_if<NameSpec>(&spec)) {
+          pending_targets_.push_back({lookup(named->name), ports, column});
+          continue;
+        }
+        IntervalSet& addresses = std::get<AddressSpec>(spec).addresses;
+        if (options_.family) {
+          restrictFamily(addresses, *options_.family);
+          if (addresses.empty()) refuseFamily(text);
+        }
+        for (std::uint16_t port : port_lists_[ports]) groups_[{port, column}].addAll(addresses);
+      }
+    });
+  }
+
+  // Exclusions are not checked against -4/-6: excluding space we do not scan is harmless.
+  void addExclusion(const TargetInput& input, std::size_t list) {
+    atOrigin(input.origin, [&] {
+      for (const std::string& text : splitSpecList(input.specs)) {
+        Spec spec = parseSpec(text);
+        if (const auto* named = std::get_if<NameSpec>(&spec)) {
+          pending_excludes_.emplace_back(lookup(named->name), list);
+        } else {
+          cuts_[list].addAll(std::get<AddressSpec>(spec).addresses);
+        }
+      }
+    });
+  }
+
+  void setExclusionLists(std::size_t count) { cuts_.resize(count); }
+
+  // Looks up every distinct name once, all in parallel, then places what was waiting for them.
   void resolveNames() {
-    std::vector<std::string> names;
-    names.reserve(names_.size());
-    for (auto& [name, index] : names_) {
-      index = names.size();
-      names.push_back(name);
-    }
-    resolutions_ = resolveAll(resolver_, names, options_.family, options_.resolve_parallelism);
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      if (resolutions_[i].addresses.empty()) {
+    const auto results =
+        resolveAll(resolver_, lookups_, options_.family, options_.resolve_parallelism);
+    for (std::size_t i = 0; i < lookups_.size(); ++i) {
+      if (results[i].addresses.empty()) {
         ++report_.names_failed;
-        report_.warnings.push_back("cannot resolve '" + names[i] + "': " + resolutions_[i].error);
+        report_.warnings.push_back("cannot resolve '" + lookups_[i] + "': " + results[i].error);
       } else {
         ++report_.names_resolved;
       }
     }
+    for (const PendingTarget& p : pending_targets_) {
+      const std::uint32_t name = p.column != 0 ? p.column : nameId(lookups_[p.lookup]);
+      for (std::uint16_t port : port_lists_[p.ports]) {
+        IntervalSet& group = groups_[{port, name}];
+        for (const Address& address : results[p.lookup].addresses) group.add(address);
+      }
+    }
+    for (const auto& [lookup, list] : pending_excludes_) {
+      for (const Address& address : results[lookup].addresses) cuts_[list].add(address);
+    }
   }
 
-  // The addresses a spec stands for (a name's resolved addresses).
-  IntervalSet addressesOf(const Spec& spec) const {
-    if (const auto* literal = std::get_if<AddressSpec>(&spec)) return literal->addresses;
-    IntervalSet set;
-    const auto& name = std::get<NameSpec>(spec).name;
-    for (const Address& address : resolutions_[names_.at(name)].addresses) set.add(address);
-    set.normalise();
-    return set;
+  TargetSet finish() {
+    for (auto& [key, addresses] : groups_) addresses.normalise();
+    preferNamedTargets();
+    // cuts_[0] is the user's exclusions; the others are the shipped lists, counted apart.
+    for (std::size_t list = 0; list < cuts_.size(); ++list) {
+      exclude(cuts_[list], list == 0 ? report_.excluded_by_user : report_.excluded_by_builtin);
+    }
+    return flatten();
   }
 
  private:
-  void checkFamily(const std::string& text, const IntervalSet& set) const {
-    IntervalSet kept = set;
-    restrictFamily(kept, *options_.family);
-    if (kept.empty()) {
-      const Family other = *options_.family == Family::V4 ? Family::V6 : Family::V4;
-      throw UsageError("invalid target '" + text + "': " + familyName(other) + " target, but -" +
-                       (*options_.family == Family::V4 ? "4" : "6") + " was given");
+  struct PendingTarget {
+    std::uint32_t lookup;  // index into lookups_
+    std::uint32_t ports;   // index into port_lists_
+    std::uint32_t column;  // name from an -iL name column, 0 when none
+  };
+
+  std::uint32_t lookup(const std::string& name) {
+    if (!options_.resolve) {
+      throw UsageError("'" + name + "' is a host name, and -n forbids resolving it");
     }
+    auto [it, inserted] = lookup_index_.emplace(name, static_cast<std::uint32_t>(lookups_.size()));
+    if (inserted) lookups_.push_back(name);
+    return it->second;
+  }
+
+  std::uint32_t nameId(const std::string& name) {
+    if (name.empty()) return 0;
+    auto [it, inserted] = name_index_.emplace(name, static_cast<std::uint32_t>(set_.names_.size()));
+    if (inserted) set_.names_.push_back(name);
+    return it->second;
+  }
+
+  std::uint32_t internPorts(const std::vector<std::uint16_t>& ports) {
+    if (ports.empty()) return 0;
+    auto [it, inserted] =
+        port_index_.emplace(ports, static_cast<std::uint32_t>(port_lists_.size()));
+    if (inserted) port_lists_.push_back(ports);
+    return it->second;
+  }
+
+  [[noreturn]] void refuseFamily(const std::string& text) const {
+    const bool v4 = *options_.family == Family::V4;
+    throw UsageError("invalid target '" + text + "': " + (v4 ? "IPv6" : "IPv4") + " target, but -" +
+                     (v4 ? "4" : "6") + " was given");
+  }
+
+  // The named target wins over the same address given bare on the same port.
+  void preferNamedTargets() {
+    std::map<std::uint16_t, IntervalSet> named_by_port;
+    for (const auto& [key, addresses] : groups_) {
+      if (key.second != 0) named_by_port[key.first].addAll(addresses);
+    }
+    for (auto& [port, addresses] : named_by_port) {
+      addresses.normalise();
+      if (auto it = groups_.find({port, 0}); it != groups_.end()) it->second.subtract(addresses);
+    }
+  }
+
+  // Exclusions remove addresses from every group, named or not; each removal is counted.
+  void exclude(IntervalSet& cut, u128& removed) {
+    cut.normalise();
+    for (auto& [key, addresses] : groups_) {
+      const u128 before = addresses.count();
+      addresses.subtract(cut);
+      removed += before - addresses.count();
+    }
+  }
+
+  TargetSet flatten() {
+    // A stable order, by port then name text: shards on other machines depend on it.
+    std::vector<std::pair<std::pair<std::uint16_t, std::uint32_t>, IntervalSet*>> ordered;
+    std::size_t segments = 0;
+    for (auto& [key, addresses] : groups_) {
+      if (addresses.empty()) continue;
+      ordered.emplace_back(key, &addresses);
+      segments += addresses.intervals().size();
+    }
+    // Exact sizes, and each group freed once copied: this is the peak of memory use.
+    set_.groups_.reserve(ordered.size());
+    set_.segment_start_.reserve(segments);
+    set_.segment_first_.reserve(segments);
+    set_.segment_group_.reserve(segments);
+    std::sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
+      if (a.first.first != b.first.first) return a.first.first < b.first.first;
+      return set_.names_[a.first.second] < set_.names_[b.first.second];
+    });
+    for (const auto& [key, addresses] : ordered) {
+      const auto group = static_cast<std::uint32_t>(set_.groups_.size());
+      set_.groups_.push_back({key.first, key.second});
+      for (const Interval& piece : addresses->intervals()) {
+        const u128 size_minus_one = piece.last - piece.first;
+        auto next = checkedAdd(set_.size_, size_minus_one);
+        if (size_minus_one == kU128Max || !next || *next == kU128Max) {
+          throw UsageError("the target set is too large to enumerate (2^128 targets or more)");
+        }
+        set_.segment_start_.push_back(set_.size_);
+        set_.segment_first_.push_back(piece.first);
+        set_.segment_group_.push_back(group);
+        set_.size_ = *next + 1;
+      }
+      *addresses = IntervalSet();
+    }
+    if (set_.size_ == 0) {
+      std::string why = "no targets to scan";
+      if (report_.excluded_by_user + report_.excluded_by_builtin != 0) {
+        why += " after exclusions (" + toString(report_.excluded_by_user) +
+               " removed by --exclude, " + toString(report_.excluded_by_builtin) +
+               " by the default exclusion lists)";
+      } else if (report_.names_failed != 0) {
+        why += ": no host name resolved";
+      }
+      throw UsageError(why);
+    }
+    groups_.clear();
+    return std::move(set_);
   }
 
   const ExpandOptions& options_;
   const Resolver& resolver_;
   ExpandReport& report_;
-  std::map<std::string, std::size_t> names_;
-  std::vector<Resolution> resolutions_;
+  TargetSet set_;
+  // (port, name id) -> addresses. One port per group keeps deduplication exact when lines carry
+  // different port lists.
+  std::map<std::pair<std::uint16_t, std::uint32_t>, IntervalSet> groups_;
+  std::vector<IntervalSet> cuts_;
+  std::unordered_map<std::string, std::uint32_t> name_index_;
+  std::vector<std::string> lookups_;
+  std::unordered_map<std::string, std::uint32_t> lookup_index_;
+  std::vector<PendingTarget> pending_targets_;
+  std::vector<std::pair<std::uint32_t, std::size_t>> pending_excludes_;
+  std::vector<std::vector<std::uint16_t>> port_lists_;
+  std::map<std::vector<std::uint16_t>, std::uint32_t> port_index_;
 };
 
-}  // namespace
+TargetSet expandTargets(const InputSources& targets, const InputSources& excludes,
+                        const ExpandOptions& options, const Resolver& resolver,
+                        ExpandReport& report) {
+  if (options.ports.empty()) throw UsageError("no ports to scan");
+  Expander expander(options, resolver, report);
+  for (const TargetInput& input : targets.arguments) expander.addTarget(input);
+  for (const auto& [label, text] : targets.files) {
+    forEachTargetLine(text, label, [&](TargetInput&& input) { expander.addTarget(input); });
+  }
+  expander.setExclusionLists(1 + options.builtin_excludes.size());
+  for (const TargetInput& input : excludes.arguments) expander.addExclusion(input, 0);
+  for (const auto& [label, text] : excludes.files) {
+    forEachExcludeEntry(text, label, [&](TargetInput&& input) { expander.addExclusion(input, 0); });
+  }
+  for (std::size_t i = 0; i < options.builtin_excludes.size(); ++i) {
+    const auto& [label, text] = options.builtin_excludes[i];
+    forEachExcludeEntry(text, label,
+                        [&](TargetInput&& input) { expander.addExclusion(input, i + 1); });
+  }
+  expander.resolveNames();
+  return expander.finish();
+}
 
 TargetSet expandTargets(const std::vector<TargetInput>& targets,
                         const std::vector<TargetInput>& excludes, const ExpandOptions& options,
                         const Resolver& resolver, ExpandReport& report) {
-  if (options.ports.empty()) throw UsageError("no ports to scan");
-  Expander expander(options, resolver, report);
-  const auto parsed_targets = expander.parse(targets, true);
-  const auto parsed_excludes = expander.parse(excludes, false);
-  std::vector<std::vector<TargetInput>> builtin_inputs;
-  std::vector<std::vector<ParsedInput>> parsed_builtins;
-  for (const auto& [label, text] : options.builtin_excludes) {
-    builtin_inputs.push_back(parseExcludeFile(text, label));
-  }
-  for (const auto& inputs : builtin_inputs)
-    parsed_builtins.push_back(expander.parse(inputs, false));
-  expander.resolveNames();
-
-  TargetSet set;
-  std::unordered_map<std::string, std::uint32_t> name_index;
-  auto nameId = [&](const std::string& name) -> std::uint32_t {
-    if (name.empty()) return 0;
-    auto [it, inserted] = name_index.emplace(name, static_cast<std::uint32_t>(set.names_.size()));
-    if (inserted) set.names_.push_back(name);
-    return it->second;
-  };
-
-  // (port, name) -> addresses. One port per group keeps deduplication exact when lines carry
-  // different port lists.
-  std::map<std::pair<std::uint16_t, std::uint32_t>, IntervalSet> groups;
-  for (const ParsedInput& entry : parsed_targets) {
-    const auto& ports = entry.input->ports.empty() ? options.ports : entry.input->ports;
-    for (const Spec& spec : entry.specs) {
-      std::string name = entry.input->name;
-      if (name.empty()) {
-        if (const auto* named = std::get_if<NameSpec>(&spec)) name = named->name;
-      }
-      IntervalSet addresses = expander.addressesOf(spec);
-      if (options.family) restrictFamily(addresses, *options.family);
-      const std::uint32_t id = nameId(name);
-      for (std::uint16_t port : ports) groups[{port, id}].addAll(addresses);
-    }
-  }
-  for (auto& [key, addresses] : groups) addresses.normalise();
-
-  // The named target wins over the same address given bare on the same port.
-  std::map<std::uint16_t, IntervalSet> named_by_port;
-  for (const auto& [key, addresses] : groups) {
-    if (key.second != 0) named_by_port[key.first].addAll(addresses);
-  }
-  for (auto& [port, addresses] : named_by_port) {
-    addresses.normalise();
-    if (auto it = groups.find({port, 0}); it != groups.end()) it->second.subtract(addresses);
-  }
-
-  // Exclusions remove addresses from every group, named or not; each removal is counted.
-  auto exclude = [&](const std::vector<ParsedInput>& parsed, u128& removed) {
-    IntervalSet cut;
-    for (const ParsedInput& entry : parsed) {
-      for (const Spec& spec : entry.specs) cut.addAll(expander.addressesOf(spec));
-    }
-    cut.normalise();
-    for (auto& [key, addresses] : groups) {
-      const u128 before = addresses.count();
-      addresses.subtract(cut);
-      removed += before - addresses.count();
-    }
-  };
-  exclude(parsed_excludes, report.excluded_by_user);
-  for (const auto& parsed : parsed_builtins) exclude(parsed, report.excluded_by_builtin);
-
-  // Flatten in a stable order: by port, then name text. Shards on other machines depend on it.
-  std::vector<std::pair<std::pair<std::uint16_t, std::uint32_t>, const IntervalSet*>> ordered;
-  for (const auto& [key, addresses] : groups) {
-    if (!addresses.empty()) ordered.emplace_back(key, &addresses);
-  }
-  std::sort(ordered.begin(), ordered.end(), [&](const auto& a, const auto& b) {
-    if (a.first.first != b.first.first) return a.first.first < b.first.first;
-    return set.names_[a.first.second] < set.names_[b.first.second];
-  });
-  for (const auto& [key, addresses] : ordered) {
-    const auto group = static_cast<std::uint32_t>(set.groups_.size());
-    set.groups_.push_back({key.first, key.second});
-    for (const Interval& piece : addresses->intervals()) {
-      const u128 size_minus_one = piece.last - piece.first;
-      auto next = checkedAdd(set.size_, size_minus_one);
-      if (size_minus_one == kU128Max || !next || *next == kU128Max) {
-        throw UsageError("the target set is too large to enumerate (2^128 targets or more)");
-      }
-      set.segment_start_.push_back(set.size_);
-      set.segment_first_.push_back(piece.first);
-      set.segment_group_.push_back(group);
-      set.size_ = *next + 1;
-    }
-  }
-  if (set.size_ == 0) {
-    std::string why = "no targets to scan";
-    if (report.excluded_by_user + report.excluded_by_builtin != 0) {
-      why += " after exclusions (" + toString(report.excluded_by_user) + " removed by --exclude, " +
-             toString(report.excluded_by_builtin) + " by the default exclusion lists)";
-    } else if (report.names_failed != 0) {
-      why += ": no host name resolved";
-    }
-    throw UsageError(why);
-  }
-  return set;
+  return expandTargets(InputSources{targets, {}}, InputSources{excludes, {}}, options, resolver,
+                       report);
 }
 
 namespace {
 
-std::vector<std::string_view> splitWhitespace(std::string_view line) {
-  std::vector<std::string_view> fields;
+void splitWhitespace(std::string_view line, std::vector<std::string_view>& fields) {
+  fields.clear();
   std::size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
@@ -252,7 +288,6 @@ std::vector<std::string_view> splitWhitespace(std::string_view line) {
     while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
     if (i > start) fields.push_back(line.substr(start, i - start));
   }
-  return fields;
 }
 
 // Calls f(fields, origin) for each line that is not blank or a comment.
@@ -260,6 +295,7 @@ template <typename F>
 void forEachLine(std::string_view content, std::string_view source, F&& f) {
   std::size_t line_number = 0;
   std::size_t start = 0;
+  std::vector<std::string_view> fields;
   while (start < content.size()) {
     std::size_t end = content.find('\n', start);
     if (end == std::string_view::npos) end = content.size();
@@ -268,24 +304,24 @@ void forEachLine(std::string_view content, std::string_view source, F&& f) {
     ++line_number;
     if (auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    const std::string origin = std::string(source) + ":" + std::to_string(line_number);
     if (line.find('\0') != std::string_view::npos) {
-      throw UsageError(origin + ": a NUL byte (is this a text file?)");
+      throw UsageError(std::string(source) + ":" + std::to_string(line_number) +
+                       ": a NUL byte (is this a text file?)");
     }
-    auto fields = splitWhitespace(line);
-    if (!fields.empty()) f(fields, origin);
+    splitWhitespace(line, fields);
+    if (!fields.empty()) f(fields, std::string(source) + ":" + std::to_string(line_number));
   }
 }
 
 }  // namespace
 
-std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_view source) {
-  std::vector<TargetInput> inputs;
+void forEachTargetLine(std::string_view content, std::string_view source,
+                       const std::function<void(TargetInput&&)>& visit) {
   forEachLine(content, source,
-              [&](const std::vector<std::string_view>& fields, const std::string& origin) {
-                TargetInput input{std::string(fields[0]), {}, {}, origin};
+              [&](const std::vector<std::string_view>& fields, std::string origin) {
+                TargetInput input{std::string(fields[0]), {}, {}, std::move(origin)};
                 std::size_t next = 1;
-                atOrigin(origin, [&] {
+                atOrigin(input.origin, [&] {
                   // A second column of digits, commas and dashes is a port list; anything else is a
                   // name.
                   if (next < fields.size() &&
@@ -297,20 +333,30 @@ std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_v
                     throw UsageError("unexpected '" + std::string(fields[next]) +
                                      "' (a line is: TARGET [PORTS] [NAME])");
                   }
-                  return 0;
                 });
-                inputs.push_back(std::move(input));
+                visit(std::move(input));
               });
+}
+
+void forEachExcludeEntry(std::string_view content, std::string_view source,
+                         const std::function<void(TargetInput&&)>& visit) {
+  forEachLine(content, source,
+              [&](const std::vector<std::string_view>& fields, const std::string& origin) {
+                for (std::string_view field : fields) visit({std::string(field), {}, {}, origin});
+              });
+}
+
+std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_view source) {
+  std::vector<TargetInput> inputs;
+  forEachTargetLine(content, source,
+                    [&](TargetInput&& input) { inputs.push_back(std::move(input)); });
   return inputs;
 }
 
 std::vector<TargetInput> parseExcludeFile(std::string_view content, std::string_view source) {
   std::vector<TargetInput> inputs;
-  forEachLine(content, source,
-              [&](const std::vector<std::string_view>& fields, const std::string& origin) {
-                for (std::string_view field : fields)
-                  inputs.push_back({std::string(field), {}, {}, origin});
-              });
+  forEachExcludeEntry(content, source,
+                      [&](TargetInput&& input) { inputs.push_back(std::move(input)); });
   return inputs;
 }
 

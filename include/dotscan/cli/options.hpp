@@ -16,8 +16,8 @@
 namespace dotscan::cli {
 
 struct ScanConfig {
-  std::vector<targets::TargetInput> targets;
-  std::vector<targets::TargetInput> excludes;
+  targets::InputSources targets;   // arguments and -iL file texts
+  targets::InputSources excludes;  // --exclude lists and --excludefile texts
   targets::ExpandOptions expand;
   std::optional<std::uint64_t> seed;  // nullopt: draw one at random (and report it)
   targets::Shard shard;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,13 +39,20 @@ struct TargetInput {
   std::string origin;                // "hosts.txt:12", for messages; empty for arguments
 };
 
+// Where targets (or exclusions) come from: arguments, and whole file texts that are parsed line
+// by line during expansion, so a 100,000-line file is never held as 100,000 parsed records.
+struct InputSources {
+  std::vector<TargetInput> arguments;
+  std::vector<std::pair<std::string, std::string>> files;  // (label for messages, text)
+};
+
 struct ExpandOptions {
   std::vector<std::uint16_t> ports{853};
   std::optional<Family> family;  // -4 / -6
   bool resolve = true;           // -n clears it
   unsigned resolve_parallelism = 64;
-  // Address lists that are always removed (the shipped default exclusions); text in the
-  // exclude-file format, with a label for messages.
+  // Address lists that are always removed (the shipped default exclusions): (label, text in the
+  // exclude-file format).
   std::vector<std::pair<std::string, std::string>> builtin_excludes;
 };
 
@@ -63,8 +71,7 @@ class TargetSet {
   [[nodiscard]] std::size_t segmentCount() const { return segment_start_.size(); }
 
  private:
-  friend TargetSet expandTargets(const std::vector<TargetInput>&, const std::vector<TargetInput>&,
-                                 const ExpandOptions&, const Resolver&, ExpandReport&);
+  friend class Expander;
   struct Group {
     std::uint16_t port;
     std::uint32_t name;  // index into names_; 0 is the empty name
@@ -79,9 +86,13 @@ class TargetSet {
   u128 size_ = 0;
 };
 
-// Parses, resolves, deduplicates and excludes. Throws UsageError for malformed input (naming the
-// offending text and its origin) and when nothing is left to scan; unresolvable names become
-// warnings in the report.
+// Parses, resolves, deduplicates and excludes. Target files are in the -iL format, exclusion files
+// in the exclude-file format. Throws UsageError for malformed input (naming the offending text and
+// its origin) and when nothing is left to scan; unresolvable names become warnings in the report.
+TargetSet expandTargets(const InputSources& targets, const InputSources& excludes,
+                        const ExpandOptions& options, const Resolver& resolver,
+                        ExpandReport& report);
+// The same, for inputs already split into records.
 TargetSet expandTargets(const std::vector<TargetInput>& targets,
                         const std::vector<TargetInput>& excludes, const ExpandOptions& options,
                         const Resolver& resolver, ExpandReport& report);
@@ -90,5 +101,11 @@ TargetSet expandTargets(const std::vector<TargetInput>& targets,
 std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_view source);
 // Parses the text of an exclude file: whitespace-separated specs, '#' comments, no ports or names.
 std::vector<TargetInput> parseExcludeFile(std::string_view content, std::string_view source);
+
+// The same two formats, one record at a time.
+void forEachTargetLine(std::string_view content, std::string_view source,
+                       const std::function<void(TargetInput&&)>& visit);
+void forEachExcludeEntry(std::string_view content, std::string_view source,
+                         const std::function<void(TargetInput&&)>& visit);
 
 }  // namespace dotscan::targets

@@ -61,8 +61,8 @@ TEST(Options, TargetOptions) {
   EXPECT_EQ(c.shard.count, 4U);
   EXPECT_EQ(c.shard.index, 3U);
   EXPECT_EQ(*c.max_targets, 100U);
-  ASSERT_EQ(c.excludes.size(), 1U);
-  EXPECT_EQ(c.excludes[0].specs, "10.0.0.1,10.0.0.2");
+  ASSERT_EQ(c.excludes.arguments.size(), 1U);
+  EXPECT_EQ(c.excludes.arguments[0].specs, "10.0.0.1,10.0.0.2");
   EXPECT_EQ(c.expand.family, Family::V4);
   EXPECT_FALSE(c.expand.resolve);
   ASSERT_EQ(c.expand.builtin_excludes.size(), 1U);
@@ -73,10 +73,14 @@ TEST(Options, InputListFile) {
   const std::string path = ::testing::TempDir() + "dotscan_options_test_targets.txt";
   std::ofstream(path) << "192.0.2.1 853 dns.example\n# comment\n192.0.2.2\n";
   auto c = parseOk({"-iL", path, "10.0.0.1"});
-  ASSERT_EQ(c.targets.size(), 3U);
-  EXPECT_EQ(c.targets[0].specs, "10.0.0.1");
-  EXPECT_EQ(c.targets[1].name, "dns.example");
-  EXPECT_EQ(c.targets[2].origin, path + ":3");
+  ASSERT_EQ(c.targets.arguments.size(), 1U);
+  EXPECT_EQ(c.targets.arguments[0].specs, "10.0.0.1");
+  ASSERT_EQ(c.targets.files.size(), 1U);
+  EXPECT_EQ(c.targets.files[0].first, path);
+  auto lines = targets::parseTargetFile(c.targets.files[0].second, path);
+  ASSERT_EQ(lines.size(), 2U);
+  EXPECT_EQ(lines[0].name, "dns.example");
+  EXPECT_EQ(lines[1].origin, path + ":3");
 }
 
 TEST(Options, ErrorsAreOneLineNamingTheInput) {
