@@ -40,5 +40,8 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOTSCAN_SA
   -DDOTSCAN_WERROR=ON >/dev/null
 cmake --build build/asan -j "$jobs"
 
+echo "== clang-tidy"
+bash scripts/check-tidy.sh build/asan
+
 echo "== tests"
 ctest --test-dir build/asan --output-on-failure -j "$jobs"

@@ -150,8 +150,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
 
   std::vector<std::string> args = rewriteNmapStyle(argc, argv);
-  for (const std::string& arg : args)
+  for (const std::string& arg : args) {
     config.command_line += (config.command_line.empty() ? "" : " ") + arg;
+  }
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
     app.parse(args);

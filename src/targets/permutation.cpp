@@ -38,8 +38,8 @@ u128 isqrtCeil(u128 n) {
   for (u128 t = n; t != 0; t >>= 1) ++bits;
   u128 x = static_cast<u128>(1) << ((bits + 1) / 2);
   while (true) {
-    const u128 y = (x + n / x) / 2;
-    if (y >= x) break;
+    const u128 y = (x + n / x) / 2;  // x >= floor(sqrt(n)) >= 1 throughout
+    if (y >= x || y == 0) break;
     x = y;
   }
   // x = floor(sqrt(n)); round up if needed.

@@ -33,6 +33,25 @@ std::optional<unsigned> parseDecimal(std::string_view text, unsigned max) {
   return value;
 }
 
+// One item of a number list: "N", "N-M", or with an open end, as nmap allows: "-M" starts at
+// `low` and "N-" ends at `high`. nullopt if either end is not a number up to `high`. The order of
+// the ends is the caller's to check.
+std::optional<std::pair<unsigned, unsigned>> parseNumberRange(std::string_view item, unsigned low,
+                                                              unsigned high) {
+  const std::size_t dash = item.find('-');
+  std::optional<unsigned> lo;
+  std::optional<unsigned> hi;
+  if (dash == std::string_view::npos) {
+    lo = hi = parseDecimal(item, high);
+  } else {
+    lo = dash == 0 ? std::optional<unsigned>(low) : parseDecimal(item.substr(0, dash), high);
+    hi = dash + 1 == item.size() ? std::optional<unsigned>(high)
+                                 : parseDecimal(item.substr(dash + 1), high);
+  }
+  if (!lo || !hi) return std::nullopt;
+  return std::pair{*lo, *hi};
+}
+
 u128 maskBits(unsigned host_bits) {
   return host_bits >= 128 ? kU128Max : (static_cast<u128>(1) << host_bits) - 1;
 }
@@ -106,20 +125,11 @@ OctetSet parseOctetSet(std::string_view whole, std::string_view part) {
     if (end == std::string_view::npos) end = part.size();
     const std::string_view item = part.substr(start, end - start);
     if (item.empty()) fail(whole, "empty item in octet list '" + std::string(part) + "'");
-    const std::size_t dash = item.find('-');
-    std::optional<unsigned> lo;
-    std::optional<unsigned> hi;
-    if (dash == std::string_view::npos) {
-      lo = hi = parseDecimal(item, 255);
-    } else {
-      // nmap allows open ends: "-9" is 0-9 and "250-" is 250-255.
-      lo = dash == 0 ? std::optional<unsigned>(0) : parseDecimal(item.substr(0, dash), 255);
-      hi = dash + 1 == item.size() ? std::optional<unsigned>(255)
-                                   : parseDecimal(item.substr(dash + 1), 255);
-    }
-    if (!lo || !hi) fail(whole, "octet '" + std::string(item) + "' is not a number from 0 to 255");
-    if (*hi < *lo) fail(whole, "octet range '" + std::string(item) + "' ends before it starts");
-    for (unsigned v = *lo; v <= *hi; ++v) set.set(v);
+    const auto range = parseNumberRange(item, 0, 255);
+    if (!range) fail(whole, "octet '" + std::string(item) + "' is not a number from 0 to 255");
+    const auto [lo, hi] = *range;
+    if (hi < lo) fail(whole, "octet range '" + std::string(item) + "' ends before it starts");
+    for (unsigned v = lo; v <= hi; ++v) set.set(v);
     start = end + 1;
   }
   return set;
@@ -265,8 +275,9 @@ std::vector<std::string> splitSpecList(std::string_view text) {
       specs.back().append(",").append(token);
       continue;
     }
-    if (token.empty())
+    if (token.empty()) {
       throw UsageError("invalid target list '" + std::string(text) + "': empty item");
+    }
     specs.emplace_back(token);
   }
   return specs;
@@ -285,20 +296,12 @@ std::vector<std::uint16_t> parsePortList(std::string_view text) {
     const std::string_view item = text.substr(start, end - start);
     start = end + 1;
     if (item.empty()) bad("empty item");
-    const std::size_t dash = item.find('-');
-    std::optional<unsigned> lo;
-    std::optional<unsigned> hi;
-    if (dash == std::string_view::npos) {
-      lo = hi = parseDecimal(item, 65535);
-    } else {
-      lo = dash == 0 ? std::optional<unsigned>(1) : parseDecimal(item.substr(0, dash), 65535);
-      hi = dash + 1 == item.size() ? std::optional<unsigned>(65535)
-                                   : parseDecimal(item.substr(dash + 1), 65535);
-    }
-    if (!lo || !hi) bad("'" + std::string(item) + "' is not a port number from 1 to 65535");
-    if (*lo == 0) bad("port 0 cannot be scanned");
-    if (*hi < *lo) bad("range '" + std::string(item) + "' ends before it starts");
-    for (unsigned p = *lo; p <= *hi; ++p) ports.push_back(static_cast<std::uint16_t>(p));
+    const auto range = parseNumberRange(item, 1, 65535);
+    if (!range) bad("'" + std::string(item) + "' is not a port number from 1 to 65535");
+    const auto [lo, hi] = *range;
+    if (lo == 0) bad("port 0 cannot be scanned");
+    if (hi < lo) bad("range '" + std::string(item) + "' ends before it starts");
+    for (unsigned p = lo; p <= hi; ++p) ports.push_back(static_cast<std::uint16_t>(p));
     // Overlapping ranges must not grow the list without bound.
     if (ports.size() > 65535) sortUnique(ports);
   }

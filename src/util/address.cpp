@@ -105,7 +105,7 @@ std::size_t Address::format(char* out) const {
 
 std::string Address::toString() const {
   char buffer[kMaxTextLength];
-  return std::string(buffer, format(buffer));
+  return {buffer, format(buffer)};
 }
 
 }  // namespace dotscan

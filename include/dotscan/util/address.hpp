@@ -47,6 +47,7 @@ class Address {
   std::size_t format(char* out) const;
   [[nodiscard]] std::string toString() const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads the defaulted spaceship
   friend constexpr auto operator<=>(const Address&, const Address&) = default;
 
  private:
