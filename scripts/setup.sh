@@ -5,7 +5,7 @@ set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-dev libcli11-dev
        libldns-dev)
-test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux)
+test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux openssl)
 bench=(nmap time)
 
 want=("${build[@]}")

@@ -88,8 +88,8 @@ std::optional<std::string> isoTime(const ASN1_TIME* time) {
   std::tm tm{};
   if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) return std::nullopt;
   char buffer[96];  // room for any int, so the compiler can prove no truncation
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  (void)std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return std::string(buffer);
 }
 
@@ -243,7 +243,7 @@ std::string spkiPin(const X509& certificate) {
   if (!ok) return {};
   unsigned char base64[48];  // 4 * ceil(32 / 3) + NUL
   const int written = EVP_EncodeBlock(base64, digest, sizeof digest);
-  return std::string(reinterpret_cast<char*>(base64), static_cast<std::size_t>(written));
+  return {reinterpret_cast<char*>(base64), static_cast<std::size_t>(written)};
 }
 
 CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bool include_pem) {
@@ -270,8 +270,9 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
     if (text != nullptr) {
       info.serial = text;
       OPENSSL_free(text);
-      for (char& c : info.serial)
+      for (char& c : info.serial) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
     }
   } else {
     info.parse_errors.push_back("serial: " + drainErrors());
@@ -282,7 +283,7 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
   if (auto text = isoTime(not_before)) {
     info.not_before = *text;
   } else {
-    info.parse_errors.push_back("notBefore: not a valid time");
+    info.parse_errors.emplace_back("notBefore: not a valid time");
   }
   if (auto text = isoTime(not_after)) {
     info.not_after = *text;
@@ -293,7 +294,7 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
       info.days_left = days;
     }
   } else {
-    info.parse_errors.push_back("notAfter: not a valid time");
+    info.parse_errors.emplace_back("notAfter: not a valid time");
   }
 
   const int signature_nid = X509_get_signature_nid(&certificate);
