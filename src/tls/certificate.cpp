@@ -103,15 +103,24 @@ std::string addressText(const ASN1_OCTET_STRING* octets) {
   return "invalid:" + hex(data, static_cast<std::size_t>(std::max(length, 0)));
 }
 
-void describeSans(const X509& certificate, CertificateInfo& info) {
+// The decoded extension `nid`, or null when the certificate has none. One that is there but does
+// not decode (or is there twice) is noted in parse_errors under `label`.
+template <typename Owner>
+Owner decodeExtension(const X509& certificate, int nid, const char* label, CertificateInfo& info) {
   int critical = -1;
-  GeneralNamesPtr names(static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(&certificate, NID_subject_alt_name, &critical, nullptr)));
-  if (!names) {
-    // -1: no such extension; -2: more than one; otherwise it is there but does not decode.
-    if (critical != -1) info.parse_errors.push_back("subjectAltName: " + drainErrors());
-    return;
+  Owner decoded(static_cast<typename Owner::pointer>(
+      X509_get_ext_d2i(&certificate, nid, &critical, nullptr)));
+  // X509_get_ext_d2i(3): critical is -1 for no such extension, -2 for more than one.
+  if (!decoded && critical != -1) {
+    info.parse_errors.push_back(std::string(label) + ": " + drainErrors());
   }
+  return decoded;
+}
+
+void describeSans(const X509& certificate, CertificateInfo& info) {
+  const auto names =
+      decodeExtension<GeneralNamesPtr>(certificate, NID_subject_alt_name, "subjectAltName", info);
+  if (!names) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(names.get()); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
     switch (name->type) {
@@ -190,20 +199,14 @@ void describeKey(const X509& certificate, CertificateInfo& info) {
 }
 
 void describeExtensions(const X509& certificate, CertificateInfo& info) {
-  int critical = -1;
-  BasicConstraintsPtr constraints(static_cast<BASIC_CONSTRAINTS*>(
-      X509_get_ext_d2i(&certificate, NID_basic_constraints, &critical, nullptr)));
-  if (constraints) {
+  if (const auto constraints = decodeExtension<BasicConstraintsPtr>(
+          certificate, NID_basic_constraints, "basicConstraints", info)) {
     info.ca = constraints->ca != 0;
     if (constraints->pathlen != nullptr) info.path_length = ASN1_INTEGER_get(constraints->pathlen);
-  } else if (critical != -1) {
-    info.parse_errors.push_back("basicConstraints: " + drainErrors());
   }
 
-  critical = -1;
-  Asn1BitStringPtr usage(static_cast<ASN1_BIT_STRING*>(
-      X509_get_ext_d2i(&certificate, NID_key_usage, &critical, nullptr)));
-  if (usage) {
+  if (const auto usage =
+          decodeExtension<Asn1BitStringPtr>(certificate, NID_key_usage, "keyUsage", info)) {
     // RFC 5280 section 4.2.1.3, in bit order.
     static constexpr std::array<const char*, 9> kBits = {
         "digitalSignature", "nonRepudiation", "keyEncipherment", "dataEncipherment", "keyAgreement",
@@ -213,19 +216,13 @@ void describeExtensions(const X509& certificate, CertificateInfo& info) {
         info.key_usage.emplace_back(kBits[bit]);
       }
     }
-  } else if (critical != -1) {
-    info.parse_errors.push_back("keyUsage: " + drainErrors());
   }
 
-  critical = -1;
-  ExtendedKeyUsagePtr extended(static_cast<EXTENDED_KEY_USAGE*>(
-      X509_get_ext_d2i(&certificate, NID_ext_key_usage, &critical, nullptr)));
-  if (extended) {
+  if (const auto extended = decodeExtension<ExtendedKeyUsagePtr>(certificate, NID_ext_key_usage,
+                                                                 "extendedKeyUsage", info)) {
     for (int i = 0; i < sk_ASN1_OBJECT_num(extended.get()); ++i) {
       info.extended_key_usage.push_back(objectText(sk_ASN1_OBJECT_value(extended.get(), i), true));
     }
-  } else if (critical != -1) {
-    info.parse_errors.push_back("extendedKeyUsage: " + drainErrors());
   }
 }
 
