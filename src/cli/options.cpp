@@ -195,11 +195,8 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
 
   for (const std::string& spec : positional) config.targets.arguments.push_back({spec, {}, {}, {}});
   for (const std::string& path : input_lists) {
-    // Checked now, so that a bad line is reported before any name is resolved.
-    std::string text = readInputFile(path, "-iL");
-    const std::string label = path == "-" ? "<stdin>" : path;
-    targets::forEachTargetLine(text, label, [](targets::TargetInput&&) {});
-    config.targets.files.emplace_back(label, std::move(text));
+    // Parsed during expansion, which reads every line before it resolves any name.
+    config.targets.files.emplace_back(path == "-" ? "<stdin>" : path, readInputFile(path, "-iL"));
   }
   for (const std::string& list : exclude_lists) {
     config.excludes.arguments.push_back({list, {}, {}, "--exclude"});

@@ -13,10 +13,6 @@ void warn(const std::string& message) {
   std::cerr << "dotscan: warning: " << message << "\n";
 }
 
-std::string seedText(std::uint64_t seed) {
-  return std::to_string(seed);
-}
-
 int runConfig(const ScanConfig& config) {
   targets::ExpandReport report;
   targets::SystemResolver resolver;
@@ -32,8 +28,8 @@ int runConfig(const ScanConfig& config) {
   targets::TargetOrder order(set, seed, config.shard, config.max_targets);
   if (!config.quiet) {
     std::cerr << "dotscan: " << toString(order.size()) << " targets of " << toString(set.size())
-              << " (shard " << config.shard.index << "/" << config.shard.count << ", seed "
-              << seedText(seed) << ")\n";
+              << " (shard " << config.shard.index << "/" << config.shard.count << ", seed " << seed
+              << ")\n";
   }
   if (!config.list_targets) {
     throw UsageError(

@@ -68,7 +68,6 @@ class TargetSet {
  public:
   [[nodiscard]] u128 size() const { return size_; }
   [[nodiscard]] Target at(u128 index) const;
-  [[nodiscard]] std::size_t segmentCount() const { return segment_start_.size(); }
 
  private:
   friend class Expander;
