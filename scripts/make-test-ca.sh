@@ -115,6 +115,16 @@ leaf_ext() {
 
 chain() { cat "$out/$1.crt" "$out/intermediate.crt" >"$out/$1-chain.pem"; }
 
+# leaf NAME TYPE SERIAL START END SUBJECT KEYUSAGE SAN|- EKU|- [extra openssl ca args...]:
+# a leaf issued by the intermediate, with its chain file.
+leaf() {
+  local name=$1 type=$2 serial=$3 start=$4 end=$5 subject=$6 ku=$7 san=$8 eku=$9
+  shift 9
+  leaf_ext "$name" "$ku" "$san" "$eku"
+  issue "$name" "$type" intermediate "$serial" "$start" "$end" "$subject" "$@"
+  chain "$name"
+}
+
 san_ok='DNS:dot.test, IP:127.0.0.1, IP:::1'
 ku_ec='digitalSignature'
 ku_rsa='digitalSignature, keyEncipherment'
@@ -138,20 +148,12 @@ issue intermediate rsa2048 root 02 "$ca_start" "$ca_end" '/O=dotscan test/CN=dot
 cp "$out/root.crt" "$out/ca.crt"
 
 # Good leaves.
-leaf_ext ecdsa "$ku_ec" "$san_ok" serverAuth
-issue ecdsa p256 intermediate 1001 "$leaf_start" "$leaf_end" '/CN=dot.test'
-chain ecdsa
-leaf_ext rsa "$ku_rsa" "$san_ok" serverAuth
-issue rsa rsa2048 intermediate 1002 "$leaf_start" "$leaf_end" '/CN=dot.test'
-chain rsa
+leaf ecdsa p256 1001 "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_ec" "$san_ok" serverAuth
+leaf rsa rsa2048 1002 "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_rsa" "$san_ok" serverAuth
 
 # Bad leaves.
-leaf_ext expired "$ku_ec" "$san_ok" serverAuth
-issue expired p256 intermediate 1003 20200101000000Z 20210101000000Z '/CN=dot.test'
-chain expired
-leaf_ext notyet "$ku_ec" "$san_ok" serverAuth
-issue notyet p256 intermediate 1004 20450101000000Z 20490101000000Z '/CN=dot.test'
-chain notyet
+leaf expired p256 1003 20200101000000Z 20210101000000Z '/CN=dot.test' "$ku_ec" "$san_ok" serverAuth
+leaf notyet p256 1004 20450101000000Z 20490101000000Z '/CN=dot.test' "$ku_ec" "$san_ok" serverAuth
 cat >"$work/selfsigned.ext" <<EOF
 [ext]
 basicConstraints = critical, CA:FALSE
@@ -161,21 +163,11 @@ subjectAltName = $san_ok
 extendedKeyUsage = serverAuth
 EOF
 issue selfsigned p256 self 1005 "$leaf_start" "$leaf_end" '/CN=dot.test'
-leaf_ext wrongname "$ku_ec" 'DNS:other.test' serverAuth
-issue wrongname p256 intermediate 1006 "$leaf_start" "$leaf_end" '/CN=other.test'
-chain wrongname
-leaf_ext nosan "$ku_ec" - serverAuth
-issue nosan p256 intermediate 1007 "$leaf_start" "$leaf_end" '/CN=dot.test'
-chain nosan
-leaf_ext weak "$ku_rsa" "$san_ok" serverAuth
-issue weak rsa1024 intermediate 1008 "$leaf_start" "$leaf_end" '/CN=dot.test'
-chain weak
-leaf_ext sha1 "$ku_ec" "$san_ok" serverAuth
-issue sha1 p256 intermediate 1009 "$leaf_start" "$leaf_end" '/CN=dot.test' -md sha1
-chain sha1
-leaf_ext noeku "$ku_ec" "$san_ok" -
-issue noeku p256 intermediate 100A "$leaf_start" "$leaf_end" '/CN=dot.test'
-chain noeku
+leaf wrongname p256 1006 "$leaf_start" "$leaf_end" '/CN=other.test' "$ku_ec" 'DNS:other.test' serverAuth
+leaf nosan p256 1007 "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_ec" - serverAuth
+leaf weak rsa1024 1008 "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_rsa" "$san_ok" serverAuth
+leaf sha1 p256 1009 "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_ec" "$san_ok" serverAuth -md sha1
+leaf noeku p256 100A "$leaf_start" "$leaf_end" '/CN=dot.test' "$ku_ec" "$san_ok" -
 # openssl ca refuses a negative serial in its serial file ("short line"), and OpenSSL 3.0's
 # `x509 -req` cannot fix notBefore. So: issue it self-signed with fixed dates (serial 100C, no
 # key identifiers), then re-sign that with the intermediate by `openssl x509 -set_serial -5
