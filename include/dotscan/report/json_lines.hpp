@@ -1,0 +1,69 @@
+// dotscan/report/json_lines.hpp — the machine-readable report: one JSON object per line (JSON
+// Lines).
+//
+// Two record types, told apart by "record": one "result" per probed target, and one "metadata"
+// record that describes the scan (data/result.schema.json documents every field). Invariants: a
+// record is always exactly one line of valid UTF-8 JSON, whatever bytes the network sent (invalid
+// UTF-8 becomes U+FFFD, control characters are escaped); absent facts are null, never made up;
+// times are ISO 8601 UTC with milliseconds; durations in milliseconds are rounded to 3 decimals.
+// The writer emits whole lines only and reports a failed write as an Error, never silently.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "dotscan/model/result.hpp"
+
+namespace dotscan::report {
+
+// The "schema_version" of every record; raise it when a field changes meaning or disappears.
+inline constexpr int kSchemaVersion = 1;
+
+// What the metadata record says about the scan as a whole.
+struct ScanMetadata {
+  std::string version;  // dotscan version
+  std::string command_line;
+  std::uint64_t seed = 0;
+  std::uint32_t shard_index = 0, shard_count = 1;
+  std::string targets_planned;        // decimal text (the count may exceed 2^64)
+  std::uint64_t targets_scanned = 0;  // results written
+  std::chrono::system_clock::time_point started, ended;
+  double duration_s = 0;                                     // monotonic
+  std::array<std::uint64_t, model::kOutcomeCount> counts{};  // indexed by Outcome
+  bool interrupted = false;
+  // settings
+  std::uint32_t threads = 1;
+  std::uint64_t max_parallel = 0;
+  double rate = 0;  // 0: unlimited
+  std::uint32_t connect_timeout_ms = 0, tls_timeout_ms = 0, host_timeout_ms = 0;
+  int retries = 0;
+  std::string tls_min, tls_max;
+  std::vector<std::string> alpn;
+  std::string trust_store;
+};
+
+std::string resultToJson(const model::ProbeResult& result);  // one line, no newline
+std::string metadataToJson(const ScanMetadata& metadata);    // one line, no newline
+
+// "2026-11-23T10:00:00.123Z": UTC, milliseconds truncated toward the past.
+std::string formatTime(std::chrono::system_clock::time_point time);
+
+// Writes whole lines to a FILE*, never a partial record; not thread-safe. Does not own `out`.
+class JsonLinesWriter {
+ public:
+  explicit JsonLinesWriter(std::FILE* out);
+  // Throw dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a write error.
+  void write(const model::ProbeResult& result);
+  void writeMetadata(const ScanMetadata& metadata);
+  void flush();  // fflush; throws as above (disk full)
+
+ private:
+  void writeLine(std::string line);
+  std::FILE* out_;
+};
+
+}  // namespace dotscan::report

@@ -1,0 +1,38 @@
+#include "dotscan/model/result.hpp"
+
+#include <array>
+
+namespace dotscan::model {
+
+namespace {
+
+constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
+    "tls-ok",      "closed",  "filtered", "unreachable", "tls-failed",
+    "tls-timeout", "not-tls", "error",    "interrupted", "internal-error"};
+
+}  // namespace
+
+std::string_view toString(Outcome outcome) {
+  return kOutcomeNames.at(static_cast<std::size_t>(outcome));
+}
+
+std::string_view toString(Phase phase) {
+  switch (phase) {
+    case Phase::Connect:
+      return "tcp-connect";
+    case Phase::TlsHandshake:
+      return "tls-handshake";
+    case Phase::Done:
+      return "done";
+  }
+  return "done";
+}
+
+std::optional<Outcome> outcomeFromString(std::string_view text) {
+  for (std::size_t i = 0; i < kOutcomeNames.size(); ++i) {
+    if (kOutcomeNames.at(i) == text) return static_cast<Outcome>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace dotscan::model

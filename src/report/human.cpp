@@ -1,0 +1,290 @@
+#include "dotscan/report/human.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::report {
+
+namespace {
+
+using model::Outcome;
+
+constexpr std::string_view kIndent = "               ";  // continues a "  certificate  " line
+constexpr std::size_t kMaxNames = 4;                     // subjectAltNames shown per host
+constexpr std::size_t kFingerprintChars = 16;            // of the SHA-256 fingerprint
+constexpr std::size_t kFirstBytesShown = 32;             // of first_bytes_hex
+
+void appendHexByte(std::string& out, unsigned value) {
+  static constexpr std::string_view kDigits = "0123456789abcdef";
+  out += "\\x";
+  out.push_back(kDigits[(value >> 4) & 0xf]);
+  out.push_back(kDigits[value & 0xf]);
+}
+
+// Bidirectional and zero-width controls reorder or hide text on a terminal (CVE-2021-42574).
+bool isDeceptive(std::uint32_t code) {
+  return (code >= 0x80 && code <= 0x9f) || (code >= 0x200b && code <= 0x200f) ||
+         (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code == 0xfeff;
+}
+
+// The length of the well-formed UTF-8 sequence at the start of `text` and its code point
+// (RFC 3629 section 4: no overlong forms, no surrogates, nothing above U+10FFFF); 0 if malformed.
+std::pair<std::size_t, std::uint32_t> decodeUtf8(std::string_view text) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  std::size_t length = 0;
+  std::uint32_t code = 0;
+  std::uint32_t minimum = 0;
+  if (lead >= 0xc2 && lead <= 0xdf) {
+    length = 2, code = lead & 0x1fU, minimum = 0x80;
+  } else if (lead >= 0xe0 && lead <= 0xef) {
+    length = 3, code = lead & 0x0fU, minimum = 0x800;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    length = 4, code = lead & 0x07U, minimum = 0x10000;
+  } else {
+    return {0, 0};
+  }
+  if (text.size() < length) return {0, 0};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0U) != 0x80) return {0, 0};
+    code = (code << 6) | (byte(i) & 0x3fU);
+  }
+  if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return {0, 0};
+  return {length, code};
+}
+
+// Text safe for a terminal: printable ASCII and well-formed UTF-8 pass, every control character,
+// malformed byte and deceptive code point is shown as \xNN.
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+      ++i;
+      continue;
+    }
+    const auto [length, code] =
+        c >= 0x80 ? decodeUtf8(text.substr(i)) : std::pair<std::size_t, std::uint32_t>{0, 0};
+    if (length == 0 || isDeceptive(code)) {
+      const std::size_t bad = std::max<std::size_t>(length, 1);
+      for (std::size_t k = 0; k < bad; ++k) {
+        appendHexByte(out, static_cast<unsigned char>(text[i + k]));
+      }
+      i += bad;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
+// The value with `decimals` digits after the point (dotscan never calls setlocale: a "." point).
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  const int n = std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  if (n <= 0) return "?";
+  return {buffer, std::min(static_cast<std::size_t>(n), sizeof buffer - 1)};
+}
+
+std::string endpoint(const model::ProbeResult& r) {
+  const std::string address = r.address.toString();
+  return (r.address.isV4() ? address : "[" + address + "]") + ":" + std::to_string(r.port);
+}
+
+bool listed(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Closed:
+    case Outcome::Filtered:
+    case Outcome::Unreachable:
+    case Outcome::Interrupted:
+      return false;
+    default:
+      return true;
+  }
+}
+
+std::string plural(std::uint64_t count, std::string_view noun) {
+  return std::to_string(count) + " " + std::string(noun) + (count == 1 ? "" : "s");
+}
+
+// "485454502f31 "HTTP/1"": the hex, then what a human reads in it.
+std::string firstBytes(const std::string& hex) {
+  const std::string shown = hex.substr(0, kFirstBytesShown);
+  std::string text;
+  for (std::size_t i = 0; i + 1 < shown.size(); i += 2) {
+    unsigned value = 0;
+    for (const char digit : shown.substr(i, 2)) {
+      value <<= 4;
+      if (digit >= '0' && digit <= '9') value |= static_cast<unsigned>(digit - '0');
+      if (digit >= 'a' && digit <= 'f') value |= static_cast<unsigned>(digit - 'a' + 10);
+      if (digit >= 'A' && digit <= 'F') value |= static_cast<unsigned>(digit - 'A' + 10);
+    }
+    text.push_back(value >= 0x20 && value < 0x7f ? static_cast<char>(value) : '.');
+  }
+  return escape(shown) + (hex.size() > shown.size() ? ".." : "") + " \"" + text + "\"";
+}
+
+std::string headline(const model::ProbeResult& r) {
+  std::string line = endpoint(r);
+  if (!r.name.empty()) line += " " + escape(r.name);
+  if (!r.sni.empty() && r.sni != r.name) line += " sni:" + escape(r.sni);
+  line += "  ";
+  line += model::toString(r.outcome);
+  line += "  ";
+  if (r.outcome == Outcome::TlsOk && r.tls) {
+    line += escape(r.tls->version) + " " + escape(r.tls->cipher);
+    if (!r.tls->group.empty()) line += " " + escape(r.tls->group);
+    line += " alpn:" + (r.tls->alpn ? escape(*r.tls->alpn) : std::string("none"));
+  } else {
+    if (r.phase != model::Phase::Done) {
+      line += "during ";
+      line += model::toString(r.phase);
+      if (!r.reason.empty()) line += ": ";
+    }
+    line += escape(r.reason);
+  }
+  return line + "  " + fixed(r.timings.total_ms, 1) + " ms" + "\n";
+}
+
+std::string days(std::int64_t left) {
+  if (left < 0) return "expired " + plural(static_cast<std::uint64_t>(-left), "day") + " ago";
+  return plural(static_cast<std::uint64_t>(left), "day");
+}
+
+std::string certificateLines(const model::CertificateInfo& cert) {
+  std::string out = "  certificate  ";
+  out += cert.subject.empty() ? "(empty subject)" : escape(cert.subject);
+  out += cert.self_signed ? "  (self-signed)" : "  issuer " + escape(cert.issuer);
+  out += "\n";
+
+  out += kIndent;
+  out += "expires " + escape(cert.not_after.substr(0, 10));
+  if (cert.days_left) out += " (" + days(*cert.days_left) + ")";
+  out += "  " + escape(cert.key_type);
+  if (cert.key_bits > 0) out += " " + std::to_string(cert.key_bits);
+  if (!cert.key_curve.empty()) out += " " + escape(cert.key_curve);
+  out += "  SHA-256 " + escape(cert.sha256.substr(0, kFingerprintChars));
+  if (cert.sha256.size() > kFingerprintChars) out += "..";
+  out += "\n";
+
+  // The pin first: fixed width, and what a DoT client configures (RFC 7858 section 4.2).
+  std::vector<std::string> names = cert.san.dns;
+  names.insert(names.end(), cert.san.ip.begin(), cert.san.ip.end());
+  out += kIndent;
+  out += "pin-sha256 " + escape(cert.spki_pin_sha256) + "  names ";
+  if (names.empty()) out += "none";
+  for (std::size_t i = 0; i < std::min(names.size(), kMaxNames); ++i) {
+    out += (i == 0 ? "" : ", ") + escape(names[i]);
+  }
+  if (names.size() > kMaxNames) out += " (+" + std::to_string(names.size() - kMaxNames) + " more)";
+  out += "\n";
+
+  if (!cert.parse_errors.empty()) {
+    out += kIndent;
+    out += "parse errors:";
+    for (const std::string& error : cert.parse_errors) out += " " + escape(error) + ";";
+    out.back() = '\n';
+  }
+  return out;
+}
+
+std::string chainLine(const model::TlsSession& tls) {
+  const model::Verification& v = tls.verification;
+  std::string out =
+      "  chain        " +
+      plural(static_cast<std::uint64_t>(std::max(tls.chain_length, 0)), "certificate");
+  const std::string store = v.trust_store.empty() ? "" : " (" + escape(v.trust_store) + ")";
+  if (v.trusted) {
+    out += ", trusted" + store;
+  } else {
+    out += ", not trusted" + store + ": " + escape(v.reason);
+    if (!v.errors.empty()) out += " (depth " + std::to_string(v.errors.front().depth) + ")";
+  }
+  if (tls.ocsp_stapled) out += ", OCSP stapled";
+  return out + "\n";
+}
+
+// Flushed at once: a block is shown as its result arrives, also on a pipe. A failed write is an
+// Error like one of the JSON Lines writer: a report that silently lost lines would mislead.
+void put(std::FILE* out, const std::string& text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0) {
+    const int error = errno != 0 ? errno : EIO;
+    throw Error(ExitCode::RuntimeError,
+                std::string("cannot write the report: ") + std::strerror(error));
+  }
+}
+
+}  // namespace
+
+HumanReport::HumanReport(std::FILE* out) : out_(out) {}
+
+void HumanReport::add(const model::ProbeResult& r) {
+  if (!listed(r.outcome)) return;
+  std::string block = headline(r);
+  if (!r.first_bytes_hex.empty()) block += "  first bytes  " + firstBytes(r.first_bytes_hex) + "\n";
+  if (!r.certificates.empty()) {
+    block += certificateLines(r.certificates.front());
+  } else if (r.tls) {
+    block += "  certificate  none sent\n";
+  }
+  if (r.tls) block += chainLine(*r.tls);
+  put(out_, block);
+}
+
+void HumanReport::finish(const ScanMetadata& m) {
+  const auto count = [&](Outcome outcome) {
+    return m.counts.at(static_cast<std::size_t>(outcome));
+  };
+
+  // Like nmap's "Not shown": the largest group first.
+  std::vector<Outcome> hidden;
+  for (const Outcome outcome :
+       {Outcome::Closed, Outcome::Filtered, Outcome::Unreachable, Outcome::Interrupted}) {
+    if (count(outcome) != 0) hidden.push_back(outcome);
+  }
+  std::stable_sort(hidden.begin(), hidden.end(),
+                   [&](Outcome a, Outcome b) { return count(a) > count(b); });
+  std::string out;
+  if (!hidden.empty()) {
+    out += "Not shown:";
+    for (const Outcome outcome : hidden) {
+      out +=
+          " " + std::to_string(count(outcome)) + " " + std::string(model::toString(outcome)) + ",";
+    }
+    out.back() = '\n';
+  }
+
+  const double rate =
+      m.duration_s > 0 ? static_cast<double>(m.targets_scanned) / m.duration_s : 0.0;
+  if (m.interrupted) {
+    out += "dotscan interrupted: " + std::to_string(m.targets_scanned) + " of " +
+           escape(m.targets_planned) + (m.targets_planned == "1" ? " target" : " targets");
+  } else {
+    out += "dotscan done: " + plural(m.targets_scanned, "target");
+  }
+  out += " in " + fixed(m.duration_s, 2) + " s (" + fixed(rate, 1) + "/s)";
+  std::string separator = ": ";
+  for (std::size_t i = 0; i < m.counts.size(); ++i) {
+    if (m.counts.at(i) == 0) continue;
+    out += separator + std::to_string(m.counts.at(i)) + " " +
+           std::string(model::toString(static_cast<Outcome>(i)));
+    separator = ", ";
+  }
+  out += "\n";
+  put(out_, out);
+}
+
+}  // namespace dotscan::report

@@ -1,0 +1,218 @@
+#include "dotscan/report/json_lines.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::report {
+
+namespace {
+
+// ordered_json keeps the fields in the order written here, which is the order of the schema.
+using Json = nlohmann::ordered_json;
+
+double roundMs(double value) {
+  return std::round(value * 1000.0) / 1000.0;
+}
+
+Json stringOrNull(const std::string& text) {
+  return text.empty() ? Json(nullptr) : Json(text);
+}
+
+template <typename T>
+Json optionalOrNull(const std::optional<T>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
+// One line whatever the bytes: invalid UTF-8 becomes U+FFFD instead of throwing
+// (nlohmann::json::dump, error_handler_t::replace), and control characters are escaped.
+std::string dumpLine(const Json& json) {
+  return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Json fieldsJson(const std::vector<std::pair<std::string, std::string>>& fields) {
+  Json array = Json::array();
+  for (const auto& [name, value] : fields) array.push_back(Json{{"name", name}, {"value", value}});
+  return array;
+}
+
+Json certificateJson(const model::CertificateInfo& cert) {
+  Json json;
+  json["subject"] = cert.subject;
+  json["subject_fields"] = fieldsJson(cert.subject_fields);
+  json["issuer"] = cert.issuer;
+  json["issuer_fields"] = fieldsJson(cert.issuer_fields);
+  json["serial"] = cert.serial;
+  json["not_before"] = cert.not_before;
+  json["not_after"] = cert.not_after;
+  json["days_left"] = optionalOrNull(cert.days_left);
+  json["san"] = Json{{"dns", cert.san.dns},
+                     {"ip", cert.san.ip},
+                     {"email", cert.san.email},
+                     {"uri", cert.san.uri},
+                     {"other", cert.san.other}};
+  json["key"] = Json{
+      {"type", cert.key_type}, {"bits", cert.key_bits}, {"curve", stringOrNull(cert.key_curve)}};
+  json["signature_algorithm"] = cert.signature_algorithm;
+  json["sha1"] = cert.sha1;
+  json["sha256"] = cert.sha256;
+  json["spki_pin_sha256"] = cert.spki_pin_sha256;
+  json["basic_constraints"] =
+      Json{{"ca", optionalOrNull(cert.ca)}, {"path_length", optionalOrNull(cert.path_length)}};
+  json["key_usage"] = cert.key_usage;
+  json["extended_key_usage"] = cert.extended_key_usage;
+  json["self_signed"] = cert.self_signed;
+  if (!cert.pem.empty()) json["pem"] = cert.pem;
+  json["parse_errors"] = cert.parse_errors;
+  return json;
+}
+
+Json tlsJson(const model::TlsSession& tls) {
+  Json errors = Json::array();
+  for (const model::VerifyError& error : tls.verification.errors) {
+    errors.push_back(Json{{"depth", error.depth}, {"code", error.code}, {"reason", error.reason}});
+  }
+  Json json;
+  json["version"] = tls.version;
+  json["cipher"] = tls.cipher;
+  json["group"] = stringOrNull(tls.group);
+  json["alpn"] = optionalOrNull(tls.alpn);
+  json["ocsp_stapled"] = tls.ocsp_stapled;
+  json["session_ticket"] = tls.session_ticket;
+  json["chain_length"] = tls.chain_length;
+  json["bytes_sent"] = tls.bytes_sent;
+  json["bytes_received"] = tls.bytes_received;
+  json["verification"] = Json{{"trusted", tls.verification.trusted},
+                              {"code", tls.verification.code},
+                              {"reason", tls.verification.reason},
+                              {"trust_store", tls.verification.trust_store},
+                              {"errors", std::move(errors)}};
+  return json;
+}
+
+Json optionalMs(const std::optional<double>& ms) {
+  return ms ? Json(roundMs(*ms)) : Json(nullptr);
+}
+
+[[noreturn]] void throwWriteError(int error) {
+  throw Error(ExitCode::RuntimeError,
+              std::string("cannot write the report: ") + std::strerror(error));
+}
+
+}  // namespace
+
+std::string formatTime(std::chrono::system_clock::time_point time) {
+  using std::chrono::floor;
+  const auto ms = floor<std::chrono::milliseconds>(time.time_since_epoch());
+  const auto seconds = floor<std::chrono::seconds>(ms);
+  const auto millis = (ms - seconds).count();  // 0..999, also before 1970
+  const auto t = static_cast<std::time_t>(seconds.count());
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) return "1970-01-01T00:00:00.000Z";  // out of range
+  char text[64];
+  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  if (std::snprintf(out, sizeof out, "%.*s.%03dZ", static_cast<int>(n), text,
+                    static_cast<int>(millis)) <= 0) {
+    return "1970-01-01T00:00:00.000Z";
+  }
+  return out;
+}
+
+std::string resultToJson(const model::ProbeResult& result) {
+  Json json;
+  json["record"] = "result";
+  json["schema_version"] = kSchemaVersion;
+  json["address"] = result.address.toString();
+  json["port"] = result.port;
+  json["name"] = stringOrNull(result.name);
+  json["sni"] = stringOrNull(result.sni);
+  json["started"] = formatTime(result.started);
+  json["ended"] = formatTime(result.ended);
+  json["outcome"] = model::toString(result.outcome);
+  json["phase"] = model::toString(result.phase);
+  json["reason"] = result.reason;
+  json["attempts"] = result.attempts;
+  json["first_bytes_hex"] = stringOrNull(result.first_bytes_hex);
+  json["timings"] = Json{{"tcp_connect_ms", optionalMs(result.timings.tcp_connect_ms)},
+                         {"tls_handshake_ms", optionalMs(result.timings.tls_handshake_ms)},
+                         {"total_ms", roundMs(result.timings.total_ms)}};
+  json["tls"] = result.tls ? tlsJson(*result.tls) : Json(nullptr);
+  Json certificates = Json::array();
+  for (const model::CertificateInfo& cert : result.certificates) {
+    certificates.push_back(certificateJson(cert));
+  }
+  json["certificates"] = std::move(certificates);
+  return dumpLine(json);
+}
+
+std::string metadataToJson(const ScanMetadata& metadata) {
+  Json counts = Json::object();
+  for (std::size_t i = 0; i < metadata.counts.size(); ++i) {
+    counts[std::string(model::toString(static_cast<model::Outcome>(i)))] = metadata.counts.at(i);
+  }
+  const double rate = metadata.duration_s > 0
+                          ? static_cast<double>(metadata.targets_scanned) / metadata.duration_s
+                          : 0.0;
+  Json json;
+  json["record"] = "metadata";
+  json["schema_version"] = kSchemaVersion;
+  json["version"] = metadata.version;
+  json["command_line"] = metadata.command_line;
+  json["seed"] = metadata.seed;
+  json["shard_index"] = metadata.shard_index;
+  json["shard_count"] = metadata.shard_count;
+  json["targets_planned"] = metadata.targets_planned;
+  json["targets_scanned"] = metadata.targets_scanned;
+  json["started"] = formatTime(metadata.started);
+  json["ended"] = formatTime(metadata.ended);
+  json["duration_s"] = roundMs(metadata.duration_s);
+  json["achieved_rate"] = roundMs(rate);
+  json["counts"] = std::move(counts);
+  json["interrupted"] = metadata.interrupted;
+  json["threads"] = metadata.threads;
+  json["max_parallel"] = metadata.max_parallel;
+  json["rate"] = metadata.rate;
+  json["connect_timeout_ms"] = metadata.connect_timeout_ms;
+  json["tls_timeout_ms"] = metadata.tls_timeout_ms;
+  json["host_timeout_ms"] = metadata.host_timeout_ms;
+  json["retries"] = metadata.retries;
+  json["tls_min"] = stringOrNull(metadata.tls_min);
+  json["tls_max"] = stringOrNull(metadata.tls_max);
+  json["alpn"] = metadata.alpn;
+  json["trust_store"] = stringOrNull(metadata.trust_store);
+  return dumpLine(json);
+}
+
+JsonLinesWriter::JsonLinesWriter(std::FILE* out) : out_(out) {}
+
+void JsonLinesWriter::write(const model::ProbeResult& result) {
+  writeLine(resultToJson(result));
+}
+
+void JsonLinesWriter::writeMetadata(const ScanMetadata& metadata) {
+  writeLine(metadataToJson(metadata));
+}
+
+// The whole record is serialised before the first byte goes out, so a failure to describe a
+// result never leaves half a line behind; one fwrite per line.
+void JsonLinesWriter::writeLine(std::string line) {
+  line.push_back('\n');
+  errno = 0;
+  if (std::fwrite(line.data(), 1, line.size(), out_) != line.size() || std::ferror(out_) != 0) {
+    throwWriteError(errno != 0 ? errno : EIO);
+  }
+}
+
+void JsonLinesWriter::flush() {
+  errno = 0;
+  if (std::fflush(out_) != 0 || std::ferror(out_) != 0) throwWriteError(errno != 0 ? errno : EIO);
+}
+
+}  // namespace dotscan::report

@@ -1,0 +1,148 @@
+#include "dotscan/report/human.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "dotscan/util/error.hpp"
+
+#include "samples.hpp"
+
+namespace dotscan::report {
+namespace {
+
+using model::Outcome;
+
+// Runs `body` on a HumanReport that writes to a temporary file; returns what it wrote.
+template <typename Body>
+std::string capture(Body body) {
+  const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::tmpfile(), &std::fclose);
+  if (!file) return "(no tmpfile)";
+  HumanReport report(file.get());
+  body(report);
+  EXPECT_EQ(std::fflush(file.get()), 0);
+  std::rewind(file.get());
+  std::string text;
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+  return text;
+}
+
+std::string show(const model::ProbeResult& result) {
+  return capture([&](HumanReport& report) { report.add(result); });
+}
+
+TEST(HumanReport, TlsOkBlock) {
+  EXPECT_EQ(show(samples::tlsOk()),
+            "127.53.0.1:853 dot.test  tls-ok  TLSv1.3 TLS_AES_256_GCM_SHA384 X25519 alpn:none  "
+            "3.2 ms\n"
+            "  certificate  CN=dot.test  issuer CN=dotscan test intermediate CA,O=dotscan test\n"
+            "               expires 2049-12-31 (8438 days)  EC 256 prime256v1  "
+            "SHA-256 ab12cd34ef567890..\n"
+            "               pin-sha256 9T2L2ZqIbDcSXbqPVV3H5HrfcJe0gYsjiqE8G6yJv1w=  "
+            "names dot.test, *.dot.test, dns.test, resolver.test (+3 more)\n"
+            "  chain        2 certificates, not trusted (system): unable to get local issuer "
+            "certificate (depth 1)\n");
+}
+
+TEST(HumanReport, HostileCertificateIsEscaped) {
+  const std::string text = show(samples::hostileCertificate());
+  EXPECT_EQ(
+      text,
+      "192.0.2.7:8853  tls-ok  TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 alpn:dot  15.0 ms\n"
+      "  certificate  CN=evil\\xff\\xc0\\x1b[2J\\x0a\\xe2\\x80\\xaegnp.exe,O=caf\xc3\xa9"
+      "  (self-signed)\n"
+      "               expires 2020-01-01 (expired 2518 days ago)  RSA 1024  "
+      "SHA-256 ffffffffffffffff..\n"
+      "               pin-sha256 //////////////////////////////////////////8=  names none\n"
+      "               parse errors: subjectAltName: malformed extension; keyUsage: \\x01 bad\n"
+      "  chain        1 certificate, not trusted (/etc/dot/ca.pem): self-signed certificate "
+      "(depth 0), OCSP stapled\n");
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+}
+
+TEST(HumanReport, FailuresAreOneLineWithTheirPhase) {
+  EXPECT_EQ(show(samples::tlsFailed()),
+            "127.53.0.9:853  tls-failed  during tls-handshake: tlsv1 alert handshake failure  "
+            "1.5 ms\n"
+            "  first bytes  15030300020228 \"......(\"\n");
+  EXPECT_EQ(show(samples::notTls()),
+            "[2001:db8::53]:853  not-tls  during tls-handshake: the peer answered with bytes that "
+            "are not a TLS record  4.8 ms\n"
+            "  first bytes  485454502f312e312034303020426164.. \"HTTP/1.1 400 Bad\"\n");
+  EXPECT_EQ(show(samples::internalError()),
+            "10.0.0.1:853  internal-error  during tcp-connect  0.0 ms\n");
+  model::ProbeResult timeout = samples::tlsFailed();
+  timeout.outcome = Outcome::TlsTimeout;
+  timeout.reason = "no answer within 5000 ms";
+  timeout.first_bytes_hex.clear();
+  timeout.name = "dot.test";
+  timeout.sni = "other.test";
+  EXPECT_EQ(show(timeout),
+            "127.53.0.9:853 dot.test sni:other.test  tls-timeout  during tls-handshake: no answer "
+            "within 5000 ms  1.5 ms\n");
+}
+
+TEST(HumanReport, TlsWithoutCertificate) {
+  model::ProbeResult r = samples::tlsOk();
+  r.certificates.clear();
+  r.tls->chain_length = 0;
+  r.tls->verification = {true, 0, "ok", "system", {}};
+  const std::string text = show(r);
+  EXPECT_NE(
+      text.find("\n  certificate  none sent\n  chain        0 certificates, trusted (system)\n"),
+      std::string::npos)
+      << text;
+}
+
+TEST(HumanReport, SilentOutcomesAreNotListed) {
+  EXPECT_EQ(show(samples::closed()), "");
+  EXPECT_EQ(show(samples::filteredV6()), "");
+  model::ProbeResult r = samples::closed();
+  r.outcome = Outcome::Unreachable;
+  EXPECT_EQ(show(r), "");
+  r.outcome = Outcome::Interrupted;
+  EXPECT_EQ(show(r), "");
+  r.outcome = Outcome::Error;
+  EXPECT_EQ(show(r), "127.53.0.2:853  error  during tcp-connect: connection refused  0.2 ms\n");
+}
+
+TEST(HumanReport, FinishSummarises) {
+  ScanMetadata m = samples::metadata();
+  m.counts.at(static_cast<std::size_t>(Outcome::Unreachable)) = 1;
+  EXPECT_EQ(capture([&](HumanReport& report) { report.finish(m); }),
+            "Not shown: 250 filtered, 3 closed, 1 unreachable\n"
+            "dotscan done: 254 targets in 1.23 s (206.5/s): 1 tls-ok, 3 closed, 250 filtered, "
+            "1 unreachable\n");
+}
+
+TEST(HumanReport, FinishInterruptedAndNothingHidden) {
+  ScanMetadata m;
+  m.targets_planned = "1000";
+  m.targets_scanned = 1;
+  m.interrupted = true;
+  m.counts.at(static_cast<std::size_t>(Outcome::TlsOk)) = 1;
+  EXPECT_EQ(capture([&](HumanReport& report) { report.finish(m); }),
+            "dotscan interrupted: 1 of 1000 targets in 0.00 s (0.0/s): 1 tls-ok\n");
+  EXPECT_EQ(capture([](HumanReport& report) { report.finish(ScanMetadata{}); }),
+            "dotscan done: 0 targets in 0.00 s (0.0/s)\n");
+}
+
+TEST(HumanReport, WriteErrorIsARuntimeError) {
+  const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::fopen("/dev/full", "w"),
+                                                                &std::fclose);
+  if (!file) GTEST_SKIP() << "no /dev/full";
+  HumanReport report(file.get());
+  try {
+    report.add(samples::tlsOk());
+    FAIL() << "a write to /dev/full succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::RuntimeError);
+  }
+}
+
+}  // namespace
+}  // namespace dotscan::report

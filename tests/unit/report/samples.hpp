@@ -1,0 +1,35 @@
+// Hand-built results and metadata shared by the report tests and report_samples (the schema test).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "dotscan/model/result.hpp"
+#include "dotscan/report/json_lines.hpp"
+
+namespace dotscan::report::samples {
+
+// U+202E RIGHT-TO-LEFT OVERRIDE in UTF-8, kept out of string literals so that the source itself
+// never holds a bidirectional control (clang-tidy misc-misleading-bidirectional).
+inline const std::string kRtlOverride = {'\xe2', '\x80', '\xae'};
+
+// 2026-11-23T10:00:00.123Z plus `ms` milliseconds.
+std::chrono::system_clock::time_point at(int ms = 0);
+
+// tls-ok over IPv4 with a name, a two-certificate chain that is not trusted, every field set.
+model::ProbeResult tlsOk();
+// tls-ok for an address target (no name, no SNI): self-signed, expired, negative serial, invalid
+// UTF-8 and terminal escapes in the subject, ALPN "dot", a PEM and a parse error.
+model::ProbeResult hostileCertificate();
+model::ProbeResult closed();         // refused, one attempt
+model::ProbeResult filteredV6();     // 2001:db8::1, every retry timed out
+model::ProbeResult notTls();         // answered "HTTP/1.1 400"
+model::ProbeResult tlsFailed();      // alert during the handshake
+model::ProbeResult internalError();  // in the connect phase, with an empty reason
+ScanMetadata metadata();
+
+// Every sample result, in the order above.
+std::vector<model::ProbeResult> allResults();
+
+}  // namespace dotscan::report::samples
