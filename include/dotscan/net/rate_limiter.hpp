@@ -1,0 +1,34 @@
+// dotscan/net/rate_limiter.hpp — paces new connections evenly in time.
+//
+// A virtual-schedule pacer (the GCRA of ATM cell scheduling, as masscan paces its packets): each
+// start is due one interval after the previous one. A loop that wakes late may catch up by at most
+// `burst` starts, so that the rate is smooth rather than a burst once a second. Time comes from the
+// caller, so tests drive it with a ManualClock. Invariant: over any window of length T at most
+// rate * T + burst starts are granted.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "dotscan/util/clock.hpp"
+
+namespace dotscan::net {
+
+class RateLimiter {
+ public:
+  // rate: starts per second; 0 or less means unlimited.
+  explicit RateLimiter(double rate, std::uint32_t burst = 1);
+
+  // Takes one start if one is due at `now`.
+  bool tryAcquire(TimePoint now);
+  // When the next start will be due (nullopt when unlimited).
+  [[nodiscard]] std::optional<TimePoint> nextDue(TimePoint now) const;
+  [[nodiscard]] bool unlimited() const { return interval_ == Duration::zero(); }
+
+ private:
+  Duration interval_{};
+  Duration slack_{};  // how far behind the schedule may lag: (burst - 1) intervals
+  std::optional<TimePoint> next_;
+};
+
+}  // namespace dotscan::net

@@ -1,0 +1,92 @@
+// dotscan/net/socket.hpp — non-blocking TCP sockets and the epoll set of one event loop.
+//
+// Everything here is a thin, owning wrapper over the system calls; nothing blocks. A failure to
+// reach one target is a value (an errno in ConnectStep), never an exception; only a failure of the
+// loop itself (epoll_create) throws. Invariant: a UniqueFd closes its descriptor exactly once, and
+// closing a descriptor removes it from every epoll set (it is never dup'd).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <span>
+#include <utility>
+
+#include "dotscan/util/address.hpp"
+
+namespace dotscan::net {
+
+// What a non-blocking step asks for next (PowerDNS IOState, Envoy IoResult).
+enum class IoStatus : std::uint8_t {
+  Done,       // the step completed
+  NeedRead,   // call again when the socket is readable
+  NeedWrite,  // call again when the socket is writable
+  Failed,     // terminal: the caller reads the reason from the step's owner
+};
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  ~UniqueFd() { reset(); }
+
+  [[nodiscard]] int get() const { return fd_; }
+  [[nodiscard]] bool valid() const { return fd_ >= 0; }
+  void reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// The result of starting or finishing a TCP connect.
+struct ConnectStep {
+  IoStatus status = IoStatus::Failed;  // Done, NeedWrite (in progress) or Failed
+  int error = 0;                       // errno when Failed
+};
+
+// Creates a non-blocking TCP socket for `address` and starts connecting it to `port`. The socket
+// is returned in `fd` whatever the status, so that the caller owns and closes it.
+ConnectStep startConnect(const Address& address, std::uint16_t port, UniqueFd& fd);
+
+// After the socket became writable (or reported an error): the connect's outcome (SO_ERROR).
+ConnectStep finishConnect(int fd);
+
+// Raises RLIMIT_NOFILE to its hard limit and returns the soft limit in force afterwards.
+std::uint64_t raiseOpenFileLimit();
+
+// Interest of a descriptor in an epoll set.
+enum class Interest : std::uint8_t { None, Read, Write };
+
+// An epoll set whose events carry a 32-bit token (a probe slot) rather than a pointer.
+class Epoll {
+ public:
+  Epoll();  // throws dotscan::Error if the kernel refuses
+  // Adds fd, or changes its interest if `added` (the caller tracks whether it already added it).
+  // Returns false (errno set) on failure.
+  bool watch(int fd, std::uint32_t token, Interest interest, bool added);
+  void unwatch(int fd);
+  // Waits up to timeout_ms (-1: forever); returns the number of events or -1 with errno (EINTR).
+  int wait(std::span<epoll_event> events, int timeout_ms);
+  [[nodiscard]] int fd() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+// A descriptor that wakes an event loop from another thread or a signal handler (eventfd).
+class Wakeup {
+ public:
+  Wakeup();
+  void notify() const noexcept;  // async-signal-safe
+  void drain() const noexcept;
+  [[nodiscard]] int fd() const { return fd_.get(); }
+
+ private:
+  UniqueFd fd_;
+};
+
+}  // namespace dotscan::net

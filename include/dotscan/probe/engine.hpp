@@ -1,0 +1,81 @@
+// dotscan/probe/engine.hpp — the parallel prober: event loops that keep many probes in flight.
+//
+// Each of `threads` event loops owns its probes outright: an epoll set, a DeadlineQueue keyed by
+// slot index, and a pacer for new connections. Loops share only the target source and the result
+// sink, both behind their own locks. epoll_wait sleeps until the nearest deadline (nmap
+// nsock/src/engine_epoll.c), so a silent target costs one heap entry and never delays another.
+//
+// Invariants: every target taken from the source gives exactly one result to the sink, even when
+// the scan is stopped or a probe throws (internal-error); at most max_parallel probes are in flight
+// across all loops; new connections start at most `rate` per second, evenly spaced.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "dotscan/model/result.hpp"
+#include "dotscan/probe/probe.hpp"
+#include "dotscan/probe/transport.hpp"
+#include "dotscan/util/clock.hpp"
+
+namespace dotscan::probe {
+
+// Where targets come from. Called by every loop thread: implementations lock.
+class TargetSource {
+ public:
+  virtual ~TargetSource() = default;
+  virtual bool next(ProbeTarget& target) = 0;  // false when there are no more
+};
+
+// Where results go. Called by every loop thread: implementations lock.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void consume(model::ProbeResult&& result) = 0;
+};
+
+using TransportFactory = std::function<std::unique_ptr<Transport>(const ProbeTarget&)>;
+
+struct EngineSettings {
+  std::uint32_t threads = 1;
+  std::uint64_t max_parallel = 1024;  // across all loops
+  double rate = 0;                    // new connections a second across all loops; 0: unlimited
+  ProbeSettings probe;
+  Duration grace = std::chrono::seconds(2);  // after a first stop request
+};
+
+class Engine {
+ public:
+  Engine(const EngineSettings& settings, TargetSource& source, ResultSink& sink,
+         TransportFactory factory, const Clock& clock);
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+  Engine(Engine&&) = delete;
+  Engine& operator=(Engine&&) = delete;
+  ~Engine();
+
+  // Runs the scan to its end (or its stop) on `threads` loops, one of them the calling thread.
+  // Sets SIGPIPE to be ignored, process-wide: a reset connection is a result, not a death.
+  void run();
+
+  // Async-signal-safe. The first request stops new probes and gives those in flight the grace
+  // period; the second ends them at once (outcome interrupted).
+  void requestStop() noexcept;
+  [[nodiscard]] int stopLevel() const noexcept { return stop_level_.load(); }
+
+ private:
+  class Loop;
+  EngineSettings settings_;
+  TargetSource& source_;
+  ResultSink& sink_;
+  TransportFactory factory_;
+  const Clock& clock_;
+  std::atomic<int> stop_level_{0};
+  std::vector<std::unique_ptr<Loop>> loops_;
+};
+
+}  // namespace dotscan::probe

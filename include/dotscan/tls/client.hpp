@@ -1,0 +1,95 @@
+// dotscan/tls/client.hpp — the TLS client side of a probe: one context per scan, one non-blocking
+// connection per probe.
+//
+// A scanner records rather than rejects. The handshake completes whatever the certificate, and the
+// chain's verification against the trust store becomes data (every error met, with OpenSSL's
+// reason), for the audit to judge. Every step is non-blocking and returns a net::IoStatus; one
+// function maps SSL_get_error to it, clearing the error queue before each call and draining it into
+// one readable reason after a failure (Envoy source/common/tls/ssl_socket.cc). Every OpenSSL object
+// is owned through tls/openssl_ptr.hpp.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dotscan/model/result.hpp"
+#include "dotscan/net/socket.hpp"
+#include "dotscan/tls/openssl_ptr.hpp"
+
+namespace dotscan::tls {
+
+enum class TlsVersion : std::uint8_t { Tls10, Tls11, Tls12, Tls13 };
+
+// "1.2" or "TLSv1.2" -> Tls12; throws UsageError naming `option` otherwise.
+TlsVersion parseTlsVersion(const std::string& text, const std::string& option);
+std::string toString(TlsVersion version);
+
+struct ClientOptions {
+  TlsVersion min_version = TlsVersion::Tls12;
+  TlsVersion max_version = TlsVersion::Tls13;
+  std::vector<std::string> alpn{"dot"};  // offered in this order; empty: no ALPN extension
+  std::string ca_file;                   // empty: the system trust store
+  std::string ca_dir;
+};
+
+// The SSL_CTX of a scan. Read-only once built, so every event loop thread shares it.
+class ClientContext {
+ public:
+  // Throws UsageError for an unreadable --ca-file or an impossible version range.
+  explicit ClientContext(const ClientOptions& options);
+  [[nodiscard]] SSL_CTX* get() const { return context_.get(); }
+  [[nodiscard]] const std::string& trustStore() const { return trust_store_; }
+
+ private:
+  SslCtxPtr context_;
+  std::string trust_store_;
+};
+
+// One TLS session over a connected non-blocking socket. The socket stays owned by the caller.
+class Connection {
+ public:
+  static constexpr std::size_t kPrefixCap = 64;  // first received bytes kept for not-tls reports
+
+  Connection(const ClientContext& context, int fd, const std::string& sni);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  Connection(Connection&&) = delete;
+  Connection& operator=(Connection&&) = delete;
+  ~Connection();
+
+  // One step of SSL_do_handshake. After Failed, failure() says why.
+  net::IoStatus handshake();
+
+  [[nodiscard]] const std::string& failure() const { return failure_; }
+  // The first bytes the peer sent (up to kPrefixCap), whatever they were.
+  [[nodiscard]] std::span<const std::uint8_t> receivedPrefix() const { return prefix_; }
+  // True when the peer's first bytes cannot be the start of a TLS record.
+  [[nodiscard]] bool peerSpokeNotTls() const;
+
+  // Session facts; meaningful after the handshake completed (bytes counts always).
+  [[nodiscard]] model::TlsSession session(const std::string& trust_store) const;
+  // The chain as the server sent it, leaf first, each certificate described.
+  [[nodiscard]] std::vector<model::CertificateInfo> chain(std::time_t now, bool include_pem) const;
+  [[nodiscard]] std::uint64_t bytesSent() const;
+  [[nodiscard]] std::uint64_t bytesReceived() const;
+
+  // Internal hooks for the OpenSSL callbacks (C linkage trampolines).
+  void recordReceived(const char* data, std::size_t length);
+  void recordVerifyError(int depth, int code);
+  void recordTicket() { ticket_ = true; }
+
+ private:
+  net::IoStatus mapResult(int ret);
+
+  SslPtr ssl_;
+  int fd_;
+  std::string failure_;
+  std::vector<std::uint8_t> prefix_;
+  std::vector<model::VerifyError> verify_errors_;
+  bool ticket_ = false;
+};
+
+}  // namespace dotscan::tls

@@ -1,0 +1,273 @@
+#include "dotscan/probe/engine.hpp"
+
+#include <sys/epoll.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <csignal>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "dotscan/net/deadline_queue.hpp"
+#include "dotscan/net/rate_limiter.hpp"
+#include "dotscan/net/socket.hpp"
+
+namespace dotscan::probe {
+
+namespace {
+
+constexpr std::uint32_t kWakeToken = ~std::uint32_t{0};
+constexpr std::size_t kEventBatch = 256;
+
+int ceilMs(Duration duration) {
+  if (duration <= Duration::zero()) return 0;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(duration).count();
+  return static_cast<int>(std::min<std::int64_t>(ms, 60'000));
+}
+
+}  // namespace
+
+// One event loop: its probes, its epoll set, its deadlines, its pacer.
+class Engine::Loop {
+ public:
+  Loop(Engine& engine, std::uint64_t capacity, double rate)
+      : engine_(engine),
+        capacity_(std::max<std::uint64_t>(capacity, 1)),
+        // A loop that wakes late may catch up by one millisecond's worth of starts, no more.
+        limiter_(rate, static_cast<std::uint32_t>(std::max(1.0, std::ceil(rate / 1000.0)))) {}
+
+  void wake() const noexcept { wakeup_.notify(); }
+
+  void run();
+
+ private:
+  struct Slot {
+    std::unique_ptr<Probe> probe;
+    int fd = -1;
+    int generation = 0;  // the probe's attempt count when fd was registered
+    bool added = false;
+    net::Interest interest = net::Interest::None;
+  };
+
+  void startProbes(TimePoint now);
+  void startOne(ProbeTarget&& target, TimePoint now);
+  void apply(std::uint32_t slot, const Next& next);
+  // Runs one probe step; anything thrown ends that probe alone with internal-error.
+  template <typename Step>
+  void step(std::uint32_t slot, TimePoint now, Step&& action);
+  void abortAll(TimePoint now, const std::string& reason);
+  [[nodiscard]] int waitTimeout(TimePoint now) const;
+
+  Engine& engine_;
+  std::uint64_t capacity_;
+  net::RateLimiter limiter_;
+  net::Epoll epoll_;
+  net::Wakeup wakeup_;
+  net::DeadlineQueue deadlines_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t in_flight_ = 0;
+  bool source_done_ = false;
+  std::optional<TimePoint> grace_until_;
+};
+
+void Engine::Loop::run() {
+  epoll_.watch(wakeup_.fd(), kWakeToken, net::Interest::Read, false);
+  std::array<epoll_event, kEventBatch> events{};
+  const Clock& clock = engine_.clock_;
+  for (;;) {
+    TimePoint now = clock.now();
+    const int level = engine_.stop_level_.load();
+    if (level >= 2) {
+      abortAll(now, "interrupted: a second stop signal ended the probe at once");
+      return;
+    }
+    if (level == 1 && !grace_until_) {
+      grace_until_ = now + engine_.settings_.grace;
+      source_done_ = true;
+    }
+    if (grace_until_ && now >= *grace_until_) {
+      abortAll(now, "interrupted: the scan was stopped and the grace period ran out");
+      return;
+    }
+    startProbes(now);
+    if (in_flight_ == 0 && source_done_) return;
+
+    const int count = epoll_.wait(events, waitTimeout(now));
+    now = clock.now();
+    for (int i = 0; i < count; ++i) {
+      const std::uint32_t token = events.at(static_cast<std::size_t>(i)).data.u32;
+      if (token == kWakeToken) {
+        wakeup_.drain();
+        continue;
+      }
+      if (token < slots_.size() && slots_[token].probe) {
+        step(token, now, [&](Probe& probe) { return probe.onReady(now); });
+      }
+    }
+    while (const auto expired = deadlines_.popExpired(now)) {
+      if (slots_[*expired].probe) {
+        step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
+      }
+    }
+  }
+}
+
+int Engine::Loop::waitTimeout(TimePoint now) const {
+  int timeout = deadlines_.epollTimeoutMs(now);
+  const auto bound = [&timeout](int ms) { timeout = timeout < 0 ? ms : std::min(timeout, ms); };
+  if (!source_done_ && in_flight_ < capacity_) {
+    if (const auto due = limiter_.nextDue(now)) bound(ceilMs(*due - now));
+  }
+  if (grace_until_) bound(ceilMs(*grace_until_ - now));
+  return timeout;
+}
+
+void Engine::Loop::startProbes(TimePoint now) {
+  while (!source_done_ && in_flight_ < capacity_ && engine_.stop_level_.load() == 0) {
+    if (!limiter_.tryAcquire(now)) return;
+    ProbeTarget target;
+    if (!engine_.source_.next(target)) {
+      source_done_ = true;
+      return;
+    }
+    startOne(std::move(target), now);
+  }
+}
+
+void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
+  std::uint32_t slot = 0;
+  if (free_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_.back();
+    free_.pop_back();
+  }
+  ++in_flight_;
+  const auto wall = std::chrono::system_clock::now();
+  try {
+    auto transport = engine_.factory_(target);
+    slots_[slot].probe =
+        std::make_unique<Probe>(std::move(target), std::move(transport), engine_.settings_.probe);
+  } catch (const std::exception& e) {
+    // Without a probe there is no state machine to end: report the target directly.
+    model::ProbeResult result;
+    result.address = target.address;
+    result.port = target.port;
+    result.name = target.name;
+    result.sni = target.sni;
+    result.started = result.ended = wall;
+    result.outcome = model::Outcome::InternalError;
+    result.reason = std::string("could not start the probe: ") + e.what();
+    engine_.sink_.consume(std::move(result));
+    --in_flight_;
+    free_.push_back(slot);
+    return;
+  }
+  step(slot, now, [&](Probe& probe) { return probe.start(now, wall); });
+}
+
+template <typename Step>
+void Engine::Loop::step(std::uint32_t slot, TimePoint now, Step&& action) {
+  Probe& probe = *slots_[slot].probe;
+  Next next;
+  try {
+    next = action(probe);
+  } catch (const std::exception& e) {
+    next =
+        probe.abort(now, model::Outcome::InternalError, std::string("internal error: ") + e.what());
+  }
+  apply(slot, next);
+}
+
+void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
+  Slot& entry = slots_[slot];
+  if (next.done) {
+    deadlines_.disarm(slot);
+    // The transport closed its socket, which also took it out of the epoll set.
+    model::ProbeResult result = entry.probe->takeResult();
+    entry = Slot{};
+    free_.push_back(slot);
+    --in_flight_;
+    engine_.sink_.consume(std::move(result));
+    return;
+  }
+  const int fd = entry.probe->fd();
+  const int generation = entry.probe->attempts();
+  if (fd != entry.fd || generation != entry.generation) {
+    // A new socket (a retry): the old one was closed, and with it its registration.
+    entry.fd = fd;
+    entry.generation = generation;
+    entry.added = false;
+  }
+  if (fd >= 0 && (!entry.added || entry.interest != next.interest)) {
+    if (epoll_.watch(fd, slot, next.interest, entry.added)) {
+      entry.added = true;
+      entry.interest = next.interest;
+    }
+  }
+  deadlines_.arm(slot, next.deadline);
+}
+
+void Engine::Loop::abortAll(TimePoint now, const std::string& reason) {
+  for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
+    if (!slots_[slot].probe) continue;
+    step(slot, now,
+         [&](Probe& probe) { return probe.abort(now, model::Outcome::Interrupted, reason); });
+  }
+}
+
+Engine::Engine(const EngineSettings& settings, TargetSource& source, ResultSink& sink,
+               TransportFactory factory, const Clock& clock)
+    : settings_(settings),
+      source_(source),
+      sink_(sink),
+      factory_(std::move(factory)),
+      clock_(clock) {
+  const std::uint32_t threads = std::max<std::uint32_t>(settings_.threads, 1);
+  const std::uint64_t per_loop_capacity =
+      std::max<std::uint64_t>(settings_.max_parallel / threads, 1);
+  const double per_loop_rate = settings_.rate > 0 ? settings_.rate / threads : 0;
+  for (std::uint32_t i = 0; i < threads; ++i) {
+    loops_.push_back(std::make_unique<Loop>(*this, per_loop_capacity, per_loop_rate));
+  }
+}
+
+Engine::~Engine() = default;
+
+void Engine::run() {
+  // OpenSSL writes to sockets with write(2): a peer that reset the connection must give EPIPE,
+  // not kill the scanner. A scanner has no use for SIGPIPE anywhere.
+  (void)::signal(SIGPIPE, SIG_IGN);
+  std::vector<std::thread> helpers;
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  for (std::size_t i = 1; i < loops_.size(); ++i) {
+    helpers.emplace_back([this, i, &failure, &failure_lock] {
+      try {
+        loops_[i]->run();
+      } catch (...) {
+        const std::lock_guard lock(failure_lock);
+        if (!failure) failure = std::current_exception();
+      }
+    });
+  }
+  try {
+    loops_[0]->run();
+  } catch (...) {
+    const std::lock_guard lock(failure_lock);
+    if (!failure) failure = std::current_exception();
+  }
+  for (std::thread& helper : helpers) helper.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+void Engine::requestStop() noexcept {
+  stop_level_.fetch_add(1);
+  for (const auto& loop : loops_) loop->wake();
+}
+
+}  // namespace dotscan::probe

@@ -1,0 +1,283 @@
+// The engine end to end over loopback: real sockets, real OpenSSL, the in-process test server
+// misbehaving on demand. Timeouts here are short but generous; no assertion is about speed.
+#include "dotscan/probe/engine.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "dotscan/probe/tls_transport.hpp"
+
+#include "support/collecting.hpp"
+#include "support/test_server.hpp"
+
+namespace dotscan::probe {
+namespace {
+
+using model::Outcome;
+using model::Phase;
+using std::chrono::milliseconds;
+using testing::Behaviour;
+using testing::testCaPath;
+using testing::TestServer;
+
+const Address kLoopback = *Address::parse("127.0.0.1");
+
+// A loopback port with nothing listening: bound, then closed.
+std::uint16_t closedPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast)
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  EngineTest() {
+    settings_.threads = 2;
+    settings_.max_parallel = 64;
+    settings_.probe.connect_timeout = milliseconds(1500);
+    settings_.probe.tls_timeout = milliseconds(1500);
+    settings_.grace = milliseconds(200);
+    tls_.ca_file = testCaPath("ca.crt");
+  }
+
+  std::vector<model::ProbeResult> scan(std::vector<ProbeTarget> targets) {
+    const tls::ClientContext context(tls_);
+    testing::VectorSource source(std::move(targets));
+    testing::CollectingSink sink;
+    Engine engine(
+        settings_, source, sink,
+        [&context, pem = include_pem_](const ProbeTarget& target) {
+          return std::make_unique<TlsTransport>(context, target, pem);
+        },
+        clock_);
+    engine.run();
+    return sink.results();
+  }
+
+  model::ProbeResult scanOne(std::uint16_t port, const std::string& sni = "dot.test") {
+    auto results = scan({ProbeTarget{kLoopback, port, sni, sni}});
+    EXPECT_EQ(results.size(), 1U);
+    return results.empty() ? model::ProbeResult{} : results.front();
+  }
+
+  EngineSettings settings_;
+  tls::ClientOptions tls_;
+  bool include_pem_ = false;
+  SteadyClock clock_;
+};
+
+TEST_F(EngineTest, HandshakeRecordsSessionAndChain) {
+  TestServer server(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  const model::ProbeResult result = scanOne(server.port());
+  EXPECT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  ASSERT_TRUE(result.tls);
+  EXPECT_EQ(result.tls->version, "TLSv1.3");
+  EXPECT_EQ(result.tls->cipher.rfind("TLS_", 0), 0U) << result.tls->cipher;
+  EXPECT_FALSE(result.tls->group.empty());
+  EXPECT_FALSE(result.tls->alpn);  // the test server does not do ALPN
+  EXPECT_EQ(result.tls->chain_length, 2);
+  EXPECT_GT(result.tls->bytes_received, 500U);
+  EXPECT_GT(result.tls->bytes_sent, 100U);
+  EXPECT_TRUE(result.tls->verification.trusted) << result.tls->verification.reason;
+  EXPECT_EQ(result.tls->verification.reason, "ok");
+  ASSERT_EQ(result.certificates.size(), 2U);
+  EXPECT_EQ(result.certificates[0].subject, "CN=dot.test");
+  EXPECT_EQ(result.certificates[1].subject, "CN=dotscan test intermediate CA,O=dotscan test");
+  EXPECT_TRUE(result.timings.tcp_connect_ms);
+  EXPECT_TRUE(result.timings.tls_handshake_ms);
+  EXPECT_EQ(result.sni, "dot.test");
+  EXPECT_EQ(server.handshakesWhenAtLeast(1), 1);
+}
+
+TEST_F(EngineTest, TlsVersionBoundsAreHonoured) {
+  tls_.max_version = tls::TlsVersion::Tls12;
+  TestServer server(Behaviour::Normal, testCaPath("rsa-chain.pem"), testCaPath("rsa.key"));
+  const model::ProbeResult result = scanOne(server.port());
+  ASSERT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+  EXPECT_EQ(result.tls->version, "TLSv1.2");
+  EXPECT_EQ(result.tls->cipher.rfind("TLS_ECDHE_RSA_", 0), 0U) << result.tls->cipher;
+}
+
+TEST_F(EngineTest, BadCertificatesStillCompleteWithTheReasonRecorded) {
+  struct Case {
+    const char* name;
+    const char* reason;
+    int depth;
+  };
+  for (const Case& c : {Case{"expired", "certificate has expired", 0},
+                        Case{"notyet", "certificate is not yet valid", 0}, Case{"weak", "", -1},
+                        Case{"sha1", "", -1}}) {
+    TestServer server(Behaviour::Normal, testCaPath(std::string(c.name) + "-chain.pem"),
+                      testCaPath(std::string(c.name) + ".key"));
+    const model::ProbeResult result = scanOne(server.port());
+    ASSERT_EQ(result.outcome, Outcome::TlsOk) << c.name << ": " << result.reason;
+    if (c.depth >= 0) {
+      EXPECT_FALSE(result.tls->verification.trusted) << c.name;
+      EXPECT_EQ(result.tls->verification.reason, c.reason) << c.name;
+      ASSERT_FALSE(result.tls->verification.errors.empty());
+      EXPECT_EQ(result.tls->verification.errors.front().depth, c.depth);
+    }
+  }
+}
+
+TEST_F(EngineTest, SelfSignedAndUnknownIssuer) {
+  {
+    TestServer server(Behaviour::Normal, testCaPath("selfsigned.crt"),
+                      testCaPath("selfsigned.key"));
+    const model::ProbeResult result = scanOne(server.port());
+    ASSERT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+    EXPECT_EQ(result.tls->verification.reason, "self-signed certificate");
+    EXPECT_TRUE(result.certificates.at(0).self_signed);
+  }
+  {
+    tls_.ca_file = testCaPath("root.crt");  // the root alone: the server leaves out no link
+    TestServer server(Behaviour::Normal, testCaPath("leaf-onlyleaf.pem"), testCaPath("ecdsa.key"));
+    const model::ProbeResult result = scanOne(server.port());
+    ASSERT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+    EXPECT_EQ(result.tls->chain_length, 1);
+    EXPECT_EQ(result.tls->verification.reason, "unable to get local issuer certificate");
+  }
+}
+
+TEST_F(EngineTest, SniOnlyWhenAsked) {
+  TestServer server(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  auto results = scan({ProbeTarget{kLoopback, server.port(), "", ""}});
+  ASSERT_EQ(results.size(), 1U);
+  EXPECT_EQ(results[0].outcome, Outcome::TlsOk);
+  EXPECT_EQ(results[0].sni, "");
+}
+
+TEST_F(EngineTest, ClosedPortIsClosed) {
+  const model::ProbeResult result = scanOne(closedPort());
+  EXPECT_EQ(result.outcome, Outcome::Closed);
+  EXPECT_EQ(result.phase, Phase::Connect);
+  EXPECT_EQ(result.attempts, 1);
+}
+
+TEST_F(EngineTest, SilentServerIsTlsTimeout) {
+  settings_.probe.tls_timeout = milliseconds(300);
+  TestServer server(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
+                    testCaPath("ecdsa.key"));
+  const model::ProbeResult result = scanOne(server.port());
+  EXPECT_EQ(result.outcome, Outcome::TlsTimeout) << result.reason;
+  EXPECT_EQ(result.phase, Phase::TlsHandshake);
+  EXPECT_EQ(result.reason, "connected, then no answer to the ClientHello (TLS timeout (300 ms))");
+  EXPECT_GE(result.timings.total_ms, 300.0);
+}
+
+TEST_F(EngineTest, EarlyCloseResetAndAlertAreTlsFailed) {
+  struct Case {
+    Behaviour behaviour;
+    const char* reason;
+  };
+  for (const Case& c : {Case{Behaviour::CloseMidHandshake, "unexpected eof while reading"},
+                        Case{Behaviour::ResetMidHandshake, "Connection reset by peer"},
+                        Case{Behaviour::Alert, "sslv3 alert handshake failure"}}) {
+    TestServer server(c.behaviour, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+    const model::ProbeResult result = scanOne(server.port());
+    EXPECT_EQ(result.outcome, Outcome::TlsFailed) << result.reason;
+    EXPECT_EQ(result.phase, Phase::TlsHandshake);
+    EXPECT_EQ(result.reason, c.reason);
+  }
+}
+
+TEST_F(EngineTest, AlertBytesAreKept) {
+  TestServer server(Behaviour::Alert, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  EXPECT_EQ(scanOne(server.port()).first_bytes_hex, "15030300020228");
+}
+
+TEST_F(EngineTest, PlainTcpIsNotTls) {
+  TestServer server(Behaviour::PlainTcp, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  const model::ProbeResult result = scanOne(server.port());
+  EXPECT_EQ(result.outcome, Outcome::NotTls) << result.reason;
+  // "SSH-2.0-", hex: the first bytes are kept.
+  EXPECT_EQ(result.first_bytes_hex.substr(0, 16), "5353482d322e302d");
+}
+
+TEST_F(EngineTest, LargeChainIsDescribedWhole) {
+  TestServer server(Behaviour::HugeChain, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"),
+                    40);
+  const model::ProbeResult result = scanOne(server.port());
+  ASSERT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+  EXPECT_EQ(result.tls->chain_length, 42);
+  EXPECT_EQ(result.certificates.size(), 42U);
+}
+
+TEST_F(EngineTest, OversizedChainIsTlsFailedNotACrash) {
+  TestServer server(Behaviour::HugeChain, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"),
+                    200);
+  const model::ProbeResult result = scanOne(server.port());
+  EXPECT_EQ(result.outcome, Outcome::TlsFailed) << result.reason;
+  EXPECT_EQ(result.reason, "excessive message size");
+}
+
+TEST_F(EngineTest, ManyTargetsEachGiveOneResult) {
+  TestServer live(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  const std::uint16_t closed = closedPort();
+  settings_.max_parallel = 16;
+  std::vector<ProbeTarget> targets;
+  for (int i = 0; i < 150; ++i) {
+    targets.push_back({kLoopback, (i % 3 == 0) ? closed : live.port(), "", ""});
+  }
+  const auto results = scan(targets);
+  ASSERT_EQ(results.size(), 150U);
+  int ok = 0;
+  int refused = 0;
+  for (const auto& result : results) {
+    ok += result.outcome == Outcome::TlsOk ? 1 : 0;
+    refused += result.outcome == Outcome::Closed ? 1 : 0;
+  }
+  EXPECT_EQ(ok, 100);
+  EXPECT_EQ(refused, 50);
+  EXPECT_EQ(live.handshakesWhenAtLeast(100), 100);
+}
+
+TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
+  settings_.probe.tls_timeout = std::chrono::seconds(60);
+  settings_.grace = milliseconds(100);
+  TestServer server(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
+                    testCaPath("ecdsa.key"));
+  std::vector<ProbeTarget> targets(200, ProbeTarget{kLoopback, server.port(), "", ""});
+  settings_.max_parallel = 8;
+
+  const tls::ClientContext context(tls_);
+  testing::VectorSource source(targets);
+  testing::CollectingSink sink;
+  Engine engine(
+      settings_, source, sink,
+      [&context](const ProbeTarget& target) {
+        return std::make_unique<TlsTransport>(context, target, false);
+      },
+      clock_);
+  std::thread stopper([&engine, &server] {
+    while (server.accepted() < 8) std::this_thread::sleep_for(milliseconds(5));
+    engine.requestStop();
+  });
+  engine.run();
+  stopper.join();
+  const auto results = sink.results();
+  // Only the probes in flight were started; each ended as interrupted, in the TLS phase.
+  ASSERT_EQ(results.size(), 8U);
+  for (const auto& result : results) {
+    EXPECT_EQ(result.outcome, Outcome::Interrupted);
+    EXPECT_EQ(result.phase, Phase::TlsHandshake);
+  }
+  EXPECT_EQ(engine.stopLevel(), 1);
+}
+
+}  // namespace
+}  // namespace dotscan::probe

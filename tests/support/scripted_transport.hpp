@@ -1,0 +1,62 @@
+// A Transport that plays back a script instead of touching the network: each call to connect(),
+// finishConnect() or handshake() takes the next scripted answer. Lets the probe state machine be
+// tested with a ManualClock, no sockets and no sleeps (PowerDNS test-dnsdisttcp_cc.cc).
+#pragma once
+
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dotscan/probe/transport.hpp"
+
+namespace dotscan::testing {
+
+class ScriptedTransport final : public probe::Transport {
+ public:
+  std::deque<net::ConnectStep> connects;         // answers to connect()
+  std::deque<net::ConnectStep> connect_results;  // answers to finishConnect()
+  std::deque<net::IoStatus> handshakes;          // answers to handshake()
+  std::string failure = "sslv3 alert handshake failure";
+  std::vector<std::uint8_t> prefix;
+  bool not_tls = false;
+  int connect_calls = 0;
+  int close_calls = 0;
+  int handshake_calls = 0;
+
+  net::ConnectStep connect() override {
+    ++connect_calls;
+    fd_ = 100 + connect_calls;
+    return take(connects, "connect");
+  }
+  net::ConnectStep finishConnect() override { return take(connect_results, "finishConnect"); }
+  net::IoStatus handshake() override {
+    ++handshake_calls;
+    return take(handshakes, "handshake");
+  }
+  [[nodiscard]] std::string handshakeFailure() const override { return failure; }
+  [[nodiscard]] std::span<const std::uint8_t> receivedPrefix() const override { return prefix; }
+  [[nodiscard]] bool peerSpokeNotTls() const override { return not_tls; }
+  void describeSession(model::ProbeResult& result, std::time_t /*now*/) override {
+    model::TlsSession session;
+    session.version = "TLSv1.3";
+    result.tls = session;
+  }
+  void close() override {
+    ++close_calls;
+    fd_ = -1;
+  }
+  [[nodiscard]] int fd() const override { return fd_; }
+
+ private:
+  template <typename T>
+  static T take(std::deque<T>& script, const char* what) {
+    if (script.empty()) throw std::logic_error(std::string("script exhausted at ") + what);
+    T next = script.front();
+    script.pop_front();
+    return next;
+  }
+  int fd_ = -1;
+};
+
+}  // namespace dotscan::testing

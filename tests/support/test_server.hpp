@@ -1,0 +1,67 @@
+// An in-process TLS server on 127.0.0.1, port 0, that misbehaves on demand.
+//
+// Test code, so it may block: one thread accepts, one thread serves each connection with blocking
+// OpenSSL calls. The destructor unblocks and joins every thread. The certificate chain and key come
+// from the test CA (scripts/make-test-ca.sh, DOTSCAN_TEST_CA).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dotscan::testing {
+
+enum class Behaviour {
+  Normal,                // complete the handshake, then wait for the client to close
+  StallBeforeHandshake,  // accept the connection, never read or write
+  CloseMidHandshake,     // read the ClientHello, then close
+  ResetMidHandshake,     // read the ClientHello, then close with a RST
+  Alert,                 // read the ClientHello, answer with a fatal handshake_failure alert
+  PlainTcp,              // speak another protocol: send an SSH banner and wait
+  HugeChain,             // send the leaf followed by `chain_copies` copies of the intermediate
+};
+
+class TestServer {
+ public:
+  // chain_file: PEM, leaf first; key_file: the leaf's key. Throws on failure.
+  TestServer(Behaviour behaviour, const std::string& chain_file, const std::string& key_file,
+             int chain_copies = 0);
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+  TestServer(TestServer&&) = delete;
+  TestServer& operator=(TestServer&&) = delete;
+  ~TestServer();
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] int accepted() const { return accepted_.load(); }
+  [[nodiscard]] int handshakes() const { return handshakes_.load(); }
+  // The handshake count once it reaches `count`, or after 5 s: in TLS 1.3 the client finishes
+  // before the server has read its Finished message.
+  [[nodiscard]] int handshakesWhenAtLeast(int count) const;
+
+ private:
+  void acceptLoop();
+  void serve(int fd);
+  bool waitReadable(int fd) const;  // false when stopping
+
+  Behaviour behaviour_;
+  void* context_ = nullptr;  // SSL_CTX*, kept opaque so that tests need not include OpenSSL
+  int listen_fd_ = -1;
+  int stop_fd_ = -1;  // eventfd, readable once stopping
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> accepted_{0};
+  std::atomic<int> handshakes_{0};
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<std::thread> workers_;
+  std::vector<int> client_fds_;
+};
+
+// The test CA directory (DOTSCAN_TEST_CA); fails the test if unset.
+std::string testCaPath(const std::string& file);
+
+}  // namespace dotscan::testing
