@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The first command of README.md: install what is missing, build, and run dotscan.
-# With arguments, they are passed to dotscan; without, it lists an example target set.
+# The first command of README.md: install what is missing, build, and run a real scan.
+# With arguments, they are passed to dotscan. Without, the script starts a real DoT server
+# (unbound from Debian, certificate from the test CA) on 127.53.0.1 and scans 127.53.0.0/29 with
+# it: one DoT server and seven closed addresses. The server is stopped when the scan ends.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/setup.sh build
+bash scripts/setup.sh quickstart
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOTSCAN_BUILD_TESTS=OFF >/dev/null
 cmake --build build/release
 dotscan=build/release/src/dotscan
@@ -12,7 +14,9 @@ dotscan=build/release/src/dotscan
 if (($# > 0)); then
   exec "$dotscan" "$@"
 fi
-# The prober is the next milestone (issue 3): until then the example lists, in scan order, the
-# targets a scan of the loopback test range would visit, without sending a packet.
-echo "+ $dotscan --list-targets --seed 1 -p 853,8853 127.0.0.0/30 ::1 localhost"
-exec "$dotscan" --list-targets --seed 1 -p 853,8853 127.0.0.0/30 ::1 localhost
+demo=build/quickstart
+trap 'bash scripts/unbound-dot.sh stop "$demo"' EXIT
+echo "+ scripts/unbound-dot.sh start $demo 127.53.0.1   # unbound, DoT on 127.53.0.1:853"
+bash scripts/unbound-dot.sh start "$demo" 127.53.0.1
+set -x
+"$dotscan" --ca-file "$demo/ca/ca.crt" -oJ "$demo/scan.jsonl" 127.53.0.0/29

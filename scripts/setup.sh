@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that dotscan needs and that are missing; nothing else.
-# Idempotent and non-interactive. Usage: scripts/setup.sh [build|test|bench]
+# Idempotent and non-interactive. Usage: scripts/setup.sh [build|quickstart|test|bench]
+#   build       what compiling dotscan needs
+#   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
+#   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, nftables,
+#               iproute2, jq, python3-jsonschema)
+#   bench       + nmap and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-dev libcli11-dev
        libldns-dev)
-test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux openssl)
-bench=(nmap time)
+server=(unbound openssl iproute2)
+test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
+      python3-jsonschema jq nftables)
+bench=(nmap time nftables util-linux)
 
 want=("${build[@]}")
 case "${1:-build}" in
   build) ;;
-  test) want+=("${test[@]}") ;;
-  bench) want+=("${bench[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  quickstart) want+=("${server[@]}") ;;
+  test) want+=("${server[@]}" "${test[@]}") ;;
+  bench) want+=("${server[@]}" "${bench[@]}") ;;
+  *) echo "usage: $0 [build|quickstart|test|bench]" >&2; exit 2 ;;
 esac
 
 missing=()
@@ -31,5 +39,14 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages such as unbound start a system service when installed; dotscan needs only their
+# binaries, and a system resolver started here could send queries off the machine. A policy-rc.d
+# that answers 101 ("action forbidden") keeps services from starting during the install.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

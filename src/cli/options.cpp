@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <ostream>
+#include <thread>
 
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
@@ -24,6 +26,8 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
       args.emplace_back("--input-list");
     } else if (arg == "-sL") {
       args.emplace_back("--list-targets");
+    } else if (arg == "-oJ") {
+      args.emplace_back("--output-json");
     } else if (arg == "-p-") {
       args.emplace_back("--ports=-");
     } else {
@@ -79,7 +83,50 @@ std::uint64_t parseUnsigned(const std::string& text, const std::string& option) 
   throw UsageError(option + ": '" + text + "' is not a non-negative integer");
 }
 
+std::vector<std::string> splitCommas(const std::string& text) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return parts;
+}
+
 }  // namespace
+
+Duration parseDuration(const std::string& text, const std::string& option) {
+  const auto bad = [&] {
+    return UsageError(option + ": '" + text + "' is not a duration (like 500ms, 3s, 1.5s, 2m)");
+  };
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    if (text.empty() ||
+        !(std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '.')) {
+      throw bad();
+    }
+    value = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    throw bad();
+  }
+  const std::string unit = text.substr(used);
+  double seconds = 0;
+  if (unit.empty() || unit == "s") {
+    seconds = value;
+  } else if (unit == "ms") {
+    seconds = value / 1000;
+  } else if (unit == "m") {
+    seconds = value * 60;
+  } else if (unit == "h") {
+    seconds = value * 3600;
+  } else {
+    throw bad();
+  }
+  if (!(seconds >= 0) || seconds > 86400.0 * 365) throw bad();
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
+}
 
 std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out) {
   ScanConfig config;
@@ -149,6 +196,57 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                "(-sL) Print the targets in scan order and exit without sending a packet");
   app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
 
+  ScanSettings& scan = config.scan;
+  std::string max_parallel;
+  std::string connect_timeout = "3s";
+  std::string tls_timeout = "5s";
+  std::string host_timeout = "0";
+  std::string tls_min = "1.2";
+  std::string tls_max = "1.3";
+  std::string alpn = "dot";
+  std::uint32_t threads = std::max(1U, std::thread::hardware_concurrency());
+  app.add_option("--max-parallel", max_parallel,
+                 "Probes in flight at once (default: from the open-file limit, at most 16384)")
+      ->type_name("N");
+  app.add_option("--rate", scan.engine.rate,
+                 "New connections a second, evenly spaced (0: no limit)")
+      ->type_name("N")
+      ->check(CLI::Range(0.0, 1e7));
+  app.add_option("--threads", threads, "Event loops (default: one per core)")
+      ->type_name("N")
+      ->check(CLI::Range(1U, 256U));
+  app.add_option("--connect-timeout", connect_timeout, "TCP connect timeout per attempt")
+      ->type_name("TIME");
+  app.add_option("--tls-timeout", tls_timeout, "TLS handshake timeout, from the connect")
+      ->type_name("TIME");
+  app.add_option("--host-timeout", host_timeout, "Whole-target time limit (0: none)")
+      ->type_name("TIME");
+  app.add_option("--retries", scan.engine.probe.retries,
+                 "Extra TCP connect attempts after a connect timeout (never after a refusal)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 10));
+  app.add_option("--tls-min", tls_min, "Lowest TLS version offered (1.0, 1.1, 1.2, 1.3)")
+      ->type_name("VERSION");
+  app.add_option("--tls-max", tls_max, "Highest TLS version offered")->type_name("VERSION");
+  app.add_option("--alpn", alpn, "ALPN protocols offered, comma-separated ('' for none)")
+      ->type_name("LIST");
+  app.add_option("--sni", scan.sni, "Send NAME as SNI to every target (default: the target's name)")
+      ->type_name("NAME");
+  app.add_flag("--sni-address", scan.sni_address,
+               "Send an address target's address as SNI (not RFC 6066; off by default)");
+  app.add_option("--ca-file", scan.tls.ca_file,
+                 "Verify chains against the CAs in FILE instead of the system store")
+      ->type_name("FILE");
+  app.add_option("--ca-dir", scan.tls.ca_dir, "...or against a hashed CA directory")
+      ->type_name("DIR");
+  app.add_flag("--include-pem", scan.include_pem, "Put each certificate's PEM in the JSON output");
+  app.add_option("--output-json", scan.json_path,
+                 "(-oJ) Write JSON Lines to FILE ('-': stdout, replacing the listing)")
+      ->type_name("FILE");
+  app.add_option("--metadata", scan.metadata_path,
+                 "Write the metadata record to FILE instead of the end of the -oJ output")
+      ->type_name("FILE");
+
   std::vector<std::string> args = rewriteNmapStyle(argc, argv);
   for (const std::string& arg : args) {
     config.command_line += (config.command_line.empty() ? "" : " ") + arg;
@@ -167,6 +265,27 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   }
 
   config.expand.ports = targets::parsePortList(ports);
+  if (!max_parallel.empty()) {
+    scan.max_parallel = parseUnsigned(max_parallel, "--max-parallel");
+    if (*scan.max_parallel == 0) throw UsageError("--max-parallel must be at least 1");
+  }
+  scan.engine.threads = threads;
+  scan.engine.probe.connect_timeout = parseDuration(connect_timeout, "--connect-timeout");
+  scan.engine.probe.tls_timeout = parseDuration(tls_timeout, "--tls-timeout");
+  scan.engine.probe.host_timeout = parseDuration(host_timeout, "--host-timeout");
+  if (scan.engine.probe.connect_timeout == Duration::zero() ||
+      scan.engine.probe.tls_timeout == Duration::zero()) {
+    throw UsageError("--connect-timeout and --tls-timeout must be above zero");
+  }
+  scan.tls.min_version = tls::parseTlsVersion(tls_min, "--tls-min");
+  scan.tls.max_version = tls::parseTlsVersion(tls_max, "--tls-max");
+  if (scan.tls.min_version > scan.tls.max_version) {
+    throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
+  }
+  scan.tls.alpn = splitCommas(alpn);
+  if (!scan.sni.empty() && scan.sni_address) {
+    throw UsageError("--sni and --sni-address exclude each other");
+  }
   if (only_v4) config.expand.family = Family::V4;
   if (only_v6) config.expand.family = Family::V6;
   config.expand.resolve = !no_resolve;

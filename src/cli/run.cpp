@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "dotscan/cli/scan.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/random.hpp"
 
@@ -32,8 +33,7 @@ int runConfig(const ScanConfig& config) {
               << ")\n";
   }
   if (!config.list_targets) {
-    throw UsageError(
-        "this build cannot scan yet (the prober is the next milestone): use --list-targets");
+    return scan(config, order, ScanPlan{DOTSCAN_VERSION, seed, toString(order.size())});
   }
   listTargets(order, stdout);
   return static_cast<int>(ExitCode::Ok);

@@ -10,10 +10,24 @@
 #include <string>
 #include <vector>
 
+#include "dotscan/probe/engine.hpp"
 #include "dotscan/targets/target_order.hpp"
 #include "dotscan/targets/target_set.hpp"
+#include "dotscan/tls/client.hpp"
 
 namespace dotscan::cli {
+
+// How to probe and where to write, beyond which targets.
+struct ScanSettings {
+  probe::EngineSettings engine;               // threads, parallelism, rate, per-phase timeouts
+  std::optional<std::uint64_t> max_parallel;  // nullopt: sized from the open-file limit
+  tls::ClientOptions tls;
+  bool include_pem = false;
+  std::string sni;            // --sni: sent to every target
+  bool sni_address = false;   // --sni-address: send an address target's address text as SNI
+  std::string json_path;      // -oJ FILE ("-" is stdout); empty: none
+  std::string metadata_path;  // --metadata FILE; empty: the metadata record ends the -oJ output
+};
 
 struct ScanConfig {
   targets::InputSources targets;   // arguments and -iL file texts
@@ -25,6 +39,7 @@ struct ScanConfig {
   bool list_targets = false;
   bool quiet = false;
   std::string command_line;
+  ScanSettings scan;
 };
 
 // nmap spells some options as one dash and two letters (-iL, -sL); CLI11 takes one letter after a
@@ -33,6 +48,9 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv);
 
 // Parses the command line. Returns nullopt when --help or --version was answered on `out`.
 std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out);
+
+// "500ms", "3s", "1.5s", "2m", "1h"; a bare number is seconds (as in nmap). Throws UsageError.
+Duration parseDuration(const std::string& text, const std::string& option);
 
 // Reads a whole file named on the command line ("-" is standard input).
 std::string readInputFile(const std::string& path, const std::string& option);

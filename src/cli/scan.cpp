@@ -1,0 +1,242 @@
+// The scan itself: targets in scan order feed the engine, results go to the report writers.
+#include "dotscan/cli/scan.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "dotscan/net/socket.hpp"
+#include "dotscan/probe/tls_transport.hpp"
+#include "dotscan/report/human.hpp"
+#include "dotscan/report/json_lines.hpp"
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::cli {
+
+namespace {
+
+// Descriptors kept back from --max-parallel: stdio, output files, epoll and eventfd per loop.
+constexpr std::uint64_t kReservedFds = 64;
+constexpr std::uint64_t kDefaultParallelCap = 16384;
+
+// The engine a signal handler stops. Set only while Engine::run() runs.
+std::atomic<probe::Engine*> g_engine{nullptr};
+
+extern "C" void onStopSignal(int /*signal*/) {
+  if (probe::Engine* engine = g_engine.load(); engine != nullptr) engine->requestStop();
+}
+
+// Installs the SIGINT/SIGTERM handlers for the lifetime of a scan and restores the old ones.
+class StopSignals {
+ public:
+  explicit StopSignals(probe::Engine& engine) {
+    g_engine.store(&engine);
+    struct sigaction action {};
+    action.sa_handler = onStopSignal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &old_int_);
+    ::sigaction(SIGTERM, &action, &old_term_);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  StopSignals(StopSignals&&) = delete;
+  StopSignals& operator=(StopSignals&&) = delete;
+  ~StopSignals() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+    g_engine.store(nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// An output file opened before the scan starts, so that a bad path fails at once.
+class OutputFile {
+ public:
+  OutputFile(const std::string& path, const std::string& option) {
+    if (path.empty()) return;
+    if (path == "-") {
+      file_ = stdout;
+      return;
+    }
+    file_ = std::fopen(path.c_str(), "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
+    if (file_ == nullptr) {
+      throw UsageError(option + ": cannot write '" + path + "': " + std::strerror(errno));
+    }
+    owned_ = true;
+  }
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  OutputFile(OutputFile&&) = delete;
+  OutputFile& operator=(OutputFile&&) = delete;
+  ~OutputFile() {
+    if (owned_) (void)std::fclose(file_);  // NOLINT(cppcoreguidelines-owning-memory)
+  }
+  [[nodiscard]] std::FILE* get() const { return file_; }
+
+ private:
+  std::FILE* file_ = nullptr;
+  bool owned_ = false;
+};
+
+// Targets in scan order, with the SNI rule applied (README, "SNI").
+class OrderSource final : public probe::TargetSource {
+ public:
+  OrderSource(targets::TargetOrder& order, const ScanSettings& settings)
+      : order_(order), settings_(settings) {}
+
+  bool next(probe::ProbeTarget& target) override {
+    targets::Target next;
+    {
+      const std::lock_guard lock(mutex_);
+      if (!order_.next(next)) return false;
+    }
+    target.address = next.address;
+    target.port = next.port;
+    target.name = std::string(next.name);
+    if (!settings_.sni.empty()) {
+      target.sni = settings_.sni;
+    } else if (!target.name.empty()) {
+      target.sni = target.name;
+    } else if (settings_.sni_address) {
+      target.sni = next.address.toString();
+    } else {
+      target.sni.clear();
+    }
+    return true;
+  }
+
+ private:
+  targets::TargetOrder& order_;
+  const ScanSettings& settings_;
+  std::mutex mutex_;
+};
+
+// Every result goes to the JSON Lines file and the human listing, under one lock.
+class ReportSink final : public probe::ResultSink {
+ public:
+  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human)
+      : json_(json), human_(human) {}
+
+  void consume(model::ProbeResult&& result) override {
+    const std::lock_guard lock(mutex_);
+    ++counts_.at(static_cast<std::size_t>(result.outcome));
+    ++scanned_;
+    if (json_ != nullptr) {
+      json_->write(result);
+      json_->flush();
+    }
+    if (human_ != nullptr) human_->add(result);
+  }
+
+  void fill(report::ScanMetadata& metadata) {
+    const std::lock_guard lock(mutex_);
+    metadata.counts = counts_;
+    metadata.targets_scanned = scanned_;
+  }
+
+ private:
+  report::JsonLinesWriter* json_;
+  report::HumanReport* human_;
+  std::mutex mutex_;
+  std::array<std::uint64_t, model::kOutcomeCount> counts_{};
+  std::uint64_t scanned_ = 0;
+};
+
+std::uint64_t chooseParallelism(const ScanSettings& settings, bool quiet) {
+  const std::uint64_t limit = net::raiseOpenFileLimit();
+  const std::uint64_t reserve = kReservedFds + 4ULL * settings.engine.threads;
+  const std::uint64_t usable = limit > reserve + 1 ? limit - reserve : 1;
+  if (!settings.max_parallel) return std::min(usable, kDefaultParallelCap);
+  if (*settings.max_parallel > usable) {
+    if (!quiet) {
+      std::cerr << "dotscan: warning: --max-parallel " << *settings.max_parallel
+                << " is above what the open-file limit (" << limit << ") allows; using " << usable
+                << "\n";
+    }
+    return usable;
+  }
+  return *settings.max_parallel;
+}
+
+}  // namespace
+
+int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
+  const ScanSettings& settings = config.scan;
+  (void)::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, not a silent death
+
+  const tls::ClientContext tls_context(settings.tls);
+  OutputFile json_file(settings.json_path, "-oJ");
+  OutputFile metadata_file(settings.metadata_path, "--metadata");
+  std::unique_ptr<report::JsonLinesWriter> json;
+  if (json_file.get() != nullptr) json = std::make_unique<report::JsonLinesWriter>(json_file.get());
+  std::unique_ptr<report::HumanReport> human;
+  if (settings.json_path != "-") human = std::make_unique<report::HumanReport>(stdout);
+
+  probe::EngineSettings engine_settings = settings.engine;
+  engine_settings.max_parallel = chooseParallelism(settings, config.quiet);
+
+  OrderSource source(order, settings);
+  ReportSink sink(json.get(), human.get());
+  const bool include_pem = settings.include_pem;
+  const SteadyClock clock;
+  probe::Engine engine(
+      engine_settings, source, sink,
+      [&tls_context, include_pem](const probe::ProbeTarget& target) {
+        return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
+      },
+      clock);
+
+  report::ScanMetadata metadata;
+  metadata.version = plan.version;
+  metadata.command_line = config.command_line;
+  metadata.seed = plan.seed;
+  metadata.shard_index = static_cast<std::uint32_t>(config.shard.index);
+  metadata.shard_count = static_cast<std::uint32_t>(config.shard.count);
+  metadata.targets_planned = plan.targets_planned;
+  metadata.threads = engine_settings.threads;
+  metadata.max_parallel = engine_settings.max_parallel;
+  metadata.rate = engine_settings.rate;
+  const auto ms = [](Duration d) {
+    return static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  metadata.connect_timeout_ms = ms(engine_settings.probe.connect_timeout);
+  metadata.tls_timeout_ms = ms(engine_settings.probe.tls_timeout);
+  metadata.host_timeout_ms = ms(engine_settings.probe.host_timeout);
+  metadata.retries = engine_settings.probe.retries;
+  metadata.tls_min = tls::toString(settings.tls.min_version);
+  metadata.tls_max = tls::toString(settings.tls.max_version);
+  metadata.alpn = settings.tls.alpn;
+  metadata.trust_store = tls_context.trustStore();
+
+  metadata.started = std::chrono::system_clock::now();
+  const TimePoint started = clock.now();
+  {
+    const StopSignals signals(engine);
+    engine.run();
+  }
+  metadata.ended = std::chrono::system_clock::now();
+  metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
+  metadata.interrupted = engine.stopLevel() > 0;
+  sink.fill(metadata);
+
+  if (metadata_file.get() != nullptr) {
+    report::JsonLinesWriter(metadata_file.get()).writeMetadata(metadata);
+    report::JsonLinesWriter(metadata_file.get()).flush();
+  } else if (json) {
+    json->writeMetadata(metadata);
+  }
+  if (json) json->flush();
+  if (human) human->finish(metadata);
+  (void)std::fflush(stdout);
+  return static_cast<int>(metadata.interrupted ? ExitCode::Interrupted : ExitCode::Ok);
+}
+
+}  // namespace dotscan::cli

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# End-to-end tests of a real scan through the built binary: a real unbound DoT server on loopback
+# (scripts/unbound-dot.sh), closed ports, and, inside network namespaces this test creates
+# (unshare -n), filtered addresses (an nftables drop rule) and unreachable ones (an unreachable
+# route). Checks the JSON Lines against data/result.schema.json, exit codes, and Ctrl-C.
+# Usage: scan_test.sh PATH/TO/dotscan
+set -u
+DOTSCAN=${1:?usage: $0 path/to/dotscan}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d)
+# A loopback /24 of our own for this run, so that parallel runs do not meet.
+NET="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+SERVER="$NET.10"
+cleanup() {
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/unbound" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {  # check NAME GOT EXPECTED
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
+}
+validate() {  # validate NAME FILE: every line valid against the schema
+  if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$2" \
+    >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
+}
+# result FILE ADDRESS JQ: the jq expression over the result record of ADDRESS
+result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
+
+bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" "$SERVER" >/dev/null || {
+  echo "FAIL: cannot start unbound"; exit 1; }
+CA="$WORK/unbound/ca"
+
+# --- a real DoT server, verified against the test CA ---------------------------------------------
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" -oJ "$WORK/one.jsonl" "$SERVER" >"$WORK/one.txt" 2>"$WORK/err"
+check "scan exit" "$?" 0
+check "outcome" "$(result "$WORK/one.jsonl" "$SERVER" .outcome)" "tls-ok"
+check "phase" "$(result "$WORK/one.jsonl" "$SERVER" .phase)" "done"
+check "sni for an address" "$(result "$WORK/one.jsonl" "$SERVER" .sni)" "null"
+check "trusted" "$(result "$WORK/one.jsonl" "$SERVER" .tls.verification.trusted)" "true"
+check "chain length" "$(result "$WORK/one.jsonl" "$SERVER" .tls.chain_length)" "2"
+check "leaf subject" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].subject')" "CN=dot.test"
+check "leaf serial" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].serial')" "1001"
+check "SAN IPs" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].san.ip | join(" ")')" \
+  "127.0.0.1 ::1"
+# The pin must equal what the openssl CLI computes (the kdig +tls-pin recipe).
+pin=$(openssl x509 -in "$CA/ecdsa.crt" -pubkey -noout | openssl pkey -pubin -outform der |
+  openssl dgst -sha256 -binary | base64)
+check "spki pin" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].spki_pin_sha256')" "$pin"
+fp=$(openssl x509 -in "$CA/ecdsa.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
+  tr 'A-F' 'a-f')
+check "sha256" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].sha256')" "$fp"
+check "metadata last" "$(tail -n 1 "$WORK/one.jsonl" | jq -r '.record + " " + (.counts["tls-ok"]|tostring)')" \
+  "metadata 1"
+validate "schema one" "$WORK/one.jsonl"
+grep -q "^$SERVER:853  tls-ok" "$WORK/one.txt" && pass || fail "listing: $(cat "$WORK/one.txt")"
+
+# Without --ca-file the test CA is unknown to the system store: recorded, not enforced.
+"$DOTSCAN" -q -oJ "$WORK/sys.jsonl" "$SERVER" >/dev/null 2>&1
+check "system store outcome" "$(result "$WORK/sys.jsonl" "$SERVER" .outcome)" "tls-ok"
+check "system store reason" "$(result "$WORK/sys.jsonl" "$SERVER" .tls.verification.reason)" \
+  "unable to get local issuer certificate"
+
+# A name target sends its name as SNI; --sni forces one; --include-pem adds the PEM.
+"$DOTSCAN" -q --sni dot.test --include-pem -oJ - "$SERVER" >"$WORK/sni.jsonl" 2>/dev/null
+check "forced sni" "$(result "$WORK/sni.jsonl" "$SERVER" .sni)" "dot.test"
+check "pem" "$(result "$WORK/sni.jsonl" "$SERVER" '.certificates[0].pem | startswith("-----BEGIN CERTIFICATE")')" true
+# -oJ - puts only JSON on stdout: every line parses.
+jq -e . "$WORK/sni.jsonl" >/dev/null 2>&1 && pass || fail "-oJ - is not pure JSON Lines"
+echo "$SERVER 853 dot.test" > "$WORK/list"
+"$DOTSCAN" -q -iL "$WORK/list" -oJ "$WORK/named.jsonl" >/dev/null 2>&1
+check "name sni" "$(result "$WORK/named.jsonl" "$SERVER" .sni)" "dot.test"
+check "name kept" "$(result "$WORK/named.jsonl" "$SERVER" .name)" "dot.test"
+
+# TLS 1.2 only, and no ALPN offered.
+"$DOTSCAN" -q --tls-max 1.2 --alpn '' -oJ "$WORK/v12.jsonl" "$SERVER" >/dev/null 2>&1
+check "tls 1.2" "$(result "$WORK/v12.jsonl" "$SERVER" .tls.version)" "TLSv1.2"
+
+# --- a /28 around it: one live, fifteen closed; metadata in its own file -------------------------
+"$DOTSCAN" -q -oJ "$WORK/range.jsonl" --metadata "$WORK/meta.json" "$NET.0/28" >"$WORK/range.txt" 2>&1
+check "range records" "$(wc -l < "$WORK/range.jsonl")" 16
+check "range closed" "$(jq -r .counts.closed "$WORK/meta.json")" 15
+check "range tls-ok" "$(jq -r '.counts["tls-ok"]' "$WORK/meta.json")" 1
+check "range planned" "$(jq -r .targets_planned "$WORK/meta.json")" 16
+validate "schema range" "$WORK/range.jsonl"
+validate "schema metadata" "$WORK/meta.json"
+grep -q "^Not shown: 15 closed" "$WORK/range.txt" && pass || fail "summary: $(cat "$WORK/range.txt")"
+
+# --- inside a network namespace of our own: filtered, unreachable, Ctrl-C -----------------------
+if unshare -n true 2>/dev/null && command -v nft >/dev/null; then
+  cat > "$WORK/netns.sh" <<NS
+set -e
+ip link set lo up
+nft add table inet dotscan_test
+nft add chain inet dotscan_test in '{ type filter hook input priority 0; }'
+nft add rule inet dotscan_test in ip daddr 127.9.0.0/16 tcp dport 853 drop
+ip route add unreachable 192.0.2.0/24
+"\$@"
+NS
+  inns() { unshare -n bash "$WORK/netns.sh" "$@"; }
+
+  inns "$DOTSCAN" -q --connect-timeout 300ms --retries 1 -oJ "$WORK/filtered.jsonl" 127.9.0.1 \
+    >/dev/null 2>&1
+  check "filtered" "$(result "$WORK/filtered.jsonl" 127.9.0.1 .outcome)" "filtered"
+  check "filtered attempts" "$(result "$WORK/filtered.jsonl" 127.9.0.1 .attempts)" "2"
+  check "filtered reason" "$(result "$WORK/filtered.jsonl" 127.9.0.1 .reason)" \
+    "no answer to 2 connection attempts (connect timeout 300 ms)"
+
+  inns "$DOTSCAN" -q -oJ "$WORK/unreach.jsonl" 192.0.2.1 >/dev/null 2>&1
+  check "unreachable" "$(result "$WORK/unreach.jsonl" 192.0.2.1 .outcome)" "unreachable"
+
+  # Ctrl-C: 254 silent targets with a long timeout; one SIGINT ends the scan within the grace
+  # period, the exit code is 130 and the output is whole.
+  inns bash -c "\"$DOTSCAN\" -q --connect-timeout 60s -oJ \"$WORK/int.jsonl\" 127.9.1.0/24 \
+    >\"$WORK/int.txt\" 2>&1 & pid=\$!; sleep 1; kill -INT \$pid; wait \$pid; echo \$? > \"$WORK/int.rc\""
+  check "sigint exit" "$(cat "$WORK/int.rc")" 130
+  check "sigint metadata" "$(tail -n 1 "$WORK/int.jsonl" | jq -r .interrupted)" true
+  check "sigint every started target reported" \
+    "$(jq -s '[.[] | select(.record == "result")] | length' "$WORK/int.jsonl")" \
+    "$(tail -n 1 "$WORK/int.jsonl" | jq -r .targets_scanned)"
+  check "sigint outcomes" "$(jq -r 'select(.record == "result") | .outcome' "$WORK/int.jsonl" | sort -u)" \
+    "interrupted"
+  validate "schema interrupted" "$WORK/int.jsonl"
+
+  # A second signal ends it at once, still with valid output.
+  inns bash -c "\"$DOTSCAN\" -q --connect-timeout 60s -oJ \"$WORK/int2.jsonl\" 127.9.2.0/24 \
+    >/dev/null 2>&1 & pid=\$!; sleep 1; kill -INT \$pid; kill -TERM \$pid; wait \$pid; \
+    echo \$? > \"$WORK/int2.rc\""
+  check "second signal exit" "$(cat "$WORK/int2.rc")" 130
+  validate "schema second signal" "$WORK/int2.jsonl"
+else
+  echo "SKIP: unshare -n or nft unavailable: filtered/unreachable/Ctrl-C checks not run"
+fi
+
+# --- usage errors: one line, exit 2 ------------------------------------------------------------
+err=$("$DOTSCAN" -q -oJ /nonexistent/dir/x.jsonl 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "bad -oJ exit" "$rc" 2
+check "bad -oJ message" "$err" "dotscan: -oJ: cannot write '/nonexistent/dir/x.jsonl': No such file or directory"
+err=$("$DOTSCAN" -q --tls-min 1.3 --tls-max 1.2 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "tls range exit" "$rc" 2
+check "tls range message" "$err" "dotscan: --tls-min 1.3 is above --tls-max 1.2"
+err=$("$DOTSCAN" -q --connect-timeout 3x 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "bad duration" "$rc:$err" \
+  "2:dotscan: --connect-timeout: '3x' is not a duration (like 500ms, 3s, 1.5s, 2m)"
+err=$("$DOTSCAN" -q --ca-file "$WORK/missing.pem" 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "bad ca-file exit" "$rc" 2
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
