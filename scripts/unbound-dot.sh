@@ -45,6 +45,8 @@ chain="$dir/ca/$cert-chain.pem"
 [[ -f "$chain" ]] || chain="$dir/ca/$cert.crt"   # selfsigned has no chain file
 
 stop
+# unbound reserves incoming-num-tcp descriptors per interface; keep many interfaces within its limit.
+tcp_per_interface=$((2048 / $# > 1024 ? 1024 : (2048 / $# < 16 ? 16 : 2048 / $#)))
 {
   echo "server:"
   for address in "$@"; do echo "  interface: $address@853"; done
@@ -62,7 +64,7 @@ stop
   logfile: ""
   verbosity: 0
   num-threads: 1
-  incoming-num-tcp: 1024
+  incoming-num-tcp: $tcp_per_interface
   so-reuseport: no
   module-config: "iterator"
   do-not-query-localhost: yes

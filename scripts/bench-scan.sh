@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Benchmark of the prober, side by side with nmap on the same targets. Rerun it as it is:
+#   bash scripts/bench-scan.sh                (BENCH_NMAP_FILTERED=0 skips nmap's slow /24 run)
+#
+# Everything runs inside a network namespace of its own (unshare -n), so no packet leaves it and
+# no firewall rule touches the machine. Inside it:
+#   - one unbound (scripts/unbound-dot.sh) listens for DoT on every address of 127.77.0.0/24;
+#   - an nftables rule drops TCP/853 to 127.78.0.0/16, which makes that range "filtered".
+# Each row is one run under GNU time: wall time, CPU time (user + system), peak resident memory.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [[ "${1:-}" != "--inside" ]]; then
+  bash scripts/setup.sh bench
+  cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOTSCAN_BUILD_TESTS=OFF >/dev/null
+  cmake --build build/release >/dev/null
+  exec unshare -n bash "$0" --inside
+fi
+
+dotscan=build/release/src/dotscan
+work=$(mktemp -d)
+trap 'bash scripts/unbound-dot.sh stop "$work/unbound" >/dev/null 2>&1; rm -rf "$work"' EXIT
+
+ip link set lo up
+nft add table inet dotscan_bench
+nft add chain inet dotscan_bench in '{ type filter hook input priority 0; }'
+nft add rule inet dotscan_bench in ip daddr 127.78.0.0/16 tcp dport 853 drop
+mapfile -t live < <(for i in $(seq 1 254); do echo "127.77.0.$i"; done)
+bash scripts/unbound-dot.sh start "$work/unbound" "${live[@]}" >/dev/null
+ca="$work/unbound/ca/ca.crt"
+# Warm up: the first connection to each address makes unbound set up its TLS state.
+"$dotscan" -q --seed 1 127.77.0.0/24 >/dev/null 2>&1
+
+# measure LABEL TOOL COMMAND...: one table row, and the command's stdout kept in $work/out.
+measure() {
+  local label=$1 tool=$2
+  shift 2
+  /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+  read -r wall user sys kb <"$work/time"
+  printf '| %-44s | %-7s | %7s s | %7.2f s | %8.1f MB |\n' "$label" "$tool" "$wall" \
+    "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
+  cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+}
+
+echo "| targets                                      | tool    |      wall |       CPU |   peak RSS  |"
+echo "|----------------------------------------------|---------|-----------|-----------|-------------|"
+
+measure "127.77.0.0/24: 254 DoT servers + 2 closed" dotscan \
+  "$dotscan" -q --seed 1 --ca-file "$ca" -oJ "$work/live.jsonl" 127.77.0.0/24
+ok=$(grep -c '"outcome":"tls-ok"' "$work/live.jsonl" || true)
+dotscan_cpu=$cpu
+measure "127.77.0.0/24: 254 DoT servers + 2 closed" nmap \
+  nmap -Pn -n -p853 --script ssl-cert 127.77.0.0/24
+nmap_certs=$(grep -c 'ssl-cert: Subject' "$work/out" || true)
+
+measure "127.78.0.0/24: 256 filtered" dotscan \
+  "$dotscan" -q --seed 1 --connect-timeout 1s --retries 1 -oJ "$work/f24.jsonl" 127.78.0.0/24
+f24=$(grep -c '"outcome":"filtered"' "$work/f24.jsonl" || true)
+if [[ ${BENCH_NMAP_FILTERED:-1} == 1 ]]; then
+  measure "127.78.0.0/24: 256 filtered" nmap nmap -Pn -n -p853 --script ssl-cert 127.78.0.0/24
+fi
+measure "127.78.0.0/16: 65,536 filtered" dotscan \
+  "$dotscan" -q --seed 1 --connect-timeout 1s --retries 1 -oJ "$work/f16.jsonl" 127.78.0.0/16
+f16=$(grep -c '"outcome":"filtered"' "$work/f16.jsonl" || true)
+measure "127.78.0.0/16, --max-parallel 10000" dotscan \
+  "$dotscan" -q --seed 1 --max-parallel 10000 --connect-timeout 3s --retries 0 \
+  -oJ /dev/null 127.78.0.0/16
+
+echo
+echo "dotscan: $ok of 254 handshakes completed (tls-ok), $(awk -v c="$dotscan_cpu" -v n="$ok" \
+  'BEGIN { if (n > 0) printf "%.3f", c * 1000 / n; else print "-" }') ms CPU per handshake" \
+  "(whole process, start-up included)"
+echo "nmap:    $nmap_certs certificates printed by ssl-cert"
+echo "dotscan: $f24 of 256 and $f16 of 65,536 reported filtered"
+echo "machine: $(nproc) cores, $(uname -r); unbound $(unbound -V | awk 'NR==1 { print $2 }'), $(nmap --version | head -1)"
