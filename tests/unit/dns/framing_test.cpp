@@ -1,0 +1,143 @@
+// FrameReader: RFC 7858 section 3.3 framing over bytes that arrive in pieces of any size.
+#include "dotscan/dns/framing.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace dotscan::dns {
+namespace {
+
+using State = FrameReader::State;
+using Bytes = std::vector<std::uint8_t>;
+
+Bytes frame(const Bytes& message) {
+  Bytes out{static_cast<std::uint8_t>(message.size() >> 8U),
+            static_cast<std::uint8_t>(message.size() & 0xffU)};
+  out.insert(out.end(), message.begin(), message.end());
+  return out;
+}
+
+Bytes sampleMessage(std::size_t size) {
+  Bytes message(size);
+  for (std::size_t i = 0; i < size; ++i) message[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  return message;
+}
+
+Bytes asBytes(std::span<const std::uint8_t> span) {
+  return {span.begin(), span.end()};
+}
+
+TEST(DnsFrameReader, WholeFrameInOneFeed) {
+  const Bytes message = sampleMessage(40);
+  FrameReader reader;
+  EXPECT_EQ(reader.feed(frame(message)), State::Complete);
+  EXPECT_EQ(asBytes(reader.message()), message);
+  EXPECT_EQ(reader.expected(), 40U);
+  EXPECT_EQ(reader.received(), 42U);
+  EXPECT_TRUE(reader.error().empty());
+  EXPECT_EQ(reader.endOfStream(), State::Complete);
+}
+
+TEST(DnsFrameReader, SplitAtEveryByteBoundary) {
+  const Bytes message = sampleMessage(300);  // the length's high byte is not zero
+  const Bytes wire = frame(message);
+  for (std::size_t split = 0; split <= wire.size(); ++split) {
+    FrameReader reader;
+    const std::span<const std::uint8_t> all(wire);
+    const State first = reader.feed(all.first(split));
+    EXPECT_EQ(first, split == wire.size() ? State::Complete : State::NeedMore) << split;
+    EXPECT_EQ(reader.expected(), split >= 2 ? 300U : 0U) << split;
+    EXPECT_EQ(reader.feed(all.subspan(split)), State::Complete) << split;
+    EXPECT_EQ(asBytes(reader.message()), message) << split;
+    EXPECT_EQ(reader.received(), wire.size()) << split;
+  }
+}
+
+TEST(DnsFrameReader, OneByteAtATime) {
+  const Bytes message = sampleMessage(17);
+  const Bytes wire = frame(message);
+  FrameReader reader;
+  for (std::size_t i = 0; i < wire.size(); ++i) {
+    EXPECT_TRUE(reader.message().empty());
+    const State state = reader.feed(std::span<const std::uint8_t>(wire).subspan(i, 1));
+    EXPECT_EQ(state, i + 1 == wire.size() ? State::Complete : State::NeedMore) << i;
+  }
+  EXPECT_EQ(asBytes(reader.message()), message);
+}
+
+TEST(DnsFrameReader, EmptyFeedChangesNothing) {
+  FrameReader reader;
+  EXPECT_EQ(reader.feed({}), State::NeedMore);
+  EXPECT_EQ(reader.received(), 0U);
+  EXPECT_EQ(reader.endOfStream(), State::NeedMore);
+  EXPECT_TRUE(reader.error().empty());
+}
+
+TEST(DnsFrameReader, ZeroLengthIsAnError) {
+  FrameReader reader;
+  EXPECT_EQ(reader.feed(Bytes{0, 0, 1, 2}), State::Error);
+  EXPECT_EQ(reader.error(), "zero-length frame");
+  EXPECT_TRUE(reader.message().empty());
+  // Terminal: more bytes are counted, nothing else.
+  EXPECT_EQ(reader.feed(Bytes{0, 1, 9}), State::Error);
+  EXPECT_EQ(reader.received(), 7U);
+  EXPECT_EQ(reader.endOfStream(), State::Error);
+  EXPECT_EQ(reader.error(), "zero-length frame");
+}
+
+TEST(DnsFrameReader, LengthOverTheCapIsAnErrorAtOnce) {
+  FrameReader reader(100);
+  EXPECT_EQ(reader.feed(Bytes{0, 100}), State::NeedMore);
+  FrameReader capped(100);
+  EXPECT_EQ(capped.feed(Bytes{0, 101}), State::Error);
+  EXPECT_EQ(capped.error(), "frame length 101 over the cap of 100");
+  EXPECT_EQ(capped.expected(), 0U);
+
+  FrameReader small(512);
+  EXPECT_EQ(small.feed(Bytes{0xff, 0xff}), State::Error);
+  EXPECT_EQ(small.error(), "frame length 65535 over the cap of 512");
+
+  FrameReader full;  // 65535, the most two bytes can say
+  EXPECT_EQ(full.feed(Bytes{0xff, 0xff}), State::NeedMore);
+  EXPECT_EQ(full.expected(), 65535U);
+}
+
+TEST(DnsFrameReader, LengthCutShort) {
+  FrameReader reader;
+  EXPECT_EQ(reader.feed(Bytes{0}), State::NeedMore);
+  EXPECT_EQ(reader.endOfStream(), State::Error);
+  EXPECT_EQ(reader.error(), "length cut short (1 of 2 bytes)");
+}
+
+TEST(DnsFrameReader, BodyCutShort) {
+  FrameReader reader;
+  EXPECT_EQ(reader.feed(Bytes{0, 10, 1, 2, 3}), State::NeedMore);
+  EXPECT_EQ(reader.expected(), 10U);
+  EXPECT_EQ(reader.endOfStream(), State::Error);
+  EXPECT_EQ(reader.error(), "body cut short (3 of 10 bytes)");
+  EXPECT_TRUE(reader.message().empty());
+
+  FrameReader bare;  // the length arrived, no byte of the body
+  bare.feed(Bytes{1, 0});
+  EXPECT_EQ(bare.endOfStream(), State::Error);
+  EXPECT_EQ(bare.error(), "body cut short (0 of 256 bytes)");
+}
+
+TEST(DnsFrameReader, BytesAfterTheFrameAreCountedAndIgnored) {
+  const Bytes message = sampleMessage(12);
+  Bytes wire = frame(message);
+  const Bytes next = frame(sampleMessage(5));
+  wire.insert(wire.end(), next.begin(), next.end());
+  FrameReader reader;
+  EXPECT_EQ(reader.feed(wire), State::Complete);
+  EXPECT_EQ(asBytes(reader.message()), message);
+  EXPECT_EQ(reader.received(), wire.size());
+  EXPECT_EQ(reader.feed(Bytes{1, 2, 3}), State::Complete);
+  EXPECT_EQ(reader.received(), wire.size() + 3);
+  EXPECT_EQ(asBytes(reader.message()), message);
+}
+
+}  // namespace
+}  // namespace dotscan::dns
