@@ -47,7 +47,7 @@ echo "|----------------------------------------------|---------|-----------|----
 
 measure "127.77.0.0/24: 254 DoT servers + 2 closed" dotscan \
   "$dotscan" -q --seed 1 --ca-file "$ca" -oJ "$work/live.jsonl" 127.77.0.0/24
-ok=$(grep -c '"outcome":"tls-ok"' "$work/live.jsonl" || true)
+ok=$(grep -c '"outcome":"dot"' "$work/live.jsonl" || true)
 dotscan_cpu=$cpu
 measure "127.77.0.0/24: 254 DoT servers + 2 closed" nmap \
   nmap -Pn -n -p853 --script ssl-cert 127.77.0.0/24

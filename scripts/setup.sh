@@ -3,8 +3,8 @@
 # Idempotent and non-interactive. Usage: scripts/setup.sh [build|quickstart|test|bench]
 #   build       what compiling dotscan needs
 #   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
-#   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, nftables,
-#               iproute2, jq, python3-jsonschema)
+#   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, dnsdist,
+#               nftables, iproute2, jq, python3-jsonschema)
 #   bench       + nmap and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
@@ -12,7 +12,7 @@ build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-de
        libldns-dev)
 server=(unbound openssl iproute2)
 test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
-      python3-jsonschema jq nftables)
+      python3-jsonschema jq nftables dnsdist)
 bench=(nmap time nftables util-linux)
 
 want=("${build[@]}")

@@ -3,6 +3,8 @@
 # certificate from the test CA. Used by quickstart.sh, the integration tests and the benchmarks.
 #
 #   unbound-dot.sh start DIR [--cert NAME] ADDRESS...   listens on ADDRESS@853 for each ADDRESS
+#   unbound-dot.sh start DIR --plain ADDRESS...         cleartext DNS on port 853 instead (a
+#                                                       misconfigured server, RFC 7858 section 3.1)
 #   unbound-dot.sh stop DIR
 #
 # DIR receives the test CA (DIR/ca, made once), unbound.conf, unbound.log and unbound.pid.
@@ -10,22 +12,15 @@
 # other name, so it never sends a query anywhere: no traffic leaves loopback.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=server-common.sh
+source "$here/server-common.sh"
 
 usage() { echo "usage: $0 start DIR [--cert NAME] ADDRESS... | stop DIR" >&2; exit 2; }
 [[ $# -ge 2 ]] || usage
 action=$1 dir=$2
 shift 2
 
-stop() {
-  if [[ -f "$dir/unbound.pid" ]]; then
-    local pid
-    pid=$(cat "$dir/unbound.pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$dir/unbound.pid"
-  fi
-}
+stop() { stop_server "$dir/unbound.pid"; }
 
 case "$action" in
   stop) stop; exit 0 ;;
@@ -34,7 +29,9 @@ case "$action" in
 esac
 
 cert=ecdsa
+plain=0
 if [[ "${1:-}" == "--cert" ]]; then cert=$2; shift 2; fi
+if [[ "${1:-}" == "--plain" ]]; then plain=1; shift; fi
 [[ $# -ge 1 ]] || usage
 command -v unbound >/dev/null || { echo "$0: unbound is not installed (apt-get install unbound)" >&2; exit 1; }
 
@@ -50,10 +47,14 @@ tcp_per_interface=$((2048 / $# > 1024 ? 1024 : (2048 / $# < 16 ? 16 : 2048 / $#)
 {
   echo "server:"
   for address in "$@"; do echo "  interface: $address@853"; done
+  if ((plain)); then
+    echo "  tls-port: 8853"  # TLS nowhere: no interface listens on 8853
+  else
+    echo "  tls-port: 853"
+    echo "  tls-service-key: \"$dir/ca/$cert.key\""
+    echo "  tls-service-pem: \"$chain\""
+  fi
   cat <<CONF
-  tls-port: 853
-  tls-service-key: "$dir/ca/$cert.key"
-  tls-service-pem: "$chain"
   port: 853
   username: ""
   chroot: ""
@@ -84,16 +85,4 @@ unbound -d -c "$dir/unbound.conf" > "$dir/unbound.log" 2>&1 &
 echo $! > "$dir/unbound.pid"
 
 # Ready when the first address accepts TCP on 853.
-first=$1
-for _ in $(seq 100); do
-  if (exec 3<>"/dev/tcp/$first/853") 2>/dev/null; then exit 0; fi
-  if ! kill -0 "$(cat "$dir/unbound.pid")" 2>/dev/null; then
-    echo "$0: unbound did not start:" >&2
-    cat "$dir/unbound.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-echo "$0: unbound is not listening on $first:853 after 10 s" >&2
-cat "$dir/unbound.log" >&2
-exit 1
+wait_listening "$0: unbound" "$1" "$dir/unbound.pid" "$dir/unbound.log"

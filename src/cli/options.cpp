@@ -243,6 +243,35 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--output-json", scan.json_path,
                  "(-oJ) Write JSON Lines to FILE ('-': stdout, replacing the listing)")
       ->type_name("FILE");
+  std::string query_spec;
+  std::string dns_timeout = "5s";
+  bool no_rd = false;
+  bool no_edns = false;
+  bool no_padding = false;
+  bool no_nsid = false;
+  bool no_keepalive = false;
+  bool no_dns = false;
+  app.add_option("--query", query_spec,
+                 "DNS query sent inside each session: NAME[/TYPE] (default: ./NS)")
+      ->type_name("NAME[/TYPE]");
+  app.add_flag("--no-rd", no_rd, "Send the query without Recursion Desired");
+  app.add_flag("--no-edns", no_edns,
+               "Send no EDNS(0) OPT record (and so no padding, NSID, keepalive)");
+  app.add_flag("--no-padding", no_padding,
+               "No EDNS padding (RFC 8467 pads the query to 128 octets)");
+  app.add_flag("--no-nsid", no_nsid, "No NSID request (RFC 5001)");
+  app.add_flag("--no-keepalive", no_keepalive, "No edns-tcp-keepalive option (RFC 7828)");
+  app.add_flag("--no-dns", no_dns, "Stop after the TLS handshake: no query (outcome tls-ok)");
+  bool no_cleartext = false;
+  app.add_flag(
+      "--no-cleartext-check", no_cleartext,
+      "Do not ask a peer that speaks no TLS the query in cleartext on a second connection");
+  app.add_option("--dns-timeout", dns_timeout, "Time for the whole answer, from the query")
+      ->type_name("TIME");
+  app.add_option("--dns-max-size", scan.dns_max_size,
+                 "Answers announced longer than N bytes are malformed (default 65535)")
+      ->type_name("N")
+      ->check(CLI::Range(12, 65535));
   app.add_option("--metadata", scan.metadata_path,
                  "Write the metadata record to FILE instead of the end of the -oJ output")
       ->type_name("FILE");
@@ -283,6 +312,19 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
   }
   scan.tls.alpn = splitCommas(alpn);
+  scan.dns = !no_dns;
+  scan.cleartext_check = !no_cleartext;
+  scan.query.rd = !no_rd;
+  scan.query.edns = !no_edns;
+  scan.query.padding = !no_padding && !no_edns;
+  scan.query.nsid = !no_nsid && !no_edns;
+  scan.query.keepalive = !no_keepalive && !no_edns;
+  if (!query_spec.empty()) scan.query = dns::parseQuerySpec(query_spec, scan.query);
+  scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
+  if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
+  if (scan.sni.size() > 253 || scan.sni.find('\0') != std::string::npos) {
+    throw UsageError("--sni: '" + scan.sni + "' is not a host name (at most 253 bytes)");
+  }
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");
   }

@@ -37,6 +37,9 @@ class StopSignals {
     g_engine.store(&engine);
     struct sigaction action {};
     action.sa_handler = onStopSignal;
+    // SA_RESTART: a signal must not turn a blocked write of the report into an EINTR failure.
+    // epoll_wait still returns early, and the handler's eventfd write wakes every loop anyway.
+    action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     ::sigaction(SIGINT, &action, &old_int_);
     ::sigaction(SIGTERM, &action, &old_term_);
@@ -181,6 +184,17 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
 
   probe::EngineSettings engine_settings = settings.engine;
   engine_settings.max_parallel = chooseParallelism(settings, config.quiet);
+  if (settings.dns) {
+    // One query for the whole scan; each probe writes its own random ID over this one's.
+    dns::BuiltQuery built = dns::buildQuery(settings.query, 0);
+    auto dns = std::make_shared<probe::DnsSettings>();
+    dns->wire = std::move(built.wire);
+    dns->query = std::move(built.query);
+    dns->timeout = settings.dns_timeout;
+    dns->max_length = settings.dns_max_size;
+    dns->cleartext_fallback = settings.cleartext_check;
+    engine_settings.probe.dns = std::move(dns);
+  }
 
   OrderSource source(order, settings);
   ReportSink sink(json.get(), human.get());
@@ -215,21 +229,27 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   metadata.tls_max = tls::toString(settings.tls.max_version);
   metadata.alpn = settings.tls.alpn;
   metadata.trust_store = tls_context.trustStore();
+  metadata.dns_timeout_ms = settings.dns ? ms(settings.dns_timeout) : 0;
+  if (engine_settings.probe.dns) {
+    metadata.query =
+        engine_settings.probe.dns->query.name + " " + engine_settings.probe.dns->query.type;
+  }
 
   metadata.started = std::chrono::system_clock::now();
   const TimePoint started = clock.now();
-  {
-    const StopSignals signals(engine);
-    engine.run();
-  }
+  // The handlers stay until the output is written: a late Ctrl-C must not kill the process
+  // between the last result and the metadata record.
+  const StopSignals signals(engine);
+  engine.run();
+  metadata.interrupted = engine.stopLevel() > 0;
   metadata.ended = std::chrono::system_clock::now();
   metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
-  metadata.interrupted = engine.stopLevel() > 0;
   sink.fill(metadata);
 
   if (metadata_file.get() != nullptr) {
-    report::JsonLinesWriter(metadata_file.get()).writeMetadata(metadata);
-    report::JsonLinesWriter(metadata_file.get()).flush();
+    report::JsonLinesWriter metadata_writer(metadata_file.get());
+    metadata_writer.writeMetadata(metadata);
+    metadata_writer.flush();
   } else if (json) {
     json->writeMetadata(metadata);
   }

@@ -7,8 +7,9 @@ namespace dotscan::model {
 namespace {
 
 constexpr std::array<std::string_view, kOutcomeCount> kOutcomeNames = {
-    "tls-ok",      "closed",  "filtered", "unreachable", "tls-failed",
-    "tls-timeout", "not-tls", "error",    "interrupted", "internal-error"};
+    "dot",         "tls-ok",        "closed",  "filtered",    "unreachable",
+    "tls-failed",  "tls-timeout",   "not-tls", "tls-no-dns",  "dns-malformed",
+    "dns-timeout", "cleartext-dns", "error",   "interrupted", "internal-error"};
 
 }  // namespace
 
@@ -22,6 +23,12 @@ std::string_view toString(Phase phase) {
       return "tcp-connect";
     case Phase::TlsHandshake:
       return "tls-handshake";
+    case Phase::CleartextConnect:
+      return "cleartext-connect";
+    case Phase::DnsQuery:
+      return "dns-query";
+    case Phase::DnsAnswer:
+      return "dns-answer";
     case Phase::Done:
       return "done";
   }

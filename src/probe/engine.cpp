@@ -13,6 +13,7 @@
 #include "dotscan/net/deadline_queue.hpp"
 #include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/util/error.hpp"
 
 namespace dotscan::probe {
 
@@ -32,11 +33,7 @@ int ceilMs(Duration duration) {
 // One event loop: its probes, its epoll set, its deadlines, its pacer.
 class Engine::Loop {
  public:
-  Loop(Engine& engine, std::uint64_t capacity, double rate)
-      : engine_(engine),
-        capacity_(std::max<std::uint64_t>(capacity, 1)),
-        // A loop that wakes late may catch up by one millisecond's worth of starts, no more.
-        limiter_(rate, static_cast<std::uint32_t>(std::max(1.0, std::ceil(rate / 1000.0)))) {}
+  Loop(Engine& engine, std::uint64_t capacity) : engine_(engine), capacity_(capacity) {}
 
   void wake() const noexcept { wakeup_.notify(); }
 
@@ -53,7 +50,7 @@ class Engine::Loop {
 
   void startProbes(TimePoint now);
   void startOne(ProbeTarget&& target, TimePoint now);
-  void apply(std::uint32_t slot, const Next& next);
+  void apply(std::uint32_t slot, const Next& next, TimePoint now);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
   template <typename Step>
   void step(std::uint32_t slot, TimePoint now, Step&& action);
@@ -61,8 +58,7 @@ class Engine::Loop {
   [[nodiscard]] int waitTimeout(TimePoint now) const;
 
   Engine& engine_;
-  std::uint64_t capacity_;
-  net::RateLimiter limiter_;
+  std::uint64_t capacity_;  // this loop's share of --max-parallel; 0 leaves the loop idle
   net::Epoll epoll_;
   net::Wakeup wakeup_;
   net::DeadlineQueue deadlines_;
@@ -74,7 +70,11 @@ class Engine::Loop {
 };
 
 void Engine::Loop::run() {
-  epoll_.watch(wakeup_.fd(), kWakeToken, net::Interest::Read, false);
+  if (capacity_ == 0) return;
+  if (!epoll_.watch(wakeup_.fd(), kWakeToken, net::Interest::Read, false)) {
+    throw Error(ExitCode::RuntimeError,
+                "epoll_ctl: cannot watch the wake-up descriptor: " + errorText(errno));
+  }
   std::array<epoll_event, kEventBatch> events{};
   const Clock& clock = engine_.clock_;
   for (;;) {
@@ -95,8 +95,7 @@ void Engine::Loop::run() {
     startProbes(now);
     if (in_flight_ == 0 && source_done_) return;
 
-    const int count = epoll_.wait(events, waitTimeout(now));
-    now = clock.now();
+    const int count = epoll_.wait(events, waitTimeout(clock.now()));
     for (int i = 0; i < count; ++i) {
       const std::uint32_t token = events.at(static_cast<std::size_t>(i)).data.u32;
       if (token == kWakeToken) {
@@ -104,9 +103,13 @@ void Engine::Loop::run() {
         continue;
       }
       if (token < slots_.size() && slots_[token].probe) {
+        // A fresh time for each step: deadlines and timings count from when the step ran, not
+        // from when the batch began.
+        now = clock.now();
         step(token, now, [&](Probe& probe) { return probe.onReady(now); });
       }
     }
+    now = clock.now();
     while (const auto expired = deadlines_.popExpired(now)) {
       if (slots_[*expired].probe) {
         step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
@@ -119,7 +122,7 @@ int Engine::Loop::waitTimeout(TimePoint now) const {
   int timeout = deadlines_.epollTimeoutMs(now);
   const auto bound = [&timeout](int ms) { timeout = timeout < 0 ? ms : std::min(timeout, ms); };
   if (!source_done_ && in_flight_ < capacity_) {
-    if (const auto due = limiter_.nextDue(now)) bound(ceilMs(*due - now));
+    if (const auto due = engine_.nextStartDue(now)) bound(ceilMs(*due - now));
   }
   if (grace_until_) bound(ceilMs(*grace_until_ - now));
   return timeout;
@@ -127,7 +130,8 @@ int Engine::Loop::waitTimeout(TimePoint now) const {
 
 void Engine::Loop::startProbes(TimePoint now) {
   while (!source_done_ && in_flight_ < capacity_ && engine_.stop_level_.load() == 0) {
-    if (!limiter_.tryAcquire(now)) return;
+    now = engine_.clock_.now();
+    if (!engine_.acquireStart(now)) return;
     ProbeTarget target;
     if (!engine_.source_.next(target)) {
       source_done_ = true;
@@ -180,10 +184,10 @@ void Engine::Loop::step(std::uint32_t slot, TimePoint now, Step&& action) {
     next =
         probe.abort(now, model::Outcome::InternalError, std::string("internal error: ") + e.what());
   }
-  apply(slot, next);
+  apply(slot, next, now);
 }
 
-void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
+void Engine::Loop::apply(std::uint32_t slot, const Next& next, TimePoint now) {
   Slot& entry = slots_[slot];
   if (next.done) {
     deadlines_.disarm(slot);
@@ -196,7 +200,7 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
     return;
   }
   const int fd = entry.probe->fd();
-  const int generation = entry.probe->attempts();
+  const int generation = entry.probe->generation();
   if (fd != entry.fd || generation != entry.generation) {
     // A new socket (a retry): the old one was closed, and with it its registration.
     entry.fd = fd;
@@ -204,10 +208,14 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
     entry.added = false;
   }
   if (fd >= 0 && (!entry.added || entry.interest != next.interest)) {
-    if (epoll_.watch(fd, slot, next.interest, entry.added)) {
-      entry.added = true;
-      entry.interest = next.interest;
+    if (!epoll_.watch(fd, slot, next.interest, entry.added)) {
+      // Without readiness events the probe would only ever see its deadline: end it now.
+      const std::string reason = "epoll_ctl: " + errorText(errno);
+      apply(slot, entry.probe->abort(now, model::Outcome::Error, reason), now);
+      return;
     }
+    entry.added = true;
+    entry.interest = next.interest;
   }
   deadlines_.arm(slot, next.deadline);
 }
@@ -226,17 +234,32 @@ Engine::Engine(const EngineSettings& settings, TargetSource& source, ResultSink&
       source_(source),
       sink_(sink),
       factory_(std::move(factory)),
-      clock_(clock) {
+      clock_(clock),
+      // A loop that wakes late may catch up by one millisecond's worth of starts, no more.
+      limiter_(settings.rate,
+               static_cast<std::uint32_t>(std::max(1.0, std::ceil(settings.rate / 1000.0)))) {
   const std::uint32_t threads = std::max<std::uint32_t>(settings_.threads, 1);
-  const std::uint64_t per_loop_capacity =
-      std::max<std::uint64_t>(settings_.max_parallel / threads, 1);
-  const double per_loop_rate = settings_.rate > 0 ? settings_.rate / threads : 0;
+  const std::uint64_t parallel = std::max<std::uint64_t>(settings_.max_parallel, 1);
+  // --max-parallel is shared out exactly: the first `parallel % threads` loops take one more.
   for (std::uint32_t i = 0; i < threads; ++i) {
-    loops_.push_back(std::make_unique<Loop>(*this, per_loop_capacity, per_loop_rate));
+    const std::uint64_t share = parallel / threads + (i < parallel % threads ? 1 : 0);
+    loops_.push_back(std::make_unique<Loop>(*this, share));
   }
 }
 
 Engine::~Engine() = default;
+
+bool Engine::acquireStart(TimePoint now) {
+  if (limiter_.unlimited()) return true;
+  const std::lock_guard lock(rate_mutex_);
+  return limiter_.tryAcquire(now);
+}
+
+std::optional<TimePoint> Engine::nextStartDue(TimePoint now) {
+  if (limiter_.unlimited()) return std::nullopt;
+  const std::lock_guard lock(rate_mutex_);
+  return limiter_.nextDue(now);
+}
 
 void Engine::run() {
   // OpenSSL writes to sockets with write(2): a peer that reset the connection must give EPIPE,
@@ -245,22 +268,22 @@ void Engine::run() {
   std::vector<std::thread> helpers;
   std::exception_ptr failure;
   std::mutex failure_lock;
-  for (std::size_t i = 1; i < loops_.size(); ++i) {
-    helpers.emplace_back([this, i, &failure, &failure_lock] {
-      try {
-        loops_[i]->run();
-      } catch (...) {
+  // A loop that fails (the sink could not write, the kernel refused an epoll set) fails the whole
+  // scan: the other loops are stopped at once rather than left scanning for nobody.
+  const auto runLoop = [this, &failure, &failure_lock](std::size_t i) {
+    try {
+      loops_[i]->run();
+    } catch (...) {
+      {
         const std::lock_guard lock(failure_lock);
         if (!failure) failure = std::current_exception();
       }
-    });
-  }
-  try {
-    loops_[0]->run();
-  } catch (...) {
-    const std::lock_guard lock(failure_lock);
-    if (!failure) failure = std::current_exception();
-  }
+      stop_level_.store(2);
+      for (const auto& loop : loops_) loop->wake();
+    }
+  };
+  for (std::size_t i = 1; i < loops_.size(); ++i) helpers.emplace_back(runLoop, i);
+  runLoop(0);
   for (std::thread& helper : helpers) helper.join();
   if (failure) std::rethrow_exception(failure);
 }

@@ -4,7 +4,10 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <utility>
+
+#include "dotscan/dns/message.hpp"
 
 namespace dotscan::probe {
 
@@ -34,6 +37,12 @@ std::string formatMs(Duration duration) {
          " ms";
 }
 
+// A query ID nobody can predict (RFC 5452 section 4.3), from a per-thread generator.
+std::uint16_t randomQueryId() {
+  thread_local std::mt19937 generator{std::random_device{}()};
+  return static_cast<std::uint16_t>(std::uniform_int_distribution<unsigned>(0, 0xffff)(generator));
+}
+
 }  // namespace
 
 std::string errorText(int error) {
@@ -42,9 +51,8 @@ std::string errorText(int error) {
   return ::strerror_r(error, buffer.data(), buffer.size());
 }
 
-Probe::Probe(ProbeTarget target, std::unique_ptr<Transport> transport,
-             const ProbeSettings& settings)
-    : target_(std::move(target)), transport_(std::move(transport)), settings_(settings) {
+Probe::Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSettings settings)
+    : target_(std::move(target)), transport_(std::move(transport)), settings_(std::move(settings)) {
   result_.address = target_.address;
   result_.port = target_.port;
   result_.name = target_.name;
@@ -64,6 +72,7 @@ Next Probe::beginConnect(TimePoint now) {
   phase_started_ = now;
   phase_deadline_ = now + settings_.connect_timeout;
   ++result_.attempts;
+  ++generation_;
   const net::ConnectStep step = transport_->connect();
   if (step.status == net::IoStatus::Failed) return endConnect(now, step.error);
   if (step.status == net::IoStatus::NeedWrite) {
@@ -96,30 +105,201 @@ Next Probe::advance(TimePoint now) {
   }
   if (phase_ == Phase::TlsHandshake) {
     const net::IoStatus status = transport_->handshake();
+    if (status == net::IoStatus::Done) {
+      Next next = endHandshake(now);
+      if (next.done || phase_ == Phase::TlsHandshake) return next;
+      // On to the DNS phases in the same wake-up.
+    }
     if (status == net::IoStatus::Failed) {
       recordPrefix();
       if (transport_->peerSpokeNotTls()) {
-        return finish(now, Outcome::NotTls,
-                      "the peer answered with bytes that are not TLS (" +
-                          transport_->handshakeFailure() + ")");
+        return tlsEnded(now, Outcome::NotTls,
+                        "the peer answered with bytes that are not TLS (" +
+                            transport_->handshakeFailure() + ")");
       }
-      return finish(now, Outcome::TlsFailed, transport_->handshakeFailure());
+      return tlsEnded(now, Outcome::TlsFailed, transport_->handshakeFailure());
     }
     if (status != net::IoStatus::Done) return wait(status);
-    return endHandshake(now);
   }
+  if (phase_ == Phase::CleartextConnect) {
+    const net::ConnectStep step = transport_->finishConnect();
+    if (step.status == net::IoStatus::Failed) {
+      return cleartextFailed(now, "connect: " + errorText(step.error));
+    }
+    if (step.status != net::IoStatus::Done) return wait(step.status);
+    beginQuery(now);
+  }
+  if (phase_ == Phase::DnsQuery) {
+    Next next = sendQuery(now);
+    if (next.done || phase_ == Phase::DnsQuery) return next;
+  }
+  if (phase_ == Phase::DnsAnswer) return readAnswer(now);
   return finish(now, Outcome::InternalError, "probe woken after it ended");
 }
 
 Next Probe::endHandshake(TimePoint now) {
   result_.timings.tls_handshake_ms = milliseconds(now - phase_started_);
+  handshake_done_ = true;
+  if (!settings_.dns) {
+    describeSession(now);
+    phase_ = Phase::Done;
+    const std::string version = result_.tls ? result_.tls->version : std::string("TLS");
+    return finish(now, Outcome::TlsOk, version + " handshake completed (no DNS query asked for)");
+  }
+  beginQuery(now);
+  return Next{false, net::Interest::Write, deadline()};
+}
+
+void Probe::beginQuery(TimePoint now) {
+  // RFC 7858 section 3.3: the query goes into the session as a two-byte length and the message,
+  // in one write. Each probe gets its own random ID, written over the template's.
+  const DnsSettings& dns = *settings_.dns;
+  query_ = dns.wire;
+  query_written_ = 0;
+  const std::uint16_t id = randomQueryId();
+  if (query_.size() >= 4) {
+    query_[2] = static_cast<std::uint8_t>(id >> 8);
+    query_[3] = static_cast<std::uint8_t>(id & 0xff);
+  }
+  model::DnsExchange exchange;
+  exchange.query = dns.query;
+  exchange.query.id = id;
+  exchange.cleartext = cleartext_;
+  result_.dns = std::move(exchange);
+  frame_.emplace(dns.max_length);
+  phase_ = Phase::DnsQuery;
+  phase_started_ = now;
+  phase_deadline_ = now + dns.timeout;
+}
+
+Next Probe::tlsEnded(TimePoint now, Outcome outcome, std::string reason) {
+  // RFC 7858 section 3.1: port 853 is for DNS over TLS only. A peer that does not speak TLS may
+  // be a cleartext DNS server on the wrong port; a second connection with the same query, in
+  // cleartext, tells. A peer that sent TLS bytes (an alert, a broken handshake) is not asked.
+  const bool eligible = settings_.dns && settings_.dns->cleartext_fallback && !cleartext_ &&
+                        (outcome == Outcome::NotTls || transport_->receivedPrefix().empty());
+  if (!eligible) return finish(now, outcome, std::move(reason));
+  pending_outcome_ = outcome;
+  pending_phase_ = phase_;
+  pending_reason_ = std::move(reason);
+  cleartext_ = true;
+  phase_ = Phase::CleartextConnect;
+  phase_started_ = now;
+  phase_deadline_ = now + settings_.connect_timeout;
+  ++generation_;
+  const net::ConnectStep step = transport_->connect();
+  if (step.status == net::IoStatus::Failed) {
+    return cleartextFailed(now, "connect: " + errorText(step.error));
+  }
+  if (step.status == net::IoStatus::NeedWrite) return wait(net::IoStatus::NeedWrite);
+  beginQuery(now);
+  return advance(now);
+}
+
+Next Probe::cleartextFailed(TimePoint now, const std::string& why) {
+  phase_ = pending_phase_;
+  return finish(now, pending_outcome_, pending_reason_ + "; no cleartext DNS either (" + why + ")");
+}
+
+Next Probe::sendQuery(TimePoint now) {
+  while (query_written_ < query_.size()) {
+    const net::IoResult step =
+        transport_->send(std::span<const std::uint8_t>(query_).subspan(query_written_));
+    if (step.status == net::IoStatus::Failed) {
+      if (cleartext_) return cleartextFailed(now, "write: " + transport_->ioFailure());
+      return finish(
+          now, Outcome::TlsNoDns,
+          "the session failed before the query was written (" + transport_->ioFailure() + ")");
+    }
+    if (step.status != net::IoStatus::Done) return wait(step.status);
+    query_written_ += step.bytes;
+  }
+  phase_ = Phase::DnsAnswer;  // the DNS deadline runs on from the query's first byte
+  return Next{false, net::Interest::Read, deadline()};
+}
+
+Next Probe::readAnswer(TimePoint now) {
+  std::array<std::uint8_t, 4096> buffer{};
+  for (;;) {
+    const net::IoResult step = transport_->receive(buffer);
+    if (step.status == net::IoStatus::Failed) {
+      if (cleartext_) return cleartextFailed(now, "read: " + transport_->ioFailure());
+      if (frame_->received() == 0) {
+        return finish(now, Outcome::TlsNoDns,
+                      "the session ended without an answer (" + transport_->ioFailure() + ")");
+      }
+      return finish(now, Outcome::DnsMalformed,
+                    "framing: the session failed mid-answer after " +
+                        std::to_string(frame_->received()) + " bytes (" + transport_->ioFailure() +
+                        ")");
+    }
+    if (step.status != net::IoStatus::Done) return wait(step.status);
+    if (step.eof) {
+      if (cleartext_ && frame_->received() == 0) return cleartextFailed(now, "closed, no answer");
+      if (frame_->received() == 0) {
+        return finish(now, Outcome::TlsNoDns, "the peer closed the session without answering");
+      }
+      frame_->endOfStream();
+      return endAnswer(now);
+    }
+    result_.dns->bytes_received += step.bytes;
+    const auto state = frame_->feed(std::span<const std::uint8_t>(buffer).first(step.bytes));
+    if (state != dns::FrameReader::State::NeedMore) return endAnswer(now);
+  }
+}
+
+Next Probe::endAnswer(TimePoint now) {
+  model::DnsExchange& exchange = *result_.dns;
+  if (frame_->state() != dns::FrameReader::State::Complete) {
+    exchange.checks.push_back({"framing", false, frame_->error()});
+    if (cleartext_) return cleartextFailed(now, "framing: " + frame_->error());
+    return finish(now, Outcome::DnsMalformed, "framing: " + frame_->error());
+  }
+  exchange.checks.push_back({"framing", true, ""});
+  result_.timings.dns_rtt_ms = milliseconds(now - phase_started_);
+  const bool confirmed = dns::parseResponse(frame_->message(), exchange.query, exchange);
+  if (cleartext_) {
+    if (!confirmed) return cleartextFailed(now, "the answer failed its checks");
+    phase_ = Phase::Done;
+    return finish(now, Outcome::CleartextDns,
+                  "DNS answered in cleartext on the DoT port, against RFC 7858 section 3.1: " +
+                      (exchange.response ? exchange.response->rcode : std::string("?")) +
+                      " (TLS: " + pending_reason_ + ")");
+  }
+  if (confirmed) {
+    phase_ = Phase::Done;
+    return finish(now, Outcome::Dot,
+                  "DNS answered inside TLS: " +
+                      (exchange.response ? exchange.response->rcode : std::string("?")));
+  }
+  std::string failed;
+  for (const model::DnsCheck& check : exchange.checks) {
+    if (check.ok) continue;
+    failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
+  }
+  return finish(now, Outcome::DnsMalformed, failed);
+}
+
+Next Probe::dnsTimedOut(TimePoint now, const std::string& why) {
+  if (phase_ == Phase::DnsQuery) {
+    return finish(now, Outcome::DnsTimeout, "the query could not be written (" + why + ")");
+  }
+  if (frame_->received() == 0) {
+    return finish(now, Outcome::DnsTimeout, "no answer to the query (" + why + ")");
+  }
+  const std::string progress = frame_->expected() == 0
+                                   ? std::to_string(frame_->received()) + " of 2 length bytes"
+                                   : std::to_string(frame_->received() - 2) + " of " +
+                                         std::to_string(frame_->expected()) + " bytes";
+  return finish(now, Outcome::DnsTimeout, "answer incomplete: " + progress + " (" + why + ")");
+}
+
+void Probe::describeSession(TimePoint now) {
+  if (result_.tls) return;
   const auto wall_now =
       wall_started_ +
       std::chrono::duration_cast<std::chrono::system_clock::duration>(now - started_);
   transport_->describeSession(result_, std::chrono::system_clock::to_time_t(wall_now));
-  phase_ = Phase::Done;
-  const std::string version = result_.tls ? result_.tls->version : std::string("TLS");
-  return finish(now, Outcome::TlsOk, version + " handshake completed");
 }
 
 Next Probe::endConnect(TimePoint now, int error) {
@@ -149,13 +329,25 @@ Next Probe::endConnect(TimePoint now, int error) {
 Next Probe::onTimeout(TimePoint now) {
   if (now >= host_deadline_) {
     const std::string why = "host timeout (" + formatMs(settings_.host_timeout) + ")";
+    if (cleartext_) return cleartextFailed(now, why);
     if (phase_ == Phase::Connect) return finish(now, Outcome::Filtered, why);
+    if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) return dnsTimedOut(now, why);
     return handshakeTimedOut(now, why);
   }
   if (now < phase_deadline_) return wait(waiting_for_);  // an early wake-up: keep waiting
+  if (phase_ == Phase::CleartextConnect) {
+    return cleartextFailed(now, "connect timeout (" + formatMs(settings_.connect_timeout) + ")");
+  }
+  if (cleartext_) {
+    return cleartextFailed(now,
+                           "no answer (DNS timeout (" + formatMs(settings_.dns->timeout) + "))");
+  }
   if (phase_ == Phase::Connect) return connectTimedOut(now);
   if (phase_ == Phase::TlsHandshake) {
     return handshakeTimedOut(now, "TLS timeout (" + formatMs(settings_.tls_timeout) + ")");
+  }
+  if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) {
+    return dnsTimedOut(now, "DNS timeout (" + formatMs(settings_.dns->timeout) + ")");
   }
   return finish(now, Outcome::InternalError, "timeout after the probe ended");
 }
@@ -175,12 +367,12 @@ Next Probe::handshakeTimedOut(TimePoint now, const std::string& why) {
   recordPrefix();
   const std::size_t received = transport_->receivedPrefix().size();
   if (transport_->peerSpokeNotTls()) {
-    return finish(now, Outcome::NotTls,
-                  "the peer sent bytes that are not TLS, then nothing (" + why + ")");
+    return tlsEnded(now, Outcome::NotTls,
+                    "the peer sent bytes that are not TLS, then nothing (" + why + ")");
   }
   if (received == 0) {
-    return finish(now, Outcome::TlsTimeout,
-                  "connected, then no answer to the ClientHello (" + why + ")");
+    return tlsEnded(now, Outcome::TlsTimeout,
+                    "connected, then no answer to the ClientHello (" + why + ")");
   }
   return finish(now, Outcome::TlsTimeout, "the TLS handshake stalled (" + why + ")");
 }
@@ -195,6 +387,9 @@ void Probe::recordPrefix() {
 }
 
 Next Probe::finish(TimePoint now, Outcome outcome, std::string reason) {
+  // Session facts are gathered last, so that they include what the DNS exchange brought
+  // (TLS 1.3 session tickets arrive after the handshake) and its bytes.
+  if (handshake_done_) describeSession(now);
   result_.outcome = outcome;
   result_.phase = phase_;
   result_.reason = std::move(reason);

@@ -1,6 +1,11 @@
 #include "dotscan/probe/tls_transport.hpp"
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <utility>
+
+#include "dotscan/probe/probe.hpp"
 
 namespace dotscan::probe {
 
@@ -31,6 +36,34 @@ std::span<const std::uint8_t> TlsTransport::receivedPrefix() const {
 
 bool TlsTransport::peerSpokeNotTls() const {
   return tls_ && tls_->peerSpokeNotTls();
+}
+
+// Without a TLS session (the cleartext check of a non-TLS peer) the bytes go on the bare socket.
+net::IoResult TlsTransport::send(std::span<const std::uint8_t> bytes) {
+  if (tls_) return tls_->write(bytes);
+  const ssize_t sent = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (sent >= 0) return {net::IoStatus::Done, static_cast<std::size_t>(sent), false};
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    return {net::IoStatus::NeedWrite, 0, false};
+  }
+  plain_failure_ = errorText(errno);
+  return {net::IoStatus::Failed, 0, false};
+}
+
+net::IoResult TlsTransport::receive(std::span<std::uint8_t> buffer) {
+  if (tls_) return tls_->read(buffer);
+  const ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+  if (got > 0) return {net::IoStatus::Done, static_cast<std::size_t>(got), false};
+  if (got == 0) return {net::IoStatus::Done, 0, true};
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+    return {net::IoStatus::NeedRead, 0, false};
+  }
+  plain_failure_ = errorText(errno);
+  return {net::IoStatus::Failed, 0, false};
+}
+
+std::string TlsTransport::ioFailure() const {
+  return tls_ ? tls_->failure() : plain_failure_;
 }
 
 void TlsTransport::describeSession(model::ProbeResult& result, std::time_t now) {

@@ -143,7 +143,7 @@ std::string headline(const model::ProbeResult& r) {
   line += "  ";
   line += model::toString(r.outcome);
   line += "  ";
-  if (r.outcome == Outcome::TlsOk && r.tls) {
+  if ((r.outcome == Outcome::TlsOk || r.outcome == Outcome::Dot) && r.tls) {
     line += escape(r.tls->version) + " " + escape(r.tls->cipher);
     if (!r.tls->group.empty()) line += " " + escape(r.tls->group);
     line += " alpn:" + (r.tls->alpn ? escape(*r.tls->alpn) : std::string("none"));
@@ -216,6 +216,22 @@ std::string chainLine(const model::TlsSession& tls) {
   return out + "\n";
 }
 
+// The answer as kdig +short shows it, with the rcode and the round trip.
+std::string dnsLine(const model::ProbeResult& r) {
+  const model::DnsExchange& dns = *r.dns;
+  std::string out =
+      "  dns          " + escape(dns.query.name) + " " + escape(dns.query.type) + "  ";
+  if (!dns.response) return out + "no answer\n";
+  const model::DnsResponse& response = *dns.response;
+  out += escape(response.rcode);
+  if (!response.short_answer.empty()) out += "  " + escape(response.short_answer);
+  if (r.timings.dns_rtt_ms) out += "  " + fixed(*r.timings.dns_rtt_ms, 1) + " ms";
+  if (response.edns && response.edns->nsid_text) {
+    out += "  nsid " + escape(*response.edns->nsid_text);
+  }
+  return out + "\n";
+}
+
 // Flushed at once: a block is shown as its result arrives, also on a pipe. A failed write is an
 // Error like one of the JSON Lines writer: a report that silently lost lines would mislead.
 void put(std::FILE* out, const std::string& text) {
@@ -241,6 +257,7 @@ void HumanReport::add(const model::ProbeResult& r) {
     block += "  certificate  none sent\n";
   }
   if (r.tls) block += chainLine(*r.tls);
+  if (r.dns) block += dnsLine(r);
   put(out_, block);
 }
 

@@ -125,6 +125,61 @@ std::string formatTime(std::chrono::system_clock::time_point time) {
   return out;
 }
 
+namespace {
+
+Json dnsJson(const model::DnsExchange& dns) {
+  const model::DnsQuery& q = dns.query;
+  Json json;
+  json["cleartext"] = dns.cleartext;
+  json["query"] = Json{{"name", q.name}, {"type", q.type},           {"id", q.id},
+                       {"rd", q.rd},     {"edns", q.edns},           {"padding", q.padding},
+                       {"nsid", q.nsid}, {"keepalive", q.keepalive}, {"size", q.size}};
+  Json checks = Json::array();
+  for (const model::DnsCheck& check : dns.checks) {
+    checks.push_back(
+        Json{{"name", check.name}, {"ok", check.ok}, {"detail", stringOrNull(check.detail)}});
+  }
+  json["checks"] = std::move(checks);
+  json["bytes_received"] = dns.bytes_received;
+  if (!dns.response) {
+    json["response"] = nullptr;
+    return json;
+  }
+  const model::DnsResponse& r = *dns.response;
+  Json response;
+  response["size"] = r.size;
+  response["id"] = r.id;
+  response["rcode"] = r.rcode;
+  response["rcode_value"] = r.rcode_value;
+  response["opcode"] = r.opcode;
+  response["flags"] =
+      Json{{"aa", r.aa}, {"tc", r.tc}, {"rd", r.rd}, {"ra", r.ra}, {"ad", r.ad}, {"cd", r.cd}};
+  response["counts"] = Json{{"question", r.qdcount},
+                            {"answer", r.ancount},
+                            {"authority", r.nscount},
+                            {"additional", r.arcount}};
+  response["answers"] = r.answers;
+  response["short_answer"] = r.short_answer;
+  if (r.edns) {
+    const model::DnsEdns& e = *r.edns;
+    response["edns"] = Json{{"udp_size", e.udp_size},
+                            {"version", e.version},
+                            {"do", e.do_bit},
+                            {"padding", e.padding},
+                            {"padding_length", e.padding_length},
+                            {"nsid_hex", optionalOrNull(e.nsid_hex)},
+                            {"nsid_text", optionalOrNull(e.nsid_text)},
+                            {"keepalive_ms", optionalOrNull(e.keepalive_ms)},
+                            {"other_options", e.other_options}};
+  } else {
+    response["edns"] = nullptr;
+  }
+  json["response"] = std::move(response);
+  return json;
+}
+
+}  // namespace
+
 std::string resultToJson(const model::ProbeResult& result) {
   Json json;
   json["record"] = "result";
@@ -142,6 +197,7 @@ std::string resultToJson(const model::ProbeResult& result) {
   json["first_bytes_hex"] = stringOrNull(result.first_bytes_hex);
   json["timings"] = Json{{"tcp_connect_ms", optionalMs(result.timings.tcp_connect_ms)},
                          {"tls_handshake_ms", optionalMs(result.timings.tls_handshake_ms)},
+                         {"dns_rtt_ms", optionalMs(result.timings.dns_rtt_ms)},
                          {"total_ms", roundMs(result.timings.total_ms)}};
   json["tls"] = result.tls ? tlsJson(*result.tls) : Json(nullptr);
   Json certificates = Json::array();
@@ -149,6 +205,7 @@ std::string resultToJson(const model::ProbeResult& result) {
     certificates.push_back(certificateJson(cert));
   }
   json["certificates"] = std::move(certificates);
+  json["dns"] = result.dns ? dnsJson(*result.dns) : Json(nullptr);
   return dumpLine(json);
 }
 
@@ -187,6 +244,8 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["tls_max"] = stringOrNull(metadata.tls_max);
   json["alpn"] = metadata.alpn;
   json["trust_store"] = stringOrNull(metadata.trust_store);
+  json["dns_timeout_ms"] = metadata.dns_timeout_ms;
+  json["query"] = stringOrNull(metadata.query);
   return dumpLine(json);
 }
 

@@ -43,8 +43,11 @@ int verifyCallback(int preverify_ok, X509_STORE_CTX* store) {
     auto* ssl =
         static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
     if (ssl != nullptr && connectionOf(ssl) != nullptr) {
-      connectionOf(ssl)->recordVerifyError(X509_STORE_CTX_get_error_depth(store),
-                                           X509_STORE_CTX_get_error(store));
+      try {
+        connectionOf(ssl)->recordVerifyError(X509_STORE_CTX_get_error_depth(store),
+                                             X509_STORE_CTX_get_error(store));
+      } catch (...) {  // nothing may cross OpenSSL's C frames; the error is simply not recorded
+      }
     }
   }
   return 1;
@@ -63,7 +66,12 @@ long bioCallback(BIO* bio, int operation, const char* data, std::size_t /*length
                  long /*argl*/, int ret, std::size_t* processed) {
   if (operation == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 && processed != nullptr) {
     auto* connection = reinterpret_cast<Connection*>(BIO_get_callback_arg(bio));  // NOLINT
-    if (connection != nullptr) connection->recordReceived(data, *processed);
+    if (connection != nullptr) {
+      try {
+        connection->recordReceived(data, *processed);
+      } catch (...) {  // nothing may cross OpenSSL's C frames
+      }
+    }
   }
   return ret;
 }
@@ -146,7 +154,8 @@ ClientContext::ClientContext(const ClientOptions& options)
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verifyCallback);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // No partial writes: a query goes out as one record, length and message together.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 
   if (!options.alpn.empty()) {
     std::vector<unsigned char> wire;  // RFC 7301: each protocol as a one-byte length and its bytes
@@ -254,6 +263,34 @@ net::IoStatus Connection::mapResult(int ret) {
       break;
   }
   return net::IoStatus::Failed;
+}
+
+net::IoResult Connection::write(std::span<const std::uint8_t> bytes) {
+  ERR_clear_error();
+  errno = 0;
+  std::size_t written = 0;
+  const int ret = SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written);
+  if (ret == 1) return {net::IoStatus::Done, written, false};
+  return {mapResult(ret), 0, false};
+}
+
+net::IoResult Connection::read(std::span<std::uint8_t> buffer) {
+  ERR_clear_error();
+  errno = 0;
+  std::size_t got = 0;
+  const int ret = SSL_read_ex(ssl_.get(), buffer.data(), buffer.size(), &got);
+  if (ret == 1) return {net::IoStatus::Done, got, false};
+  const int error = SSL_get_error(ssl_.get(), ret);
+  if (error == SSL_ERROR_ZERO_RETURN) return {net::IoStatus::Done, 0, true};
+  if (error == SSL_ERROR_SSL &&
+      ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+    ERR_clear_error();  // a bare TCP close without close_notify: still the end of the answers
+    return {net::IoStatus::Done, 0, true};
+  }
+  if (error == SSL_ERROR_SYSCALL && errno == 0 && ERR_peek_error() == 0) {
+    return {net::IoStatus::Done, 0, true};
+  }
+  return {mapResult(ret), 0, false};
 }
 
 bool Connection::peerSpokeNotTls() const {

@@ -13,6 +13,8 @@ NET="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
 SERVER="$NET.10"
 cleanup() {
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/unbound" >/dev/null 2>&1
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/plain" >/dev/null 2>&1
+  bash "$ROOT/scripts/dnsdist-dot.sh" stop "$WORK/dnsdist" >/dev/null 2>&1
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -37,7 +39,11 @@ CA="$WORK/unbound/ca"
 # --- a real DoT server, verified against the test CA ---------------------------------------------
 "$DOTSCAN" -q --ca-file "$CA/ca.crt" -oJ "$WORK/one.jsonl" "$SERVER" >"$WORK/one.txt" 2>"$WORK/err"
 check "scan exit" "$?" 0
-check "outcome" "$(result "$WORK/one.jsonl" "$SERVER" .outcome)" "tls-ok"
+check "outcome" "$(result "$WORK/one.jsonl" "$SERVER" .outcome)" "dot"
+# The default query (". NS") is refused by this unbound (local data only): REFUSED is still DoT.
+check "default query" "$(result "$WORK/one.jsonl" "$SERVER" '.dns.query.name + " " + .dns.query.type')" ". NS"
+check "refused is dot" "$(result "$WORK/one.jsonl" "$SERVER" .dns.response.rcode)" "REFUSED"
+check "padded query" "$(result "$WORK/one.jsonl" "$SERVER" '.dns.query.size % 128')" "0"
 check "phase" "$(result "$WORK/one.jsonl" "$SERVER" .phase)" "done"
 check "sni for an address" "$(result "$WORK/one.jsonl" "$SERVER" .sni)" "null"
 check "trusted" "$(result "$WORK/one.jsonl" "$SERVER" .tls.verification.trusted)" "true"
@@ -53,14 +59,29 @@ check "spki pin" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].spki_pi
 fp=$(openssl x509 -in "$CA/ecdsa.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' |
   tr 'A-F' 'a-f')
 check "sha256" "$(result "$WORK/one.jsonl" "$SERVER" '.certificates[0].sha256')" "$fp"
-check "metadata last" "$(tail -n 1 "$WORK/one.jsonl" | jq -r '.record + " " + (.counts["tls-ok"]|tostring)')" \
+check "metadata last" "$(tail -n 1 "$WORK/one.jsonl" | jq -r '.record + " " + (.counts["dot"]|tostring)')" \
   "metadata 1"
 validate "schema one" "$WORK/one.jsonl"
-grep -q "^$SERVER:853  tls-ok" "$WORK/one.txt" && pass || fail "listing: $(cat "$WORK/one.txt")"
+grep -q "^$SERVER:853  dot" "$WORK/one.txt" && pass || fail "listing: $(cat "$WORK/one.txt")"
+
+# A name unbound answers from local data: the answer as kdig +short shows it.
+"$DOTSCAN" -q --query dot.test/A -oJ "$WORK/a.jsonl" "$SERVER" >"$WORK/a.txt" 2>/dev/null
+check "A answer" "$(result "$WORK/a.jsonl" "$SERVER" '.dns.response.rcode + " " + .dns.response.short_answer')" \
+  "NOERROR 192.0.2.53"
+check "A checks" "$(result "$WORK/a.jsonl" "$SERVER" '[.dns.checks[] | select(.ok | not)] | length')" "0"
+check "A rtt" "$(result "$WORK/a.jsonl" "$SERVER" '.timings.dns_rtt_ms > 0')" "true"
+grep -q "^  dns          dot.test. A  NOERROR  192.0.2.53" "$WORK/a.txt" && pass ||
+  fail "dns line: $(cat "$WORK/a.txt")"
+"$DOTSCAN" -q --query dot.test/AAAA --no-padding -oJ "$WORK/aaaa.jsonl" "$SERVER" >/dev/null 2>&1
+check "AAAA answer" "$(result "$WORK/aaaa.jsonl" "$SERVER" .dns.response.short_answer)" "2001:db8::53"
+check "no padding" "$(result "$WORK/aaaa.jsonl" "$SERVER" .dns.query.padding)" "false"
+"$DOTSCAN" -q --no-dns -oJ "$WORK/nodns.jsonl" "$SERVER" >/dev/null 2>&1
+check "--no-dns" "$(result "$WORK/nodns.jsonl" "$SERVER" '.outcome + " " + (.dns == null | tostring)')" \
+  "tls-ok true"
 
 # Without --ca-file the test CA is unknown to the system store: recorded, not enforced.
 "$DOTSCAN" -q -oJ "$WORK/sys.jsonl" "$SERVER" >/dev/null 2>&1
-check "system store outcome" "$(result "$WORK/sys.jsonl" "$SERVER" .outcome)" "tls-ok"
+check "system store outcome" "$(result "$WORK/sys.jsonl" "$SERVER" .outcome)" "dot"
 check "system store reason" "$(result "$WORK/sys.jsonl" "$SERVER" .tls.verification.reason)" \
   "unable to get local issuer certificate"
 
@@ -79,11 +100,46 @@ check "name kept" "$(result "$WORK/named.jsonl" "$SERVER" .name)" "dot.test"
 "$DOTSCAN" -q --tls-max 1.2 --alpn '' -oJ "$WORK/v12.jsonl" "$SERVER" >/dev/null 2>&1
 check "tls 1.2" "$(result "$WORK/v12.jsonl" "$SERVER" .tls.version)" "TLSv1.2"
 
+# --- cleartext DNS on the DoT port (RFC 7858 section 3.1): found on a second connection -------
+PLAIN="$NET.11"
+if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/plain" --plain "$PLAIN" >/dev/null; then
+  "$DOTSCAN" -q --query dot.test/A --tls-timeout 1s -oJ "$WORK/plain.jsonl" "$PLAIN" >/dev/null 2>&1
+  check "cleartext outcome" "$(result "$WORK/plain.jsonl" "$PLAIN" .outcome)" "cleartext-dns"
+  check "cleartext answer" "$(result "$WORK/plain.jsonl" "$PLAIN" '(.dns.cleartext|tostring) + " " + .dns.response.short_answer')" \
+    "true 192.0.2.53"
+  validate "schema cleartext" "$WORK/plain.jsonl"
+  "$DOTSCAN" -q --no-cleartext-check --tls-timeout 1s -oJ "$WORK/plain2.jsonl" "$PLAIN" >/dev/null 2>&1
+  check "--no-cleartext-check" "$(result "$WORK/plain2.jsonl" "$PLAIN" '.outcome + " " + (.dns == null | tostring)')" \
+    "tls-timeout true"
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/plain" >/dev/null 2>&1
+else
+  fail "cannot start the cleartext unbound"
+fi
+
+# --- a DoT server from another code base: dnsdist ---------------------------------------------
+DNSDIST="$NET.12"
+if bash "$ROOT/scripts/dnsdist-dot.sh" start "$WORK/dnsdist" "$DNSDIST" >/dev/null; then
+  "$DOTSCAN" -q --query dot.test/A --ca-file "$WORK/dnsdist/ca/ca.crt" -oJ "$WORK/dd.jsonl" \
+    "$DNSDIST" >/dev/null 2>&1
+  check "dnsdist outcome" "$(result "$WORK/dd.jsonl" "$DNSDIST" .outcome)" "dot"
+  check "dnsdist answer" "$(result "$WORK/dd.jsonl" "$DNSDIST" .dns.response.short_answer)" "192.0.2.53"
+  check "dnsdist alpn" "$(result "$WORK/dd.jsonl" "$DNSDIST" .tls.alpn)" "dot"
+  check "dnsdist rsa leaf" "$(result "$WORK/dd.jsonl" "$DNSDIST" '.certificates[0].key.type')" "RSA"
+  check "dnsdist trusted" "$(result "$WORK/dd.jsonl" "$DNSDIST" .tls.verification.trusted)" "true"
+  "$DOTSCAN" -q -oJ "$WORK/dd2.jsonl" "$DNSDIST" >/dev/null 2>&1
+  check "dnsdist default query" "$(result "$WORK/dd2.jsonl" "$DNSDIST" '.outcome + " " + .dns.response.rcode')" \
+    "dot REFUSED"
+  validate "schema dnsdist" "$WORK/dd.jsonl"
+  bash "$ROOT/scripts/dnsdist-dot.sh" stop "$WORK/dnsdist" >/dev/null 2>&1
+else
+  fail "cannot start dnsdist"
+fi
+
 # --- a /28 around it: one live, fifteen closed; metadata in its own file -------------------------
 "$DOTSCAN" -q -oJ "$WORK/range.jsonl" --metadata "$WORK/meta.json" "$NET.0/28" >"$WORK/range.txt" 2>&1
 check "range records" "$(wc -l < "$WORK/range.jsonl")" 16
 check "range closed" "$(jq -r .counts.closed "$WORK/meta.json")" 15
-check "range tls-ok" "$(jq -r '.counts["tls-ok"]' "$WORK/meta.json")" 1
+check "range dot" "$(jq -r '.counts["dot"]' "$WORK/meta.json")" 1
 check "range planned" "$(jq -r .targets_planned "$WORK/meta.json")" 16
 validate "schema range" "$WORK/range.jsonl"
 validate "schema metadata" "$WORK/meta.json"
@@ -112,24 +168,45 @@ NS
   inns "$DOTSCAN" -q -oJ "$WORK/unreach.jsonl" 192.0.2.1 >/dev/null 2>&1
   check "unreachable" "$(result "$WORK/unreach.jsonl" 192.0.2.1 .outcome)" "unreachable"
 
-  # Ctrl-C: 254 silent targets with a long timeout; one SIGINT ends the scan within the grace
-  # period, the exit code is 130 and the output is whole.
-  inns bash -c "\"$DOTSCAN\" -q --connect-timeout 60s -oJ \"$WORK/int.jsonl\" 127.9.1.0/24 \
-    >\"$WORK/int.txt\" 2>&1 & pid=\$!; sleep 1; kill -INT \$pid; wait \$pid; echo \$? > \"$WORK/int.rc\""
-  check "sigint exit" "$(cat "$WORK/int.rc")" 130
-  check "sigint metadata" "$(tail -n 1 "$WORK/int.jsonl" | jq -r .interrupted)" true
-  check "sigint every started target reported" \
-    "$(jq -s '[.[] | select(.record == "result")] | length' "$WORK/int.jsonl")" \
+  # Ctrl-C: 256 silent targets with a long timeout. interrupt.sh starts the scan, waits until
+  # its handlers are installed (SigCgt in /proc), sends the signals, and records the exit code.
+  cat > "$WORK/interrupt.sh" <<'INT'
+out=$1 range=$2 dotscan=$3
+shift 3
+"$dotscan" -q --connect-timeout 60s -oJ "$out" "$range" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 100); do  # SIGTERM is signal 15: bit 14 of the caught-signals mask
+  mask=$(awk '/^SigCgt/ { print $2 }' /proc/$pid/status 2>/dev/null)
+  [[ -n "$mask" ]] && (( 0x$mask & 0x4000 )) && break
+  sleep 0.05
+done
+sleep 0.3  # let probes start
+start=$(date +%s%N)
+for signal in "$@"; do kill -"$signal" $pid; done
+wait $pid
+echo "$? $(( ($(date +%s%N) - start) / 1000000 ))" > "$out.rc"
+INT
+  # One SIGTERM: the grace period (2 s), then every probe in flight ends as interrupted.
+  inns bash "$WORK/interrupt.sh" "$WORK/int.jsonl" 127.9.1.0/24 "$DOTSCAN" TERM
+  read -r rc elapsed < "$WORK/int.jsonl.rc"
+  check "sigterm exit" "$rc" 130
+  check "sigterm metadata" "$(tail -n 1 "$WORK/int.jsonl" | jq -r .interrupted)" true
+  check "sigterm results" "$(jq -s '[.[] | select(.record == "result")] | length' "$WORK/int.jsonl")" \
     "$(tail -n 1 "$WORK/int.jsonl" | jq -r .targets_scanned)"
-  check "sigint outcomes" "$(jq -r 'select(.record == "result") | .outcome' "$WORK/int.jsonl" | sort -u)" \
+  check "sigterm outcomes" "$(jq -r 'select(.record == "result") | .outcome' "$WORK/int.jsonl" | sort -u)" \
     "interrupted"
+  check "sigterm reason" "$(jq -r 'select(.record == "result") | .reason' "$WORK/int.jsonl" | sort -u)" \
+    "interrupted: the scan was stopped and the grace period ran out"
   validate "schema interrupted" "$WORK/int.jsonl"
 
-  # A second signal ends it at once, still with valid output.
-  inns bash -c "\"$DOTSCAN\" -q --connect-timeout 60s -oJ \"$WORK/int2.jsonl\" 127.9.2.0/24 \
-    >/dev/null 2>&1 & pid=\$!; sleep 1; kill -INT \$pid; kill -TERM \$pid; wait \$pid; \
-    echo \$? > \"$WORK/int2.rc\""
-  check "second signal exit" "$(cat "$WORK/int2.rc")" 130
+  # SIGINT then SIGTERM: the second signal ends the scan at once, well within the grace period.
+  inns bash "$WORK/interrupt.sh" "$WORK/int2.jsonl" 127.9.2.0/24 "$DOTSCAN" INT TERM
+  read -r rc elapsed < "$WORK/int2.jsonl.rc"
+  check "second signal exit" "$rc" 130
+  [[ $elapsed -lt 1500 ]] && pass || fail "second signal took $elapsed ms"
+  check "second signal reason" \
+    "$(jq -r 'select(.record == "result") | .reason' "$WORK/int2.jsonl" | sort -u)" \
+    "interrupted: a second stop signal ended the probe at once"
   validate "schema second signal" "$WORK/int2.jsonl"
 else
   echo "SKIP: unshare -n or nft unavailable: filtered/unreachable/Ctrl-C checks not run"

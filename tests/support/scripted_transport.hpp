@@ -3,9 +3,11 @@
 // tested with a ManualClock, no sockets and no sleeps (PowerDNS test-dnsdisttcp_cc.cc).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dotscan/probe/transport.hpp"
@@ -17,6 +19,11 @@ class ScriptedTransport final : public probe::Transport {
   std::deque<net::ConnectStep> connects;         // answers to connect()
   std::deque<net::ConnectStep> connect_results;  // answers to finishConnect()
   std::deque<net::IoStatus> handshakes;          // answers to handshake()
+  std::deque<net::IoResult> sends;               // answers to send(); Done takes all bytes
+  // answers to receive(): a status and the bytes it delivers (Done with no bytes is an EOF)
+  std::deque<std::pair<net::IoStatus, std::vector<std::uint8_t>>> receives;
+  std::vector<std::uint8_t> sent;  // every byte send() accepted
+  std::string io_failure = "Connection reset by peer";
   std::string failure = "sslv3 alert handshake failure";
   std::vector<std::uint8_t> prefix;
   bool not_tls = false;
@@ -35,6 +42,24 @@ class ScriptedTransport final : public probe::Transport {
     return take(handshakes, "handshake");
   }
   [[nodiscard]] std::string handshakeFailure() const override { return failure; }
+  net::IoResult send(std::span<const std::uint8_t> bytes) override {
+    net::IoResult result = take(sends, "send");
+    if (result.status == net::IoStatus::Done) {
+      result.bytes = result.bytes == 0 ? bytes.size() : result.bytes;
+      sent.insert(sent.end(), bytes.begin(), bytes.begin() + static_cast<long>(result.bytes));
+    }
+    return result;
+  }
+  net::IoResult receive(std::span<std::uint8_t> buffer) override {
+    auto [status, bytes] = take(receives, "receive");
+    if (status != net::IoStatus::Done) return {status, 0, false};
+    if (bytes.empty()) return {net::IoStatus::Done, 0, true};
+    if (bytes.size() > buffer.size())
+      throw std::logic_error("scripted read larger than the buffer");
+    std::copy(bytes.begin(), bytes.end(), buffer.begin());
+    return {net::IoStatus::Done, bytes.size(), false};
+  }
+  [[nodiscard]] std::string ioFailure() const override { return io_failure; }
   [[nodiscard]] std::span<const std::uint8_t> receivedPrefix() const override { return prefix; }
   [[nodiscard]] bool peerSpokeNotTls() const override { return not_tls; }
   void describeSession(model::ProbeResult& result, std::time_t /*now*/) override {

@@ -13,7 +13,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
+#include <string_view>
 
 namespace dotscan::testing {
 
@@ -21,6 +23,124 @@ namespace {
 
 SSL_CTX* ctxOf(void* context) {
   return static_cast<SSL_CTX*>(context);
+}
+
+// Reads exactly `length` bytes of application data; false on EOF or error.
+bool readExact(SSL* ssl, std::uint8_t* out, std::size_t length) {
+  std::size_t done = 0;
+  while (done < length) {
+    std::size_t got = 0;
+    if (SSL_read_ex(ssl, out + done, length - done, &got) != 1) return false;
+    done += got;
+  }
+  return true;
+}
+
+bool writeAll(SSL* ssl, const std::vector<std::uint8_t>& bytes) {
+  std::size_t written = 0;
+  return bytes.empty() || SSL_write_ex(ssl, bytes.data(), bytes.size(), &written) == 1;
+}
+
+void put16(std::vector<std::uint8_t>& out, std::size_t value) {
+  out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xff));
+  out.push_back(static_cast<std::uint8_t>(value & 0xff));
+}
+
+// A hand-made answer to `query` (a DNS message without its length prefix), by the rules of
+// `behaviour`: the test server must be able to send what no real server library would.
+std::vector<std::uint8_t> answerFor(const std::vector<std::uint8_t>& query, Behaviour behaviour) {
+  std::size_t end = 12;  // the end of the question: the name's labels, then type and class
+  while (end < query.size() && query[end] != 0) end += 1U + query[end];
+  end += 5;
+  if (query.size() < 12 || end > query.size()) return {};
+  std::vector<std::uint8_t> out(query.begin(), query.begin() + 2);  // the ID
+  if (behaviour == Behaviour::DnsWrongId) out[1] = static_cast<std::uint8_t>(out[1] + 1);
+  out.push_back(behaviour == Behaviour::DnsQrClear ? 0x01 : 0x81);  // QR, RD
+  out.push_back(0x80);                                              // RA, NOERROR
+  const bool huge = behaviour == Behaviour::DnsHuge;
+  constexpr std::size_t kTxtRecord = 12 + 256;  // pointer, type, class, TTL, rdlength, one string
+  const std::size_t answers = huge ? (65535 - end - 11) / kTxtRecord : 1;
+  put16(out, 1);
+  put16(out, answers);
+  put16(out, 0);
+  put16(out, huge ? 0 : 1);  // an OPT record with NSID and keepalive
+  out.insert(out.end(), query.begin() + 12, query.begin() + static_cast<long>(end));
+  for (std::size_t i = 0; i < answers; ++i) {
+    if (behaviour == Behaviour::DnsCompressionLoop) {
+      put16(out, 0xc000 | out.size());  // a pointer to this very pointer
+    } else {
+      put16(out, 0xc00c);  // the question's name
+    }
+    put16(out, huge ? 16 : 1);  // TXT or A
+    put16(out, 1);              // IN
+    put16(out, 0);
+    put16(out, 300);  // TTL
+    if (huge) {
+      put16(out, 256);
+      out.push_back(255);
+      out.insert(out.end(), 255, 'x');
+    } else {
+      put16(out, 4);
+      out.insert(out.end(), {192, 0, 2, 53});
+    }
+  }
+  if (!huge) {
+    // OPT (RFC 6891): root owner, UDP size 1232, NSID (RFC 5001) and keepalive (RFC 7828).
+    static constexpr std::string_view kNsid = "dotscan-test";
+    out.push_back(0);
+    put16(out, 41);
+    put16(out, 1232);
+    put16(out, 0);
+    put16(out, 0);
+    put16(out, 4 + kNsid.size() + 6);
+    put16(out, 3);
+    put16(out, kNsid.size());
+    out.insert(out.end(), kNsid.begin(), kNsid.end());
+    put16(out, 11);
+    put16(out, 2);
+    put16(out, 100);  // 100 x 100 ms
+  } else {
+    out.resize(std::min<std::size_t>(out.size(), 65535));
+  }
+  return out;
+}
+
+// One DNS exchange after the handshake, misbehaving as asked.
+void serveDns(SSL* ssl, Behaviour behaviour, const std::function<bool()>& wait_for_close) {
+  std::array<std::uint8_t, 2> prefix{};
+  if (!readExact(ssl, prefix.data(), prefix.size())) return;
+  std::vector<std::uint8_t> query(static_cast<std::size_t>(prefix[0]) << 8 | prefix[1]);
+  if (!readExact(ssl, query.data(), query.size())) return;
+  if (behaviour == Behaviour::DnsSilence) {
+    wait_for_close();
+    return;
+  }
+  const std::vector<std::uint8_t> answer = answerFor(query, behaviour);
+  std::vector<std::uint8_t> frame;
+  switch (behaviour) {
+    case Behaviour::DnsZeroLength:
+      put16(frame, 0);
+      break;
+    case Behaviour::DnsLengthBeyondBody:
+      put16(frame, answer.size() + 100);
+      frame.insert(frame.end(), answer.begin(), answer.end());
+      break;
+    case Behaviour::DnsBodyCut:
+      put16(frame, answer.size());
+      frame.insert(frame.end(), answer.begin(),
+                   answer.begin() + static_cast<long>(answer.size() / 2));
+      break;
+    default:
+      put16(frame, answer.size());
+      frame.insert(frame.end(), answer.begin(), answer.end());
+      break;
+  }
+  if (!writeAll(ssl, frame)) return;
+  if (behaviour == Behaviour::DnsBodyCut || behaviour == Behaviour::DnsAnswerThenClose) {
+    SSL_shutdown(ssl);
+    return;
+  }
+  wait_for_close();
 }
 
 }  // namespace
@@ -139,6 +259,26 @@ void TestServer::serve(int fd) {
         }
       }
       break;
+    case Behaviour::PlainDns: {
+      // A cleartext DNS server on the DoT port: a ClientHello (0x16 0x03 ...) is garbage to it.
+      std::vector<std::uint8_t> in;
+      while (waitReadable(fd)) {
+        const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
+        if (got <= 0) break;
+        in.insert(in.end(), buffer.begin(), buffer.begin() + got);
+        if (in[0] == 0x16) break;
+        if (in.size() >= 2 && in.size() >= 2U + (in[0] << 8 | in[1])) {
+          const std::vector<std::uint8_t> query(in.begin() + 2, in.end());
+          const std::vector<std::uint8_t> answer = answerFor(query, Behaviour::DnsAnswer);
+          std::vector<std::uint8_t> frame;
+          put16(frame, answer.size());
+          frame.insert(frame.end(), answer.begin(), answer.end());
+          ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+          break;
+        }
+      }
+      break;
+    }
     case Behaviour::PlainTcp: {
       static constexpr std::string_view kBanner = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
       ::send(fd, kBanner.data(), kBanner.size(), MSG_NOSIGNAL);
@@ -146,14 +286,23 @@ void TestServer::serve(int fd) {
       }
       break;
     }
-    case Behaviour::Normal:
-    case Behaviour::HugeChain: {
+    default: {
       SSL* ssl = SSL_new(ctxOf(context_));
       SSL_set_fd(ssl, fd);
+      // Serve until the client closes: a read returns 0 or fails.
+      const auto wait_for_close = [&] {
+        while (waitReadable(fd) && SSL_read(ssl, buffer.data(), buffer.size()) > 0) {
+        }
+        return true;
+      };
       if (SSL_accept(ssl) == 1) {
         ++handshakes_;
-        // Serve until the client closes: a read returns 0 or fails.
-        while (waitReadable(fd) && SSL_read(ssl, buffer.data(), buffer.size()) > 0) {
+        if (behaviour_ == Behaviour::Normal || behaviour_ == Behaviour::HugeChain) {
+          wait_for_close();
+        } else if (behaviour_ == Behaviour::CloseAfterHandshake) {
+          SSL_shutdown(ssl);
+        } else {
+          serveDns(ssl, behaviour_, wait_for_close);
         }
       }
       ERR_clear_error();

@@ -22,6 +22,19 @@ enum class Behaviour {
   Alert,                 // read the ClientHello, answer with a fatal handshake_failure alert
   PlainTcp,              // speak another protocol: send an SSH banner and wait
   HugeChain,             // send the leaf followed by `chain_copies` copies of the intermediate
+  // After a completed handshake, read one DNS query (RFC 7858 framing), then:
+  DnsAnswer,            // answer correctly: "A 192.0.2.53", NSID "dotscan-test", keepalive 10 s
+  DnsWrongId,           // answer with the query's ID + 1
+  DnsQrClear,           // answer with the QR bit clear
+  DnsZeroLength,        // send a zero length prefix
+  DnsLengthBeyondBody,  // announce 100 bytes more than the body, send the body, stall
+  DnsBodyCut,           // send the length and half of the body, then close
+  DnsCompressionLoop,   // the answer's owner name is a compression pointer to itself
+  DnsHuge,              // a 65,535-byte answer of TXT records
+  DnsSilence,           // read the query, never answer
+  DnsAnswerThenClose,   // answer correctly, then close the session at once
+  CloseAfterHandshake,  // complete the handshake, then close the session without reading
+  PlainDns,             // no TLS: close on a ClientHello, answer a cleartext DNS query
 };
 
 class TestServer {

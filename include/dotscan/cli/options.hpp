@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dotscan/dns/message.hpp"
 #include "dotscan/probe/engine.hpp"
 #include "dotscan/targets/target_order.hpp"
 #include "dotscan/targets/target_set.hpp"
@@ -27,6 +28,11 @@ struct ScanSettings {
   bool sni_address = false;   // --sni-address: send an address target's address text as SNI
   std::string json_path;      // -oJ FILE ("-" is stdout); empty: none
   std::string metadata_path;  // --metadata FILE; empty: the metadata record ends the -oJ output
+  bool dns = true;            // --no-dns: stop after the handshake
+  dns::QueryOptions query;    // --query and the EDNS switches
+  Duration dns_timeout = std::chrono::seconds(5);
+  std::size_t dns_max_size = 65535;
+  bool cleartext_check = true;  // --no-cleartext-check: do not ask non-TLS peers in cleartext
 };
 
 struct ScanConfig {

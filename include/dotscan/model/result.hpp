@@ -14,30 +14,39 @@
 #include <vector>
 
 #include "dotscan/model/certificate.hpp"
+#include "dotscan/model/dns.hpp"
 #include "dotscan/util/address.hpp"
 
 namespace dotscan::model {
 
 // How a probe ended. The strings (toString) are the report's vocabulary and part of the schema.
 enum class Outcome : std::uint8_t {
-  TlsOk,          // the TLS handshake completed
+  Dot,            // DNS answered inside the TLS session: a DoT server (any rcode)
+  TlsOk,          // the TLS handshake completed and no DNS query was asked for (--no-dns)
   Closed,         // the connection was refused (RST)
   Filtered,       // no answer to the connection attempts (every retry timed out)
   Unreachable,    // ICMP unreachable, or no route
   TlsFailed,      // the TLS handshake failed: an alert, a reset, an early close, a protocol error
   TlsTimeout,     // connected, then silence until the TLS deadline (a tarpit)
   NotTls,         // the peer answered with bytes that are not TLS
+  TlsNoDns,       // the handshake completed, then the peer ended the session without answering
+  DnsMalformed,   // an answer came back but failed a check (framing, parse, ID, QR, question)
+  DnsTimeout,     // the handshake completed, then no whole answer before the DNS deadline
+  CleartextDns,   // no TLS, but DNS answered in cleartext on the DoT port (RFC 7858 section 3.1)
   Error,          // a local failure for this target (no free port, no file descriptor, ...)
   Interrupted,    // the scan was stopped (SIGINT/SIGTERM) while this probe was in flight
   InternalError,  // a bug in dotscan, contained to this one target
 };
-inline constexpr int kOutcomeCount = 10;
+inline constexpr int kOutcomeCount = 15;
 
 // Where a probe was when it ended.
 enum class Phase : std::uint8_t {
-  Connect,       // TCP three-way handshake
-  TlsHandshake,  // from the ClientHello to the handshake's end
-  Done,          // every phase completed
+  Connect,           // TCP three-way handshake
+  TlsHandshake,      // from the ClientHello to the handshake's end
+  CleartextConnect,  // the second connection, for the query in cleartext (not-tls peers)
+  DnsQuery,          // writing the query into the session
+  DnsAnswer,         // reading the answer
+  Done,              // every phase completed
 };
 
 std::string_view toString(Outcome outcome);
@@ -77,6 +86,8 @@ struct TlsSession {
 struct Timings {
   std::optional<double> tcp_connect_ms;
   std::optional<double> tls_handshake_ms;
+  std::optional<double>
+      dns_rtt_ms;  // from the query's first byte written to the answer's last read
   double total_ms = 0;
 };
 
@@ -95,6 +106,7 @@ struct ProbeResult {
   Timings timings;
   std::optional<TlsSession> tls;              // present once the handshake completed
   std::vector<CertificateInfo> certificates;  // leaf first, as the server sent them
+  std::optional<DnsExchange> dns;             // present once a query was sent
 };
 
 }  // namespace dotscan::model

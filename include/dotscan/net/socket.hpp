@@ -24,6 +24,13 @@ enum class IoStatus : std::uint8_t {
   Failed,     // terminal: the caller reads the reason from the step's owner
 };
 
+// A read or write step: its status and, when Done, how many bytes moved; eof when the peer closed.
+struct IoResult {
+  IoStatus status = IoStatus::Failed;
+  std::size_t bytes = 0;
+  bool eof = false;
+};
+
 class UniqueFd {
  public:
   UniqueFd() = default;

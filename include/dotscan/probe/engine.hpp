@@ -15,9 +15,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <vector>
 
 #include "dotscan/model/result.hpp"
+#include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/probe/probe.hpp"
 #include "dotscan/probe/transport.hpp"
 #include "dotscan/util/clock.hpp"
@@ -69,12 +72,18 @@ class Engine {
 
  private:
   class Loop;
+  // The one pacing schedule of the scan, shared by every loop (so N loops do not start N at once).
+  bool acquireStart(TimePoint now);
+  std::optional<TimePoint> nextStartDue(TimePoint now);
+
   EngineSettings settings_;
   TargetSource& source_;
   ResultSink& sink_;
   TransportFactory factory_;
   const Clock& clock_;
   std::atomic<int> stop_level_{0};
+  std::mutex rate_mutex_;
+  net::RateLimiter limiter_;
   std::vector<std::unique_ptr<Loop>> loops_;
 };
 

@@ -1,11 +1,11 @@
 // dotscan/probe/probe.hpp — one probe of one target, as an explicit state machine.
 //
-// Phases run in order: TCP connect, TLS handshake, done (the DNS phases of issue 4 come between the
-// last two). The event loop calls start(), then onReady() when the socket is ready and onTimeout()
-// when the deadline passed; each call runs the phases as far as they go without blocking and
-// returns what to wait for next: read or write readiness and a deadline, or done. One wake-up may
-// pass through several phases (PowerDNS dnsdist-healthchecks.cc). Time comes only from the `now`
-// arguments, so tests drive it with a ManualClock.
+// Phases run in order: TCP connect, TLS handshake, DNS query, DNS answer, done. The event loop
+// calls start(), then onReady() when the socket is ready and onTimeout() when the deadline passed;
+// each call runs the phases as far as they go without blocking and returns what to wait for next:
+// read or write readiness and a deadline, or done. One wake-up may pass through several phases
+// (PowerDNS dnsdist-healthchecks.cc). Time comes only from the `now` arguments, so tests drive it
+// with a ManualClock.
 //
 // Invariants: every probe ends with exactly one ProbeResult whose phase is where it ended and whose
 // reason says why; a phase's deadline counts from the phase's start; --retries only repeats a TCP
@@ -15,8 +15,11 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "dotscan/dns/framing.hpp"
 #include "dotscan/model/result.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/transport.hpp"
@@ -24,11 +27,21 @@
 
 namespace dotscan::probe {
 
+// The DNS exchange inside the session (issue 4): one query, built once per scan.
+struct DnsSettings {
+  std::vector<std::uint8_t> wire;  // the framed query (two-byte length first); its ID is replaced
+  model::DnsQuery query;           // what wire says, for the report
+  Duration timeout = std::chrono::seconds(5);  // from the query's first byte to the whole answer
+  std::size_t max_length = 65535;              // answers announced longer are malformed
+  bool cleartext_fallback = true;  // ask a non-TLS peer the query in cleartext (RFC 7858 3.1)
+};
+
 struct ProbeSettings {
   Duration connect_timeout = std::chrono::seconds(3);
   Duration tls_timeout = std::chrono::seconds(5);
   Duration host_timeout = Duration::zero();  // zero: no whole-target limit
   int retries = 1;                           // extra connect attempts after a connect timeout
+  std::shared_ptr<const DnsSettings> dns;    // null: stop after the handshake (outcome tls-ok)
 };
 
 // What the event loop should do for a probe next.
@@ -40,7 +53,7 @@ struct Next {
 
 class Probe {
  public:
-  Probe(ProbeTarget target, std::unique_ptr<Transport> transport, const ProbeSettings& settings);
+  Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSettings settings);
 
   // `wall` is the system time at `now`; result timestamps are derived from it on the monotonic
   // clock, so that they stay consistent when the system clock jumps.
@@ -53,6 +66,8 @@ class Probe {
   [[nodiscard]] model::Phase phase() const { return phase_; }
   [[nodiscard]] int fd() const { return transport_->fd(); }
   [[nodiscard]] int attempts() const { return result_.attempts; }
+  // Counts the sockets the probe opened; a new value means the event loop must register again.
+  [[nodiscard]] int generation() const { return generation_; }
   model::ProbeResult takeResult() { return std::move(result_); }
 
  private:
@@ -62,6 +77,14 @@ class Probe {
   Next finish(TimePoint now, model::Outcome outcome, std::string reason);
   Next endConnect(TimePoint now, int error);
   Next endHandshake(TimePoint now);
+  void beginQuery(TimePoint now);
+  Next tlsEnded(TimePoint now, model::Outcome outcome, std::string reason);
+  Next cleartextFailed(TimePoint now, const std::string& why);
+  Next sendQuery(TimePoint now);
+  Next readAnswer(TimePoint now);
+  Next endAnswer(TimePoint now);
+  Next dnsTimedOut(TimePoint now, const std::string& why);
+  void describeSession(TimePoint now);
   Next connectTimedOut(TimePoint now);
   Next handshakeTimedOut(TimePoint now, const std::string& why);
   [[nodiscard]] TimePoint deadline() const;
@@ -79,6 +102,15 @@ class Probe {
   TimePoint phase_deadline_{};
   TimePoint host_deadline_ = TimePoint::max();
   std::chrono::system_clock::time_point wall_started_{};
+  bool handshake_done_ = false;
+  std::vector<std::uint8_t> query_;  // this probe's query, with its own ID
+  std::size_t query_written_ = 0;
+  std::optional<dns::FrameReader> frame_;
+  int generation_ = 0;
+  bool cleartext_ = false;  // the second connection: the query without TLS
+  model::Outcome pending_outcome_ = model::Outcome::InternalError;  // the TLS attempt's outcome
+  model::Phase pending_phase_ = model::Phase::TlsHandshake;
+  std::string pending_reason_;
 };
 
 // The one-line text of an errno value.

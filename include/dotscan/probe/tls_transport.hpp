@@ -22,6 +22,9 @@ class TlsTransport final : public Transport {
   [[nodiscard]] std::string handshakeFailure() const override;
   [[nodiscard]] std::span<const std::uint8_t> receivedPrefix() const override;
   [[nodiscard]] bool peerSpokeNotTls() const override;
+  net::IoResult send(std::span<const std::uint8_t> bytes) override;
+  net::IoResult receive(std::span<std::uint8_t> buffer) override;
+  [[nodiscard]] std::string ioFailure() const override;
   void describeSession(model::ProbeResult& result, std::time_t now) override;
   void close() override;
   [[nodiscard]] int fd() const override { return fd_.get(); }
@@ -31,6 +34,7 @@ class TlsTransport final : public Transport {
   ProbeTarget target_;
   bool include_pem_;
   net::UniqueFd fd_;
+  std::string plain_failure_;
   std::unique_ptr<tls::Connection> tls_;  // declared after fd_: destroyed before the socket closes
 };
 

@@ -45,6 +45,11 @@ class Transport {
   // The first bytes the peer sent, capped; and whether they cannot start a TLS record.
   [[nodiscard]] virtual std::span<const std::uint8_t> receivedPrefix() const = 0;
   [[nodiscard]] virtual bool peerSpokeNotTls() const = 0;
+  // After the handshake: application data through the session (the DNS exchange).
+  virtual net::IoResult send(std::span<const std::uint8_t> bytes) = 0;
+  virtual net::IoResult receive(std::span<std::uint8_t> buffer) = 0;
+  // Why send() or receive() failed, in one line.
+  [[nodiscard]] virtual std::string ioFailure() const = 0;
   // After a completed handshake: fills result.tls and result.certificates.
   virtual void describeSession(model::ProbeResult& result, std::time_t now) = 0;
   // Closes the socket (and the TLS session on it).

@@ -44,6 +44,8 @@ struct ScanMetadata {
   std::string tls_min, tls_max;
   std::vector<std::string> alpn;
   std::string trust_store;
+  std::uint32_t dns_timeout_ms = 0;  // 0 with --no-dns
+  std::string query;                 // "NAME TYPE" of the query, empty with --no-dns
 };
 
 std::string resultToJson(const model::ProbeResult& result);  // one line, no newline

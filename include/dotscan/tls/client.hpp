@@ -62,6 +62,12 @@ class Connection {
 
   // One step of SSL_do_handshake. After Failed, failure() says why.
   net::IoStatus handshake();
+  // After the handshake: writes all of `bytes` as one TLS record (RFC 7858 section 3.3 wants the
+  // length and the message in one write), or asks to be called again with the same bytes.
+  net::IoResult write(std::span<const std::uint8_t> bytes);
+  // Reads what application data is there. Done with bytes > 0, NeedRead/NeedWrite, Done with
+  // eof set when the peer closed (close_notify or a bare TCP close), or Failed (failure()).
+  net::IoResult read(std::span<std::uint8_t> buffer);
 
   [[nodiscard]] const std::string& failure() const { return failure_; }
   // The first bytes the peer sent (up to kPrefixCap), whatever they were.

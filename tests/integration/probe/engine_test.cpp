@@ -10,7 +10,9 @@
 
 #include <thread>
 
+#include "dotscan/dns/message.hpp"
 #include "dotscan/probe/tls_transport.hpp"
+#include "dotscan/util/error.hpp"
 
 #include "support/collecting.hpp"
 #include "support/test_server.hpp"
@@ -264,7 +266,9 @@ TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
       },
       clock_);
   std::thread stopper([&engine, &server] {
-    while (server.accepted() < 8) std::this_thread::sleep_for(milliseconds(5));
+    for (int i = 0; i < 1000 && server.accepted() < 8; ++i) {
+      std::this_thread::sleep_for(milliseconds(5));
+    }
     engine.requestStop();
   });
   engine.run();
@@ -277,6 +281,178 @@ TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
     EXPECT_EQ(result.phase, Phase::TlsHandshake);
   }
   EXPECT_EQ(engine.stopLevel(), 1);
+}
+
+// A sink whose write fails (a full disk): the whole scan stops at once with the error.
+class FailingSink final : public ResultSink {
+ public:
+  void consume(model::ProbeResult&& /*result*/) override {
+    throw Error(ExitCode::RuntimeError, "cannot write the report: No space left on device");
+  }
+};
+
+TEST_F(EngineTest, SinkFailureStopsEveryLoop) {
+  settings_.probe.tls_timeout = std::chrono::seconds(60);
+  TestServer stalling(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
+                      testCaPath("ecdsa.key"));
+  std::vector<ProbeTarget> targets(16, ProbeTarget{kLoopback, stalling.port(), "", ""});
+  targets.push_back({kLoopback, closedPort(), "", ""});
+  const tls::ClientContext context(tls_);
+  testing::VectorSource source(targets);
+  FailingSink sink;
+  Engine engine(
+      settings_, source, sink,
+      [&context](const ProbeTarget& target) {
+        return std::make_unique<TlsTransport>(context, target, false);
+      },
+      clock_);
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_THROW(engine.run(), Error);
+  // Not the 60 s TLS timeout of the stalled probes: the other loop was told to stop.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(30));
+  EXPECT_EQ(engine.stopLevel(), 2);
+}
+
+// --- DNS inside the session (issue 4) -------------------------------------------------------
+
+class DnsEngineTest : public EngineTest {
+ protected:
+  DnsEngineTest() {
+    dns::QueryOptions options;
+    options.name = "dot.test";
+    options.type = 1;  // A
+    dns::BuiltQuery built = dns::buildQuery(options, 0);
+    auto settings = std::make_shared<DnsSettings>();
+    settings->wire = built.wire;
+    settings->query = built.query;
+    settings->timeout = milliseconds(400);
+    settings_.probe.dns = settings;
+  }
+
+  model::ProbeResult scanBehaviour(Behaviour behaviour) {
+    TestServer server(behaviour, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+    return scanOne(server.port());
+  }
+
+  static std::string failedChecks(const model::ProbeResult& result) {
+    std::string names;
+    if (!result.dns) return names;
+    for (const auto& check : result.dns->checks) {
+      if (!check.ok) names += (names.empty() ? "" : ",") + check.name;
+    }
+    return names;
+  }
+};
+
+TEST_F(DnsEngineTest, CorrectAnswerConfirmsDoT) {
+  const model::ProbeResult result = scanBehaviour(Behaviour::DnsAnswer);
+  ASSERT_EQ(result.outcome, Outcome::Dot) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  EXPECT_EQ(result.reason, "DNS answered inside TLS: NOERROR");
+  ASSERT_TRUE(result.dns);
+  ASSERT_TRUE(result.dns->response);
+  const model::DnsResponse& response = *result.dns->response;
+  EXPECT_EQ(response.id, result.dns->query.id);
+  EXPECT_EQ(response.short_answer, "192.0.2.53");
+  EXPECT_EQ(response.ancount, 1);
+  EXPECT_TRUE(response.ra);
+  ASSERT_TRUE(response.edns);
+  EXPECT_EQ(response.edns->nsid_text, "dotscan-test");
+  EXPECT_EQ(response.edns->keepalive_ms, 10000U);
+  EXPECT_EQ(failedChecks(result), "");
+  EXPECT_TRUE(result.timings.dns_rtt_ms);
+  EXPECT_TRUE(result.tls);  // the session facts are kept alongside
+  EXPECT_EQ(result.certificates.size(), 2U);
+  // The query went out padded to a 128-octet block (RFC 8467).
+  EXPECT_EQ(result.dns->query.size % 128, 0U);
+}
+
+TEST_F(DnsEngineTest, AnswerThenCloseStillConfirms) {
+  const model::ProbeResult result = scanBehaviour(Behaviour::DnsAnswerThenClose);
+  EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
+}
+
+TEST_F(DnsEngineTest, HugeAnswerIsRead) {
+  const model::ProbeResult result = scanBehaviour(Behaviour::DnsHuge);
+  ASSERT_EQ(result.outcome, Outcome::Dot) << result.reason;
+  EXPECT_GT(result.dns->response->size, 65000U);
+  EXPECT_EQ(result.dns->bytes_received, result.dns->response->size + 2U);
+}
+
+TEST_F(DnsEngineTest, ChecksNameWhatFailed) {
+  struct Case {
+    Behaviour behaviour;
+    const char* failed;
+  };
+  for (const Case& c :
+       {Case{Behaviour::DnsWrongId, "id"}, Case{Behaviour::DnsQrClear, "qr"},
+        Case{Behaviour::DnsZeroLength, "framing"}, Case{Behaviour::DnsBodyCut, "framing"},
+        Case{Behaviour::DnsCompressionLoop, "parse"}}) {
+    const model::ProbeResult result = scanBehaviour(c.behaviour);
+    EXPECT_EQ(result.outcome, Outcome::DnsMalformed) << c.failed << ": " << result.reason;
+    EXPECT_EQ(result.phase, Phase::DnsAnswer) << c.failed;
+    EXPECT_EQ(failedChecks(result), c.failed) << result.reason;
+  }
+}
+
+TEST_F(DnsEngineTest, FramingReasons) {
+  EXPECT_EQ(scanBehaviour(Behaviour::DnsZeroLength).reason, "framing: zero-length frame");
+  const model::ProbeResult cut = scanBehaviour(Behaviour::DnsBodyCut);
+  EXPECT_EQ(cut.reason.rfind("framing: body cut short (", 0), 0U) << cut.reason;
+}
+
+TEST_F(DnsEngineTest, SilenceAndStallsAreDnsTimeouts) {
+  const model::ProbeResult silent = scanBehaviour(Behaviour::DnsSilence);
+  EXPECT_EQ(silent.outcome, Outcome::DnsTimeout) << silent.reason;
+  EXPECT_EQ(silent.phase, Phase::DnsAnswer);
+  EXPECT_EQ(silent.reason, "no answer to the query (DNS timeout (400 ms))");
+
+  const model::ProbeResult partial = scanBehaviour(Behaviour::DnsLengthBeyondBody);
+  EXPECT_EQ(partial.outcome, Outcome::DnsTimeout) << partial.reason;
+  EXPECT_EQ(partial.reason.rfind("answer incomplete: ", 0), 0U) << partial.reason;
+}
+
+TEST_F(DnsEngineTest, CloseAfterHandshakeIsTlsNoDns) {
+  const model::ProbeResult result = scanBehaviour(Behaviour::CloseAfterHandshake);
+  EXPECT_EQ(result.outcome, Outcome::TlsNoDns) << result.reason;
+  // The server's close may reach us as a close_notify or, since our query lies unread in its
+  // socket, as a reset: both are the end of the session without an answer.
+  EXPECT_TRUE(result.reason == "the peer closed the session without answering" ||
+              result.reason == "the session ended without an answer (Connection reset by peer)")
+      << result.reason;
+  EXPECT_TRUE(result.tls);
+}
+
+TEST_F(DnsEngineTest, CleartextDnsOnTheDotPortIsFound) {
+  const model::ProbeResult result = scanBehaviour(Behaviour::PlainDns);
+  ASSERT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  ASSERT_TRUE(result.dns);
+  EXPECT_TRUE(result.dns->cleartext);
+  ASSERT_TRUE(result.dns->response);
+  EXPECT_EQ(result.dns->response->short_answer, "192.0.2.53");
+  EXPECT_FALSE(result.tls);
+  EXPECT_EQ(result.reason.rfind("DNS answered in cleartext on the DoT port", 0), 0U)
+      << result.reason;
+}
+
+TEST_F(DnsEngineTest, NonDnsPlainPeerKeepsItsOutcome) {
+  // An SSH server: not TLS, and no DNS answer on the second connection either.
+  const model::ProbeResult result = scanBehaviour(Behaviour::PlainTcp);
+  EXPECT_EQ(result.outcome, Outcome::NotTls) << result.reason;
+  EXPECT_EQ(result.phase, Phase::TlsHandshake);
+  EXPECT_NE(result.reason.find("; no cleartext DNS either ("), std::string::npos) << result.reason;
+  ASSERT_TRUE(result.dns);
+  EXPECT_TRUE(result.dns->cleartext);
+}
+
+TEST_F(DnsEngineTest, CleartextCheckCanBeTurnedOff) {
+  auto settings = std::make_shared<DnsSettings>(*settings_.probe.dns);
+  settings->cleartext_fallback = false;
+  settings_.probe.dns = settings;
+  const model::ProbeResult result = scanBehaviour(Behaviour::PlainDns);
+  EXPECT_EQ(result.outcome, Outcome::TlsFailed) << result.reason;
+  EXPECT_FALSE(result.dns);
 }
 
 }  // namespace

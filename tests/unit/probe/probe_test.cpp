@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <set>
+
+#include "dotscan/dns/message.hpp"
 
 #include "support/scripted_transport.hpp"
 
@@ -74,7 +77,7 @@ TEST_F(ProbeTest, ConnectThenHandshakeAcrossWakeUps) {
   EXPECT_DOUBLE_EQ(*result.timings.tls_handshake_ms, 15.0);
   EXPECT_DOUBLE_EQ(result.timings.total_ms, 35.0);
   ASSERT_TRUE(result.tls);
-  EXPECT_EQ(result.reason, "TLSv1.3 handshake completed");
+  EXPECT_EQ(result.reason, "TLSv1.3 handshake completed (no DNS query asked for)");
   EXPECT_EQ(result.sni, "dot.test");
   EXPECT_EQ(transport_->close_calls, 1);
 }
@@ -277,6 +280,214 @@ TEST_F(ProbeTest, AbortRecordsWhereItStopped) {
   EXPECT_EQ(result.phase, Phase::TlsHandshake);
   EXPECT_DOUBLE_EQ(result.timings.total_ms, 7.0);
   EXPECT_EQ(transport_->close_calls, 1);
+}
+
+// --- the DNS phases --------------------------------------------------------------------------
+
+class DnsProbeTest : public ProbeTest {
+ protected:
+  DnsProbeTest() {
+    dns::QueryOptions options;
+    options.name = "dot.test";
+    options.type = 1;
+    dns::BuiltQuery built = dns::buildQuery(options, 0);
+    auto dns = std::make_shared<DnsSettings>();
+    dns->wire = built.wire;
+    dns->query = built.query;
+    dns->timeout = seconds(2);
+    settings_.dns = dns;
+  }
+
+  // Connected and handshaken at once: the same wake-up goes on to the DNS phases, which play
+  // `sends` and `receives`.
+  using Receives = std::deque<std::pair<IoStatus, std::vector<std::uint8_t>>>;
+  Probe handshaken(Next& next, std::deque<net::IoResult> sends, Receives receives = {}) {
+    Probe probe = make();
+    transport_->connects = {{IoStatus::Done, 0}};
+    transport_->handshakes = {IoStatus::Done};
+    transport_->sends = std::move(sends);
+    transport_->receives = std::move(receives);
+    next = start(probe);
+    return probe;
+  }
+
+  // A valid answer to what the probe sent: the query itself with QR set, framed.
+  std::vector<std::uint8_t> answerToSent() const {
+    std::vector<std::uint8_t> answer = transport_->sent;
+    answer.at(4) |= 0x80;  // after the two-byte length: the flags' first byte
+    return answer;
+  }
+};
+
+TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::NeedWrite, 0, false}});
+  EXPECT_FALSE(next.done);
+  EXPECT_EQ(probe.phase(), Phase::DnsQuery);
+  EXPECT_EQ(next.interest, net::Interest::Write);
+  EXPECT_EQ(next.deadline, clock_.now() + seconds(2));
+
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->receives = {{IoStatus::NeedRead, {}}};
+  next = probe.onReady(clock_.now());
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  EXPECT_EQ(next.interest, net::Interest::Read);
+  // One write: the length and the message together (RFC 7858 section 3.3).
+  ASSERT_GE(transport_->sent.size(), 14U);
+  EXPECT_EQ((transport_->sent[0] << 8 | transport_->sent[1]) + 2U, transport_->sent.size());
+
+  // The answer arrives in three pieces, one of them the length split in two.
+  const std::vector<std::uint8_t> answer = answerToSent();
+  clock_.advance(milliseconds(30));
+  transport_->receives = {{IoStatus::Done, {answer[0]}}, {IoStatus::NeedRead, {}}};
+  EXPECT_FALSE(probe.onReady(clock_.now()).done);
+  transport_->receives = {{IoStatus::Done, {answer.begin() + 1, answer.begin() + 20}},
+                          {IoStatus::NeedRead, {}}};
+  EXPECT_FALSE(probe.onReady(clock_.now()).done);
+  clock_.advance(milliseconds(10));
+  transport_->receives = {{IoStatus::Done, {answer.begin() + 20, answer.end()}}};
+  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  ASSERT_TRUE(result.dns);
+  EXPECT_EQ(result.dns->query.id, (transport_->sent[2] << 8) | transport_->sent[3]);
+  EXPECT_EQ(result.dns->bytes_received, answer.size());
+  ASSERT_TRUE(result.timings.dns_rtt_ms);
+  EXPECT_DOUBLE_EQ(*result.timings.dns_rtt_ms, 40.0);
+  EXPECT_TRUE(result.tls);  // described at the end, after the exchange
+}
+
+TEST_F(DnsProbeTest, EachProbeHasItsOwnId) {
+  std::set<int> ids;
+  for (int i = 0; i < 8; ++i) {
+    Next next;
+    Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+    ids.insert((transport_->sent[2] << 8) | transport_->sent[3]);
+  }
+  EXPECT_GT(ids.size(), 4U);  // 8 draws from 65536 values: a repeat or two at most
+}
+
+TEST_F(DnsProbeTest, PartialWritesContinue) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 10, false}, {IoStatus::Done, 0, false}},
+                           {{IoStatus::NeedRead, {}}});
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  EXPECT_EQ(transport_->sent.size(), settings_.dns->wire.size());
+}
+
+TEST_F(DnsProbeTest, SilenceIsDnsTimeout) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  clock_.advance(seconds(2));
+  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::DnsTimeout);
+  EXPECT_EQ(result.phase, Phase::DnsAnswer);
+  EXPECT_EQ(result.reason, "no answer to the query (DNS timeout (2000 ms))");
+}
+
+TEST_F(DnsProbeTest, PartialAnswerThenSilenceSaysHowMuch) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}},
+                           {{IoStatus::Done, {0x00, 0x40, 1, 2, 3}}, {IoStatus::NeedRead, {}}});
+  clock_.advance(seconds(2));
+  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  EXPECT_EQ(probe.takeResult().reason, "answer incomplete: 3 of 64 bytes (DNS timeout (2000 ms))");
+}
+
+TEST_F(DnsProbeTest, CloseWithoutAnswerIsTlsNoDns) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::Done, {}}});  // EOF
+  ASSERT_TRUE(next.done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsNoDns);
+  EXPECT_EQ(result.reason, "the peer closed the session without answering");
+}
+
+TEST_F(DnsProbeTest, CloseMidAnswerIsMalformed) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}},
+                           {{IoStatus::Done, {0x00, 0x40, 1, 2, 3}}, {IoStatus::Done, {}}});
+  ASSERT_TRUE(next.done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::DnsMalformed);
+  EXPECT_EQ(result.reason.rfind("framing: body cut short", 0), 0U) << result.reason;
+}
+
+TEST_F(DnsProbeTest, WriteFailureIsTlsNoDns) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Failed, 0, false}});
+  ASSERT_TRUE(next.done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsNoDns);
+  EXPECT_EQ(result.phase, Phase::DnsQuery);
+  EXPECT_EQ(result.reason,
+            "the session failed before the query was written (Connection reset by peer)");
+}
+
+TEST_F(DnsProbeTest, WrongIdIsMalformed) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  std::vector<std::uint8_t> answer = answerToSent();
+  answer[3] ^= 0x01;
+  transport_->receives = {{IoStatus::Done, answer}};
+  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::DnsMalformed);
+  EXPECT_EQ(result.reason.rfind("id: ", 0), 0U) << result.reason;
+}
+
+TEST_F(DnsProbeTest, NotTlsPeerIsAskedInCleartext) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}, {IoStatus::NeedWrite, 0}};
+  transport_->handshakes = {IoStatus::Failed};
+  transport_->not_tls = true;
+  transport_->prefix = {'H', 'T', 'T', 'P'};
+  Next next = start(probe);
+  ASSERT_FALSE(next.done);
+  EXPECT_EQ(probe.phase(), Phase::CleartextConnect);
+  EXPECT_EQ(probe.generation(), 2);  // a second socket for the event loop to register
+  EXPECT_EQ(next.deadline, clock_.now() + seconds(3));
+
+  transport_->connect_results = {{IoStatus::Done, 0}};
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->receives = {{IoStatus::NeedRead, {}}};
+  next = probe.onReady(clock_.now());
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  transport_->receives = {{IoStatus::Done, answerToSent()}};
+  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
+  EXPECT_TRUE(result.dns->cleartext);
+  EXPECT_EQ(result.first_bytes_hex, "48545450");  // what the TLS attempt saw is kept
+}
+
+TEST_F(DnsProbeTest, CleartextRefusedKeepsTheTlsOutcome) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}, {IoStatus::Failed, ECONNREFUSED}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  start(probe);
+  clock_.advance(seconds(5));
+  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
+  EXPECT_EQ(result.phase, Phase::TlsHandshake);
+  EXPECT_EQ(result.reason,
+            "connected, then no answer to the ClientHello (TLS timeout (5000 ms)); no cleartext "
+            "DNS either (connect: " +
+                errorText(ECONNREFUSED) + ")");
+}
+
+TEST_F(DnsProbeTest, AlertIsNotAskedInCleartext) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::Failed};
+  transport_->prefix = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
+  ASSERT_TRUE(start(probe).done);
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::TlsFailed);
+  EXPECT_EQ(transport_->connect_calls, 1);
 }
 
 }  // namespace

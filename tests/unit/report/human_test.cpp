@@ -144,5 +144,14 @@ TEST(HumanReport, WriteErrorIsARuntimeError) {
   }
 }
 
+TEST(HumanReport, DotShowsTheAnswerLikeKdigShort) {
+  const std::string text = show(samples::dot());
+  EXPECT_NE(text.find("  dot  TLSv1.3"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find("  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid dotscan-test\n"),
+      std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace dotscan::report

@@ -38,7 +38,7 @@ TEST(JsonLines, TlsOkRecordHasEveryField) {
   EXPECT_EQ(line.rfind(R"({"record":"result","schema_version":1,"address":"127.53.0.1",)", 0), 0U)
       << line;
   const json j = parseLine(line);
-  EXPECT_EQ(j.size(), 16U);
+  EXPECT_EQ(j.size(), 17U);
   EXPECT_EQ(j["port"], 853);
   EXPECT_EQ(j["name"], "dot.test");
   EXPECT_EQ(j["sni"], "dot.test");
@@ -219,7 +219,7 @@ TEST(JsonLines, MetadataRecord) {
   EXPECT_TRUE(j["tls_max"].is_null());
   EXPECT_EQ(j["alpn"], json::parse(R"(["dot"])"));
   EXPECT_EQ(j["trust_store"], "system");
-  EXPECT_EQ(j.size(), 26U);
+  EXPECT_EQ(j.size(), 28U);
 }
 
 TEST(JsonLines, MetadataWithZeroDurationHasZeroRate) {
@@ -281,6 +281,34 @@ TEST(JsonLinesWriter, FlushReportsAnErrorLeftInTheStream) {
   JsonLinesWriter writer(file.get());
   writer.write(samples::closed());  // fits in the stdio buffer
   EXPECT_THROW(writer.flush(), Error);
+}
+
+TEST(JsonLines, DotRecordCarriesTheExchange) {
+  const auto j = nlohmann::json::parse(resultToJson(samples::dot()));
+  EXPECT_EQ(j["outcome"], "dot");
+  EXPECT_EQ(j["timings"]["dns_rtt_ms"], 0.813);
+  const auto& dns = j["dns"];
+  EXPECT_EQ(dns["query"]["name"], "dot.test.");
+  EXPECT_EQ(dns["query"]["id"], 4660);
+  EXPECT_EQ(dns["checks"].size(), 5U);
+  EXPECT_EQ(dns["checks"][2]["detail"], nullptr);
+  EXPECT_EQ(dns["response"]["short_answer"], "192.0.2.53");
+  EXPECT_EQ(dns["response"]["flags"]["ra"], true);
+  EXPECT_EQ(dns["response"]["counts"]["answer"], 1);
+  EXPECT_EQ(dns["response"]["edns"]["nsid_text"], "dotscan-test");
+  EXPECT_EQ(dns["response"]["edns"]["keepalive_ms"], 10000);
+  EXPECT_EQ(dns["response"]["edns"]["other_options"][0], 65001);
+}
+
+TEST(JsonLines, MalformedRecordNamesTheFailedCheck) {
+  const auto j = nlohmann::json::parse(resultToJson(samples::dnsMalformed()));
+  EXPECT_EQ(j["outcome"], "dns-malformed");
+  EXPECT_EQ(j["phase"], "dns-answer");
+  EXPECT_EQ(j["dns"]["checks"][2]["ok"], false);
+  EXPECT_EQ(j["dns"]["checks"][2]["detail"], "expected 4660, got 4661");
+  EXPECT_EQ(j["dns"]["response"]["edns"], nullptr);
+  EXPECT_EQ(j["timings"]["dns_rtt_ms"], nullptr);
+  EXPECT_EQ(nlohmann::json::parse(resultToJson(samples::closed()))["dns"], nullptr);
 }
 
 }  // namespace

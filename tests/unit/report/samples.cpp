@@ -221,6 +221,55 @@ model::ProbeResult internalError() {
   return r;
 }
 
+model::ProbeResult dot() {
+  model::ProbeResult r = tlsOk();
+  r.outcome = model::Outcome::Dot;
+  r.phase = model::Phase::Done;
+  r.reason = "DNS answered inside TLS: NOERROR";
+  r.timings.dns_rtt_ms = 0.8125;
+  model::DnsExchange dns;
+  dns.query = {"dot.test.", "A", 4660, true, true, true, true, true, 128};
+  dns.checks = {{"framing", true, ""},
+                {"parse", true, ""},
+                {"id", true, ""},
+                {"qr", true, ""},
+                {"question", true, ""}};
+  dns.bytes_received = 70;
+  model::DnsResponse response;
+  response.size = 68;
+  response.id = 4660;
+  response.rcode = "NOERROR";
+  response.opcode = "QUERY";
+  response.rd = response.ra = true;
+  response.qdcount = response.ancount = response.arcount = 1;
+  response.answers = {"dot.test. 300 IN A 192.0.2.53"};
+  response.short_answer = "192.0.2.53";
+  model::DnsEdns edns;
+  edns.udp_size = 1232;
+  edns.padding = true;
+  edns.padding_length = 20;
+  edns.nsid_hex = "646f747363616e2d74657374";
+  edns.nsid_text = "dotscan-test";
+  edns.keepalive_ms = 10000;
+  edns.other_options = {65001};
+  response.edns = edns;
+  dns.response = response;
+  r.dns = dns;
+  return r;
+}
+
+model::ProbeResult dnsMalformed() {
+  model::ProbeResult r = dot();
+  r.outcome = model::Outcome::DnsMalformed;
+  r.phase = model::Phase::DnsAnswer;
+  r.reason = "id: expected 4660, got 4661";
+  r.dns->checks.at(2) = {"id", false, "expected 4660, got 4661"};
+  r.dns->response->id = 4661;
+  r.dns->response->edns.reset();
+  r.timings.dns_rtt_ms.reset();
+  return r;
+}
+
 ScanMetadata metadata() {
   ScanMetadata m;
   m.version = "0.1.0";
@@ -247,12 +296,14 @@ ScanMetadata metadata() {
   m.tls_min = "TLSv1.2";
   m.alpn = {"dot"};
   m.trust_store = "system";
+  m.dns_timeout_ms = 5000;
+  m.query = ". NS";
   return m;
 }
 
 std::vector<model::ProbeResult> allResults() {
-  return {tlsOk(),  hostileCertificate(), closed(),       filteredV6(),
-          notTls(), tlsFailed(),          internalError()};
+  return {tlsOk(),     hostileCertificate(), closed(), filteredV6(),  notTls(),
+          tlsFailed(), internalError(),      dot(),    dnsMalformed()};
 }
 
 }  // namespace dotscan::report::samples

@@ -27,6 +27,10 @@ model::ProbeResult filteredV6();     // 2001:db8::1, every retry timed out
 model::ProbeResult notTls();         // answered "HTTP/1.1 400"
 model::ProbeResult tlsFailed();      // alert during the handshake
 model::ProbeResult internalError();  // in the connect phase, with an empty reason
+// dot: tlsOk() whose query "dot.test. A" was answered, with NSID, keepalive and padding.
+model::ProbeResult dot();
+// dns-malformed: tlsOk() answered with the wrong ID.
+model::ProbeResult dnsMalformed();
 ScanMetadata metadata();
 
 // Every sample result, in the order above.
