@@ -267,7 +267,7 @@ void TestServer::serve(int fd) {
         if (got <= 0) break;
         in.insert(in.end(), buffer.begin(), buffer.begin() + got);
         if (in[0] == 0x16) break;
-        if (in.size() >= 2 && in.size() >= 2U + (in[0] << 8 | in[1])) {
+        if (in.size() >= 2 && in.size() >= 2U + ((std::size_t{in[0]} << 8U) | in[1])) {
           const std::vector<std::uint8_t> query(in.begin() + 2, in.end());
           const std::vector<std::uint8_t> answer = answerFor(query, Behaviour::DnsAnswer);
           std::vector<std::uint8_t> frame;

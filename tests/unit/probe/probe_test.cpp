@@ -334,7 +334,8 @@ TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
   EXPECT_EQ(next.interest, net::Interest::Read);
   // One write: the length and the message together (RFC 7858 section 3.3).
   ASSERT_GE(transport_->sent.size(), 14U);
-  EXPECT_EQ((transport_->sent[0] << 8 | transport_->sent[1]) + 2U, transport_->sent.size());
+  const std::size_t framed = (std::size_t{transport_->sent[0]} << 8U) | transport_->sent[1];
+  EXPECT_EQ(framed + 2U, transport_->sent.size());
 
   // The answer arrives in three pieces, one of them the length split in two.
   const std::vector<std::uint8_t> answer = answerToSent();
