@@ -272,6 +272,13 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                  "Answers announced longer than N bytes are malformed (default 65535)")
       ->type_name("N")
       ->check(CLI::Range(12, 65535));
+  app.add_option("--warn-days", scan.audit.warn_days,
+                 "A certificate expiring within N days is a medium finding (default 30)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 36500));
+  app.add_option("--crit-days", scan.audit.crit_days, "...within N days, a high one (default 7)")
+      ->type_name("N")
+      ->check(CLI::Range(0, 36500));
   app.add_option("--metadata", scan.metadata_path,
                  "Write the metadata record to FILE instead of the end of the -oJ output")
       ->type_name("FILE");

@@ -124,10 +124,12 @@ class OrderSource final : public probe::TargetSource {
 // Every result goes to the JSON Lines file and the human listing, under one lock.
 class ReportSink final : public probe::ResultSink {
  public:
-  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human)
-      : json_(json), human_(human) {}
+  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human,
+             const audit::AuditOptions& audit)
+      : json_(json), human_(human), audit_(audit) {}
 
   void consume(model::ProbeResult&& result) override {
+    result.findings = audit::findingsFor(result, audit_);  // outside the lock: pure
     const std::lock_guard lock(mutex_);
     ++counts_.at(static_cast<std::size_t>(result.outcome));
     ++scanned_;
@@ -147,6 +149,7 @@ class ReportSink final : public probe::ResultSink {
  private:
   report::JsonLinesWriter* json_;
   report::HumanReport* human_;
+  audit::AuditOptions audit_;
   std::mutex mutex_;
   std::array<std::uint64_t, model::kOutcomeCount> counts_{};
   std::uint64_t scanned_ = 0;
@@ -197,7 +200,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   }
 
   OrderSource source(order, settings);
-  ReportSink sink(json.get(), human.get());
+  ReportSink sink(json.get(), human.get(), settings.audit);
   const bool include_pem = settings.include_pem;
   const SteadyClock clock;
   probe::Engine engine(

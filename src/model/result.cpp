@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "dotscan/model/finding.hpp"
+
 namespace dotscan::model {
 
 namespace {
@@ -38,6 +40,23 @@ std::string_view toString(Phase phase) {
 std::optional<Outcome> outcomeFromString(std::string_view text) {
   for (std::size_t i = 0; i < kOutcomeNames.size(); ++i) {
     if (kOutcomeNames.at(i) == text) return static_cast<Outcome>(i);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high",
+                                                            "critical"};
+}  // namespace
+
+std::string_view toString(Severity severity) {
+  return kSeverityNames.at(static_cast<std::size_t>(severity));
+}
+
+std::optional<Severity> severityFromString(std::string_view text) {
+  for (std::size_t i = 0; i < kSeverityNames.size(); ++i) {
+    if (kSeverityNames.at(i) == text) return static_cast<Severity>(i);
   }
   return std::nullopt;
 }

@@ -258,6 +258,11 @@ void HumanReport::add(const model::ProbeResult& r) {
   }
   if (r.tls) block += chainLine(*r.tls);
   if (r.dns) block += dnsLine(r);
+  for (const model::Finding& finding : r.findings) {
+    if (finding.severity < model::Severity::Medium) continue;  // the JSON has them all
+    block += "  finding      " + std::string(model::toString(finding.severity)) + "  " +
+             escape(finding.id) + ": " + escape(finding.message) + "\n";
+  }
   put(out_, block);
 }
 

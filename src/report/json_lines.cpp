@@ -206,6 +206,14 @@ std::string resultToJson(const model::ProbeResult& result) {
   }
   json["certificates"] = std::move(certificates);
   json["dns"] = result.dns ? dnsJson(*result.dns) : Json(nullptr);
+  Json findings = Json::array();
+  for (const model::Finding& finding : result.findings) {
+    findings.push_back(Json{{"id", finding.id},
+                            {"severity", model::toString(finding.severity)},
+                            {"message", finding.message},
+                            {"certificate", optionalOrNull(finding.certificate)}});
+  }
+  json["findings"] = std::move(findings);
   return dumpLine(json);
 }
 

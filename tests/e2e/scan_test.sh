@@ -85,6 +85,18 @@ check "system store outcome" "$(result "$WORK/sys.jsonl" "$SERVER" .outcome)" "d
 check "system store reason" "$(result "$WORK/sys.jsonl" "$SERVER" .tls.verification.reason)" \
   "unable to get local issuer certificate"
 
+# Findings (issue 5, in progress). The server's address is not 127.0.0.1, the one in its SAN;
+# without the test CA the chain is untrusted; unbound selects no ALPN.
+check "findings untrusted" "$(result "$WORK/sys.jsonl" "$SERVER" '[.findings[].id] | join(" ")')" \
+  "address-not-in-san chain-untrusted alpn-not-dot"
+check "findings trusted" "$(result "$WORK/one.jsonl" "$SERVER" '[.findings[].id] | join(" ")')" \
+  "address-not-in-san alpn-not-dot"
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" --warn-days 9000 -oJ "$WORK/warn.jsonl" "$SERVER" >"$WORK/warn.txt" 2>&1
+check "warn-days" "$(result "$WORK/warn.jsonl" "$SERVER" '[.findings[] | select(.id == "cert-expires-soon" and .certificate == 0) | .severity] | join(" ")')" \
+  "medium"
+grep -q "^  finding      medium  cert-expires-soon: the leaf expires in" "$WORK/warn.txt" && pass ||
+  fail "finding line: $(cat "$WORK/warn.txt")"
+
 # A name target sends its name as SNI; --sni forces one; --include-pem adds the PEM.
 "$DOTSCAN" -q --sni dot.test --include-pem -oJ - "$SERVER" >"$WORK/sni.jsonl" 2>/dev/null
 check "forced sni" "$(result "$WORK/sni.jsonl" "$SERVER" .sni)" "dot.test"

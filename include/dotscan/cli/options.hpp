@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dotscan/audit/findings.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/probe/engine.hpp"
 #include "dotscan/targets/target_order.hpp"
@@ -33,6 +34,7 @@ struct ScanSettings {
   Duration dns_timeout = std::chrono::seconds(5);
   std::size_t dns_max_size = 65535;
   bool cleartext_check = true;  // --no-cleartext-check: do not ask non-TLS peers in cleartext
+  audit::AuditOptions audit;    // --warn-days, --crit-days
 };
 
 struct ScanConfig {

@@ -15,6 +15,7 @@
 
 #include "dotscan/model/certificate.hpp"
 #include "dotscan/model/dns.hpp"
+#include "dotscan/model/finding.hpp"
 #include "dotscan/util/address.hpp"
 
 namespace dotscan::model {
@@ -107,6 +108,7 @@ struct ProbeResult {
   std::optional<TlsSession> tls;              // present once the handshake completed
   std::vector<CertificateInfo> certificates;  // leaf first, as the server sent them
   std::optional<DnsExchange> dns;             // present once a query was sent
+  std::vector<Finding> findings;              // the audit's judgement (audit/findings.hpp)
 };
 
 }  // namespace dotscan::model

@@ -38,7 +38,7 @@ TEST(JsonLines, TlsOkRecordHasEveryField) {
   EXPECT_EQ(line.rfind(R"({"record":"result","schema_version":1,"address":"127.53.0.1",)", 0), 0U)
       << line;
   const json j = parseLine(line);
-  EXPECT_EQ(j.size(), 17U);
+  EXPECT_EQ(j.size(), 18U);
   EXPECT_EQ(j["port"], 853);
   EXPECT_EQ(j["name"], "dot.test");
   EXPECT_EQ(j["sni"], "dot.test");
@@ -298,6 +298,12 @@ TEST(JsonLines, DotRecordCarriesTheExchange) {
   EXPECT_EQ(dns["response"]["edns"]["nsid_text"], "dotscan-test");
   EXPECT_EQ(dns["response"]["edns"]["keepalive_ms"], 10000);
   EXPECT_EQ(dns["response"]["edns"]["other_options"][0], 65001);
+  ASSERT_EQ(j["findings"].size(), 3U);
+  EXPECT_EQ(j["findings"][0]["id"], "chain-untrusted");
+  EXPECT_EQ(j["findings"][0]["severity"], "high");
+  EXPECT_EQ(j["findings"][0]["certificate"], nullptr);
+  EXPECT_EQ(j["findings"][2]["certificate"], 1);
+  EXPECT_EQ(nlohmann::json::parse(resultToJson(samples::closed()))["findings"].size(), 0U);
 }
 
 TEST(JsonLines, MalformedRecordNamesTheFailedCheck) {

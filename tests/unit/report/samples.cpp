@@ -255,6 +255,12 @@ model::ProbeResult dot() {
   response.edns = edns;
   dns.response = response;
   r.dns = dns;
+  r.findings = {
+      {"chain-untrusted", model::Severity::High,
+       "the chain does not verify against system: unable to get local issuer certificate",
+       std::nullopt},
+      {"alpn-not-dot", model::Severity::Info, "the server selected no ALPN protocol", std::nullopt},
+      {"weak-key", model::Severity::High, "certificate 1 has a 1024-bit RSA key", 1}};
   return r;
 }
 

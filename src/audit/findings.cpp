@@ -1,0 +1,140 @@
+#include "dotscan/audit/findings.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <string>
+
+namespace dotscan::audit {
+
+using model::Finding;
+using model::Severity;
+
+namespace {
+
+bool contains(const std::vector<std::string>& values, const std::string& wanted) {
+  return std::find(values.begin(), values.end(), wanted) != values.end();
+}
+
+// The weakest size still acceptable per key type (BSI TR-02102 and NIST SP 800-57 agree on these).
+std::optional<int> minimumBits(const std::string& key_type) {
+  if (key_type == "RSA" || key_type == "DSA") return 2048;
+  if (key_type == "EC") return 256;
+  return std::nullopt;
+}
+
+bool weakSignature(const std::string& algorithm) {
+  std::string lower = algorithm;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower.find("sha1") != std::string::npos || lower.find("md5") != std::string::npos ||
+         lower.find("md2") != std::string::npos;
+}
+
+// The address as the SAN lists print it: IPv4 dotted, IPv6 canonical (compared as parsed bytes).
+bool addressInSan(const Address& address, const std::vector<std::string>& ips) {
+  return std::any_of(ips.begin(), ips.end(), [&](const std::string& text) {
+    const auto parsed = Address::parse(text);
+    return parsed && *parsed == address;
+  });
+}
+
+void certificateFindings(const model::CertificateInfo& cert, int index, bool leaf,
+                         const AuditOptions& options, std::vector<Finding>& out) {
+  const auto add = [&](const char* id, Severity severity, std::string message) {
+    out.push_back({id, severity, std::move(message), index});
+  };
+  const std::string which = leaf ? "the leaf" : "certificate " + std::to_string(index);
+  if (cert.days_left) {
+    const std::int64_t days = *cert.days_left;
+    if (days < 0) {
+      add("cert-expired", Severity::Critical,
+          which + " expired " + std::to_string(-days) + " days ago (" + cert.not_after + ")");
+    } else if (days <= options.crit_days) {
+      add("cert-expires-soon", Severity::High,
+          which + " expires in " + std::to_string(days) + " days (" + cert.not_after + ")");
+    } else if (days <= options.warn_days) {
+      add("cert-expires-soon", Severity::Medium,
+          which + " expires in " + std::to_string(days) + " days (" + cert.not_after + ")");
+    }
+  }
+  if (const auto minimum = minimumBits(cert.key_type);
+      minimum && cert.key_bits > 0 && cert.key_bits < *minimum) {
+    add("weak-key", Severity::High,
+        which + " has a " + std::to_string(cert.key_bits) + "-bit " + cert.key_type +
+            " key (under " + std::to_string(*minimum) + ")");
+  }
+  // A self-signed root's own signature does not matter: nobody verifies it.
+  if (weakSignature(cert.signature_algorithm) && !(cert.self_signed && !leaf)) {
+    add("weak-signature", Severity::Medium, which + " is signed with " + cert.signature_algorithm);
+  }
+}
+
+}  // namespace
+
+std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOptions& options) {
+  std::vector<Finding> out;
+  if (!result.tls) return out;
+  const model::TlsSession& tls = *result.tls;
+
+  for (std::size_t i = 0; i < result.certificates.size(); ++i) {
+    certificateFindings(result.certificates[i], static_cast<int>(i), i == 0, options, out);
+  }
+  if (!result.certificates.empty()) {
+    const model::CertificateInfo& leaf = result.certificates.front();
+    // not-yet-valid shows only in verification: days_left counts to notAfter.
+    constexpr int kNotYetValid = 9;  // X509_V_ERR_CERT_NOT_YET_VALID
+    for (const model::VerifyError& error : tls.verification.errors) {
+      const auto depth = static_cast<std::size_t>(error.depth);
+      if (error.code != kNotYetValid || error.depth < 0 || depth >= result.certificates.size()) {
+        continue;
+      }
+      out.push_back({"cert-not-yet-valid", Severity::High,
+                     "certificate " + std::to_string(error.depth) + " is not valid before " +
+                         result.certificates[depth].not_before,
+                     error.depth});
+    }
+    if (leaf.self_signed) {
+      out.push_back(
+          {"self-signed-leaf", Severity::Medium, "the leaf certificate is self-signed", 0});
+    }
+    // A list without serverAuth makes TLS clients refuse the certificate. No extension at all is
+    // allowed by RFC 5280 section 4.2.1.12 but not by the CA/Browser Forum baseline: low.
+    if (!leaf.extended_key_usage.empty() && !contains(leaf.extended_key_usage, "serverAuth")) {
+      out.push_back({"no-server-auth-eku", Severity::Medium,
+                     "the leaf's extended key usage does not include serverAuth", 0});
+    } else if (leaf.extended_key_usage.empty()) {
+      out.push_back({"no-server-auth-eku", Severity::Low,
+                     "the leaf has no extended key usage extension (so no serverAuth)", 0});
+    }
+    if (leaf.san.dns.empty() && leaf.san.ip.empty()) {
+      out.push_back({"no-san", Severity::Medium,
+                     "the leaf has no DNS or IP subjectAltName; clients that follow RFC 6125 "
+                     "ignore its CN",
+                     0});
+    } else if (result.name.empty() && !addressInSan(result.address, leaf.san.ip)) {
+      out.push_back(
+          {"address-not-in-san", Severity::Medium,
+           "the address " + result.address.toString() + " is not in the leaf's IP subjectAltNames",
+           0});
+    }
+  }
+  if (!tls.verification.trusted) {
+    out.push_back({"chain-untrusted", Severity::High,
+                   "the chain does not verify against " + tls.verification.trust_store + ": " +
+                       tls.verification.reason,
+                   std::nullopt});
+  }
+  if (tls.version == "TLSv1" || tls.version == "TLSv1.1" || tls.version == "SSLv3") {
+    out.push_back({"tls-below-1.2", Severity::High, tls.version + " was negotiated", std::nullopt});
+  }
+  if (tls.alpn != "dot") {
+    out.push_back({"alpn-not-dot", Severity::Info,
+                   tls.alpn ? "the server selected ALPN " + *tls.alpn + ", not dot"
+                            : std::string("the server selected no ALPN protocol"),
+                   std::nullopt});
+  }
+  return out;
+}
+
+}  // namespace dotscan::audit

@@ -1,0 +1,165 @@
+// The audit's findings, each provoked by a fixture certificate of the test CA
+// (scripts/make-test-ca.sh), described by the tls module exactly as a scan describes it.
+#include "dotscan/audit/findings.hpp"
+
+#include <openssl/pem.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <set>
+
+#include "dotscan/tls/certificate.hpp"
+#include "dotscan/tls/openssl_ptr.hpp"
+
+namespace dotscan::audit {
+namespace {
+
+using model::Severity;
+
+// 2026-11-23T00:00:00Z, as in the tls tests.
+constexpr std::time_t kNow = 1795392000;
+
+model::CertificateInfo describe(const std::string& name) {
+  const char* dir = std::getenv("DOTSCAN_TEST_CA");
+  const std::string path = std::string(dir != nullptr ? dir : "") + "/" + name + ".crt";
+  const tls::BioPtr bio(BIO_new_file(path.c_str(), "r"));
+  tls::X509Ptr certificate(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  if (!certificate) {
+    ADD_FAILURE() << "cannot load " << path;
+    return {};
+  }
+  return tls::describeCertificate(*certificate, kNow, false);
+}
+
+// A completed, trusted TLS 1.3 session with ALPN dot, whose chain is `leaf` + the intermediate.
+model::ProbeResult session(const std::string& leaf, const std::string& name = "dot.test") {
+  model::ProbeResult result;
+  result.address = *Address::parse("127.0.0.1");
+  result.port = 853;
+  result.name = name;
+  model::TlsSession tls;
+  tls.version = "TLSv1.3";
+  tls.alpn = "dot";
+  tls.verification.trusted = true;
+  tls.verification.reason = "ok";
+  tls.verification.trust_store = "ca.crt";
+  result.tls = tls;
+  result.certificates = {describe(leaf), describe("intermediate")};
+  return result;
+}
+
+std::set<std::string> ids(const model::ProbeResult& result, const AuditOptions& options = {}) {
+  std::set<std::string> found;
+  for (const model::Finding& finding : findingsFor(result, options)) found.insert(finding.id);
+  return found;
+}
+
+const model::Finding* find(const std::vector<model::Finding>& findings, const std::string& id) {
+  for (const model::Finding& finding : findings) {
+    if (finding.id == id) return &finding;
+  }
+  return nullptr;
+}
+
+TEST(Findings, CleanServerHasNone) {
+  EXPECT_EQ(ids(session("ecdsa")), std::set<std::string>{});
+  EXPECT_EQ(ids(session("rsa")), std::set<std::string>{});
+}
+
+TEST(Findings, NothingWithoutAHandshake) {
+  model::ProbeResult result;
+  result.outcome = model::Outcome::Filtered;
+  EXPECT_TRUE(findingsFor(result, {}).empty());
+}
+
+TEST(Findings, Expired) {
+  const auto findings = findingsFor(session("expired"), {});
+  const model::Finding* expired = find(findings, "cert-expired");
+  ASSERT_NE(expired, nullptr);
+  EXPECT_EQ(expired->severity, Severity::Critical);
+  EXPECT_EQ(expired->certificate, 0);
+}
+
+TEST(Findings, ExpiresSoonByThresholds) {
+  // The leaves are valid to 2049-12-31: 8438 days from kNow. Thresholds make that "soon".
+  const model::ProbeResult result = session("ecdsa");
+  const auto medium = findingsFor(result, {9000, 7});
+  ASSERT_NE(find(medium, "cert-expires-soon"), nullptr);
+  EXPECT_EQ(find(medium, "cert-expires-soon")->severity, Severity::Medium);
+  const auto high = findingsFor(result, {9000, 8500});
+  EXPECT_EQ(find(high, "cert-expires-soon")->severity, Severity::High);
+  EXPECT_EQ(find(findingsFor(result, {30, 7}), "cert-expires-soon"), nullptr);
+}
+
+TEST(Findings, NotYetValidFromVerification) {
+  model::ProbeResult result = session("notyet");
+  result.tls->verification.trusted = false;
+  result.tls->verification.errors = {{0, 9, "certificate is not yet valid"}};
+  const auto found = ids(result);
+  EXPECT_TRUE(found.count("cert-not-yet-valid"));
+  EXPECT_TRUE(found.count("chain-untrusted"));
+}
+
+TEST(Findings, WeakKeyAndSha1Signature) {
+  EXPECT_TRUE(ids(session("weak")).count("weak-key"));
+  EXPECT_TRUE(ids(session("sha1")).count("weak-signature"));
+  EXPECT_FALSE(ids(session("ecdsa")).count("weak-signature"));
+}
+
+TEST(Findings, SelfSignedLeaf) {
+  model::ProbeResult result = session("selfsigned");
+  result.certificates.resize(1);
+  EXPECT_TRUE(ids(result).count("self-signed-leaf"));
+}
+
+TEST(Findings, NoServerAuthEku) {
+  const auto absent = findingsFor(session("noeku"), {});
+  ASSERT_NE(find(absent, "no-server-auth-eku"), nullptr);
+  EXPECT_EQ(find(absent, "no-server-auth-eku")->severity, Severity::Low);
+  model::ProbeResult client_only = session("ecdsa");
+  client_only.certificates[0].extended_key_usage = {"clientAuth"};
+  EXPECT_EQ(find(findingsFor(client_only, {}), "no-server-auth-eku")->severity, Severity::Medium);
+}
+
+TEST(Findings, NoSanOnlyCn) {
+  EXPECT_TRUE(ids(session("nosan")).count("no-san"));
+}
+
+TEST(Findings, AddressNotInSanComparedAsBytes) {
+  // An address target (no name): 127.0.0.1 and ::1 are in the fixtures' SANs.
+  EXPECT_FALSE(ids(session("ecdsa", "")).count("address-not-in-san"));
+  model::ProbeResult v6 = session("ecdsa", "");
+  v6.address = *Address::parse("0:0:0:0:0:0:0:1");  // another spelling of ::1
+  EXPECT_FALSE(ids(v6).count("address-not-in-san"));
+  model::ProbeResult other = session("ecdsa", "");
+  other.address = *Address::parse("127.0.0.2");
+  EXPECT_TRUE(ids(other).count("address-not-in-san"));
+  // A name target is judged by its name (issue 5's authentication-name check), not its address.
+  other.name = "dot.test";
+  EXPECT_FALSE(ids(other).count("address-not-in-san"));
+}
+
+TEST(Findings, SessionFindings) {
+  model::ProbeResult result = session("ecdsa");
+  result.tls->version = "TLSv1.1";
+  result.tls->alpn.reset();
+  result.tls->verification.trusted = false;
+  result.tls->verification.reason = "unable to get local issuer certificate";
+  const auto findings = findingsFor(result, {});
+  EXPECT_EQ(find(findings, "tls-below-1.2")->severity, Severity::High);
+  EXPECT_EQ(find(findings, "alpn-not-dot")->severity, Severity::Info);
+  EXPECT_EQ(find(findings, "chain-untrusted")->message,
+            "the chain does not verify against ca.crt: unable to get local issuer certificate");
+}
+
+TEST(Severity, NamesRoundTrip) {
+  for (const Severity severity :
+       {Severity::Info, Severity::Low, Severity::Medium, Severity::High, Severity::Critical}) {
+    EXPECT_EQ(model::severityFromString(model::toString(severity)), severity);
+  }
+  EXPECT_FALSE(model::severityFromString("severe"));
+}
+
+}  // namespace
+}  // namespace dotscan::audit
