@@ -107,6 +107,10 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
       out.push_back({"no-server-auth-eku", Severity::Low,
                      "the leaf has no extended key usage extension (so no serverAuth)", 0});
     }
+    if (tls.name_matches == false && !tls.auth_name.empty()) {
+      out.push_back({"name-mismatch", Severity::High,
+                     "the leaf is not valid for the authentication name " + tls.auth_name, 0});
+    }
     if (leaf.san.dns.empty() && leaf.san.ip.empty()) {
       out.push_back({"no-san", Severity::Medium,
                      "the leaf has no DNS or IP subjectAltName; clients that follow RFC 6125 "
@@ -135,6 +139,57 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                    std::nullopt});
   }
   return out;
+}
+
+std::optional<Severity> worstSeverity(const std::vector<Finding>& findings) {
+  std::optional<Severity> worst;
+  for (const Finding& finding : findings) {
+    if (!worst || finding.severity > *worst) worst = finding.severity;
+  }
+  return worst;
+}
+
+model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options) {
+  model::Verdict verdict;
+  const bool confirmed =
+      result.outcome == model::Outcome::Dot || result.outcome == model::Outcome::TlsOk;
+  if (!confirmed || !result.tls) {
+    verdict.profile = "not-dot";
+    return verdict;
+  }
+  for (std::size_t i = 0; i < result.certificates.size() && !verdict.pin_match; ++i) {
+    if (contains(options.pins, result.certificates[i].spki_pin_sha256)) {
+      verdict.pin_match = static_cast<int>(i);
+    }
+  }
+  const auto has = [&](const char* id) {
+    return std::any_of(result.findings.begin(), result.findings.end(),
+                       [&](const Finding& finding) { return finding.id == id; });
+  };
+  const auto reason = [&](const char* name, bool present) {
+    if (present) verdict.reasons.emplace_back(name);
+  };
+  const model::Verification& verification = result.tls->verification;
+  const auto verifyError = [&](int code) {
+    return std::any_of(verification.errors.begin(), verification.errors.end(),
+                       [&](const model::VerifyError& error) { return error.code == code; });
+  };
+  // X509_V_ERR_* codes: 18/19 self-signed (in chain), 20 unable to get local issuer, 10 expired.
+  reason("self-signed", has("self-signed-leaf") || verifyError(18) || verifyError(19));
+  reason("expired", has("cert-expired"));
+  reason("not-yet-valid", has("cert-not-yet-valid"));
+  reason("name-mismatch", result.tls->name_matches == false);
+  reason("untrusted", !verification.trusted);
+  reason("incomplete-chain", verifyError(20) && result.tls->chain_length <= 1);
+  reason("weak-key", has("weak-key"));
+  if (verdict.pin_match) {
+    verdict.profile = "strict-pin";
+  } else if (verification.trusted && result.tls->name_matches == true) {
+    verdict.profile = "strict-pkix";
+  } else {
+    verdict.profile = "opportunistic-only";
+  }
+  return verdict;
 }
 
 }  // namespace dotscan::audit

@@ -279,6 +279,21 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--crit-days", scan.audit.crit_days, "...within N days, a high one (default 7)")
       ->type_name("N")
       ->check(CLI::Range(0, 36500));
+  std::string fail_on = "never";
+  app.add_option("--auth-name", scan.auth_name,
+                 "Check every leaf against NAME (default: the target's name; an address target "
+                 "without one is checked against its address)")
+      ->type_name("NAME");
+  app.add_option("--pin", scan.audit.pins,
+                 "SPKI SHA-256 pin in base64 (RFC 7858 4.2, as kdig +tls-pin); repeatable")
+      ->type_name("BASE64")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--fail-on", fail_on,
+                 "Exit 1 when a finding is at or above LEVEL: info, low, medium, high, critical, "
+                 "never (default)")
+      ->type_name("LEVEL");
   app.add_option("--metadata", scan.metadata_path,
                  "Write the metadata record to FILE instead of the end of the -oJ output")
       ->type_name("FILE");
@@ -321,6 +336,13 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   scan.tls.alpn = splitCommas(alpn);
   scan.dns = !no_dns;
   scan.cleartext_check = !no_cleartext;
+  if (fail_on != "never") {
+    scan.fail_on = model::severityFromString(fail_on);
+    if (!scan.fail_on) {
+      throw UsageError("--fail-on: unknown level '" + fail_on +
+                       "' (info, low, medium, high, critical or never)");
+    }
+  }
   scan.query.rd = !no_rd;
   scan.query.edns = !no_edns;
   scan.query.padding = !no_padding && !no_edns;

@@ -112,6 +112,7 @@ class OrderSource final : public probe::TargetSource {
     } else {
       target.sni.clear();
     }
+    target.auth_name = settings_.auth_name.empty() ? target.name : settings_.auth_name;
     return true;
   }
 
@@ -124,13 +125,15 @@ class OrderSource final : public probe::TargetSource {
 // Every result goes to the JSON Lines file and the human listing, under one lock.
 class ReportSink final : public probe::ResultSink {
  public:
-  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human,
-             const audit::AuditOptions& audit)
-      : json_(json), human_(human), audit_(audit) {}
+  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human, audit::AuditOptions audit)
+      : json_(json), human_(human), audit_(std::move(audit)) {}
 
   void consume(model::ProbeResult&& result) override {
     result.findings = audit::findingsFor(result, audit_);  // outside the lock: pure
+    result.verdict = audit::verdictFor(result, audit_);
+    const auto worst = audit::worstSeverity(result.findings);
     const std::lock_guard lock(mutex_);
+    if (worst && (!worst_ || *worst > *worst_)) worst_ = worst;
     ++counts_.at(static_cast<std::size_t>(result.outcome));
     ++scanned_;
     if (json_ != nullptr) {
@@ -138,6 +141,11 @@ class ReportSink final : public probe::ResultSink {
       json_->flush();
     }
     if (human_ != nullptr) human_->add(result);
+  }
+
+  [[nodiscard]] std::optional<model::Severity> worst() {
+    const std::lock_guard lock(mutex_);
+    return worst_;
   }
 
   void fill(report::ScanMetadata& metadata) {
@@ -150,6 +158,7 @@ class ReportSink final : public probe::ResultSink {
   report::JsonLinesWriter* json_;
   report::HumanReport* human_;
   audit::AuditOptions audit_;
+  std::optional<model::Severity> worst_;
   std::mutex mutex_;
   std::array<std::uint64_t, model::kOutcomeCount> counts_{};
   std::uint64_t scanned_ = 0;
@@ -259,7 +268,12 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   if (json) json->flush();
   if (human) human->finish(metadata);
   (void)std::fflush(stdout);
-  return static_cast<int>(metadata.interrupted ? ExitCode::Interrupted : ExitCode::Ok);
+  if (metadata.interrupted) return static_cast<int>(ExitCode::Interrupted);
+  const auto worst = sink.worst();
+  if (settings.fail_on && worst && *worst >= *settings.fail_on) {
+    return static_cast<int>(ExitCode::Findings);
+  }
+  return static_cast<int>(ExitCode::Ok);
 }
 
 }  // namespace dotscan::cli

@@ -68,7 +68,7 @@ std::string TlsTransport::ioFailure() const {
 
 void TlsTransport::describeSession(model::ProbeResult& result, std::time_t now) {
   if (!tls_) return;
-  result.tls = tls_->session(context_.trustStore());
+  result.tls = tls_->session(context_.trustStore(), target_.auth_name, target_.address);
   result.certificates = tls_->chain(now, include_pem_);
 }
 

@@ -258,6 +258,17 @@ void HumanReport::add(const model::ProbeResult& r) {
   }
   if (r.tls) block += chainLine(*r.tls);
   if (r.dns) block += dnsLine(r);
+  if (r.verdict && r.verdict->profile != "not-dot") {
+    block += "  verdict      " + escape(r.verdict->profile);
+    if (r.tls && !r.tls->auth_name.empty()) block += " (name " + escape(r.tls->auth_name) + ")";
+    if (r.verdict->pin_match) {
+      block += ", pin of certificate " + std::to_string(*r.verdict->pin_match);
+    }
+    for (std::size_t i = 0; i < r.verdict->reasons.size(); ++i) {
+      block += (i == 0 ? ": " : ", ") + escape(r.verdict->reasons[i]);
+    }
+    block += "\n";
+  }
   for (const model::Finding& finding : r.findings) {
     if (finding.severity < model::Severity::Medium) continue;  // the JSON has them all
     block += "  finding      " + std::string(model::toString(finding.severity)) + "  " +

@@ -86,6 +86,8 @@ Json tlsJson(const model::TlsSession& tls) {
   json["ocsp_stapled"] = tls.ocsp_stapled;
   json["session_ticket"] = tls.session_ticket;
   json["chain_length"] = tls.chain_length;
+  json["auth_name"] = stringOrNull(tls.auth_name);
+  json["name_matches"] = optionalOrNull(tls.name_matches);
   json["bytes_sent"] = tls.bytes_sent;
   json["bytes_received"] = tls.bytes_received;
   json["verification"] = Json{{"trusted", tls.verification.trusted},
@@ -214,6 +216,13 @@ std::string resultToJson(const model::ProbeResult& result) {
                             {"certificate", optionalOrNull(finding.certificate)}});
   }
   json["findings"] = std::move(findings);
+  if (result.verdict) {
+    json["verdict"] = Json{{"profile", result.verdict->profile},
+                           {"reasons", result.verdict->reasons},
+                           {"pin_match", optionalOrNull(result.verdict->pin_match)}};
+  } else {
+    json["verdict"] = nullptr;
+  }
   return dumpLine(json);
 }
 

@@ -323,7 +323,8 @@ std::uint64_t Connection::bytesReceived() const {
   return BIO_number_read(SSL_get_rbio(ssl_.get()));
 }
 
-model::TlsSession Connection::session(const std::string& trust_store) const {
+model::TlsSession Connection::session(const std::string& trust_store, const std::string& auth_name,
+                                      const Address& address) const {
   SSL* ssl = ssl_.get();
   model::TlsSession session;
   session.version = SSL_get_version(ssl);
@@ -343,6 +344,24 @@ model::TlsSession Connection::session(const std::string& trust_store) const {
   session.session_ticket = ticket_;
   const STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
   session.chain_length = chain != nullptr ? sk_X509_num(chain) : 0;
+  session.auth_name = auth_name;
+  if (X509* leaf = SSL_get0_peer_certificate(ssl); leaf != nullptr) {
+    if (!auth_name.empty()) {
+      // RFC 8310 section 8 and RFC 6125: DNS-ID only, no partial wildcards ("f*.example").
+      session.name_matches = X509_check_host(leaf, auth_name.data(), auth_name.size(),
+                                             X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
+    } else {
+      // iPAddress SANs compared as bytes: 4 for IPv4, 16 for IPv6 (X509_check_ip(3)).
+      std::array<unsigned char, 16> bytes{};
+      const u128 value = address.value();
+      for (std::size_t i = 0; i < bytes.size(); ++i) {
+        bytes.at(i) = static_cast<unsigned char>(value >> (8 * (15 - i)));
+      }
+      const bool v4 = address.isV4();
+      session.name_matches =
+          X509_check_ip(leaf, v4 ? bytes.data() + 12 : bytes.data(), v4 ? 4 : 16, 0) == 1;
+    }
+  }
   session.bytes_sent = bytesSent();
   session.bytes_received = bytesReceived();
 

@@ -14,6 +14,7 @@ SERVER="$NET.10"
 cleanup() {
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/unbound" >/dev/null 2>&1
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/plain" >/dev/null 2>&1
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/self" >/dev/null 2>&1
   bash "$ROOT/scripts/dnsdist-dot.sh" stop "$WORK/dnsdist" >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -96,6 +97,39 @@ check "warn-days" "$(result "$WORK/warn.jsonl" "$SERVER" '[.findings[] | select(
   "medium"
 grep -q "^  finding      medium  cert-expires-soon: the leaf expires in" "$WORK/warn.txt" && pass ||
   fail "finding line: $(cat "$WORK/warn.txt")"
+
+# Verdicts (RFC 8310) on the real unbound: strict-pkix with the test CA and the name; strict-pin
+# with the leaf's pin and no CA; opportunistic-only without either.
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" --auth-name dot.test -oJ "$WORK/pkix.jsonl" "$SERVER" >/dev/null 2>&1
+check "strict-pkix" "$(result "$WORK/pkix.jsonl" "$SERVER" '.verdict.profile + " " + (.tls.name_matches|tostring)')" \
+  "strict-pkix true"
+"$DOTSCAN" -q --pin "$pin" -oJ "$WORK/pin.jsonl" "$SERVER" >/dev/null 2>&1
+check "strict-pin" "$(result "$WORK/pin.jsonl" "$SERVER" '.verdict.profile + " " + (.verdict.pin_match|tostring)')" \
+  "strict-pin 0"
+check "opportunistic" "$(result "$WORK/sys.jsonl" "$SERVER" '.verdict.profile + ": " + (.verdict.reasons | join(","))')" \
+  "opportunistic-only: name-mismatch,untrusted"
+"$DOTSCAN" -q --auth-name wrong.example --ca-file "$CA/ca.crt" -oJ "$WORK/wrong.jsonl" "$SERVER" >/dev/null 2>&1
+check "name-mismatch" "$(result "$WORK/wrong.jsonl" "$SERVER" '[.findings[] | select(.id == "name-mismatch") | .severity] | join(" ")')" \
+  "high"
+SELF="$NET.13"
+if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/self" --cert selfsigned "$SELF" >/dev/null; then
+  "$DOTSCAN" -q --ca-file "$CA/ca.crt" --auth-name dot.test -oJ "$WORK/self.jsonl" "$SELF" >/dev/null 2>&1
+  check "self-signed verdict" "$(result "$WORK/self.jsonl" "$SELF" '.verdict.profile + ": " + (.verdict.reasons | join(","))')" \
+    "opportunistic-only: self-signed,untrusted"
+  check "self-signed finding" "$(result "$WORK/self.jsonl" "$SELF" '[.findings[] | select(.id == "self-signed-leaf") | .severity] | join(" ")')" \
+    "medium"
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/self" >/dev/null 2>&1
+else
+  fail "cannot start the self-signed unbound"
+fi
+
+# --fail-on: exit 1 when a finding is at or above the level, 0 below it.
+"$DOTSCAN" -q --fail-on high "$SERVER" >/dev/null 2>&1
+check "--fail-on high, untrusted" "$?" 1
+"$DOTSCAN" -q --fail-on high --ca-file "$CA/ca.crt" --auth-name dot.test "$SERVER" >/dev/null 2>&1
+check "--fail-on high, clean" "$?" 0
+err=$("$DOTSCAN" -q --fail-on severe "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--fail-on bad" "$rc:$err" "2:dotscan: --fail-on: unknown level 'severe' (info, low, medium, high, critical or never)"
 
 # A name target sends its name as SNI; --sni forces one; --include-pem adds the PEM.
 "$DOTSCAN" -q --sni dot.test --include-pem -oJ - "$SERVER" >"$WORK/sni.jsonl" 2>/dev/null

@@ -24,17 +24,19 @@ struct ScanSettings {
   probe::EngineSettings engine;               // threads, parallelism, rate, per-phase timeouts
   std::optional<std::uint64_t> max_parallel;  // nullopt: sized from the open-file limit
   tls::ClientOptions tls;
-  bool include_pem = false;
   std::string sni;            // --sni: sent to every target
-  bool sni_address = false;   // --sni-address: send an address target's address text as SNI
   std::string json_path;      // -oJ FILE ("-" is stdout); empty: none
   std::string metadata_path;  // --metadata FILE; empty: the metadata record ends the -oJ output
-  bool dns = true;            // --no-dns: stop after the handshake
   dns::QueryOptions query;    // --query and the EDNS switches
   Duration dns_timeout = std::chrono::seconds(5);
   std::size_t dns_max_size = 65535;
+  audit::AuditOptions audit;               // --warn-days, --crit-days, --pin
+  std::string auth_name;                   // --auth-name: the authentication name for every target
+  std::optional<model::Severity> fail_on;  // --fail-on LEVEL; nullopt: never exit 1
+  bool include_pem = false;
+  bool sni_address = false;     // --sni-address: send an address target's address text as SNI
+  bool dns = true;              // --no-dns: stop after the handshake
   bool cleartext_check = true;  // --no-cleartext-check: do not ask non-TLS peers in cleartext
-  audit::AuditOptions audit;    // --warn-days, --crit-days
 };
 
 struct ScanConfig {

@@ -76,9 +76,13 @@ struct TlsSession {
   std::string group;                // key-exchange group, "X25519"; empty when not known
   std::optional<std::string> alpn;  // the protocol the server selected, absent when none
   bool ocsp_stapled = false;
-  bool session_ticket = false;   // the server issued a session ticket during the probe
-  int chain_length = 0;          // certificates the server sent, leaf included
-  std::uint64_t bytes_sent = 0;  // on the TCP connection, TLS records included
+  bool session_ticket = false;  // the server issued a session ticket during the probe
+  int chain_length = 0;         // certificates the server sent, leaf included
+  // The leaf against the authentication name (X509_check_host, no partial wildcards) or, for an
+  // address target without one, against the address (X509_check_ip, compared as bytes).
+  std::string auth_name;             // empty: the address was checked
+  std::optional<bool> name_matches;  // absent when there is no leaf
+  std::uint64_t bytes_sent = 0;      // on the TCP connection, TLS records included
   std::uint64_t bytes_received = 0;
   Verification verification;
 };
@@ -90,6 +94,13 @@ struct Timings {
   std::optional<double>
       dns_rtt_ms;  // from the query's first byte written to the answer's last read
   double total_ms = 0;
+};
+
+// Can clients use this server in the RFC 8310 strict privacy profile?
+struct Verdict {
+  std::string profile;               // strict-pkix, strict-pin, opportunistic-only, not-dot
+  std::vector<std::string> reasons;  // why not strict: self-signed, expired, name-mismatch, ...
+  std::optional<int> pin_match;      // the chain index whose SPKI pin matched --pin
 };
 
 struct ProbeResult {
@@ -109,6 +120,7 @@ struct ProbeResult {
   std::vector<CertificateInfo> certificates;  // leaf first, as the server sent them
   std::optional<DnsExchange> dns;             // present once a query was sent
   std::vector<Finding> findings;              // the audit's judgement (audit/findings.hpp)
+  std::optional<Verdict> verdict;             // the RFC 8310 profile verdict, once judged
 };
 
 }  // namespace dotscan::model

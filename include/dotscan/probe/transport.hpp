@@ -21,8 +21,9 @@ namespace dotscan::probe {
 struct ProbeTarget {
   Address address;
   std::uint16_t port = 853;
-  std::string name;  // the name the target came from, empty for an address
-  std::string sni;   // server_name to send, empty for none
+  std::string name;       // the name the target came from, empty for an address
+  std::string sni;        // server_name to send, empty for none
+  std::string auth_name;  // the authentication domain name (RFC 8310): --auth-name or the name
 };
 
 class Transport {

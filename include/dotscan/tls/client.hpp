@@ -76,7 +76,10 @@ class Connection {
   [[nodiscard]] bool peerSpokeNotTls() const;
 
   // Session facts; meaningful after the handshake completed (bytes counts always).
-  [[nodiscard]] model::TlsSession session(const std::string& trust_store) const;
+  // auth_name empty: the leaf is checked against `address` instead.
+  [[nodiscard]] model::TlsSession session(const std::string& trust_store,
+                                          const std::string& auth_name,
+                                          const Address& address) const;
   // The chain as the server sent it, leaf first, each certificate described.
   [[nodiscard]] std::vector<model::CertificateInfo> chain(std::time_t now, bool include_pem) const;
   [[nodiscard]] std::uint64_t bytesSent() const;

@@ -70,7 +70,7 @@ class EngineTest : public ::testing::Test {
   }
 
   model::ProbeResult scanOne(std::uint16_t port, const std::string& sni = "dot.test") {
-    auto results = scan({ProbeTarget{kLoopback, port, sni, sni}});
+    auto results = scan({ProbeTarget{kLoopback, port, sni, sni, sni}});
     EXPECT_EQ(results.size(), 1U);
     return results.empty() ? model::ProbeResult{} : results.front();
   }
@@ -157,7 +157,7 @@ TEST_F(EngineTest, SelfSignedAndUnknownIssuer) {
 
 TEST_F(EngineTest, SniOnlyWhenAsked) {
   TestServer server(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
-  auto results = scan({ProbeTarget{kLoopback, server.port(), "", ""}});
+  auto results = scan({ProbeTarget{kLoopback, server.port(), "", "", ""}});
   ASSERT_EQ(results.size(), 1U);
   EXPECT_EQ(results[0].outcome, Outcome::TlsOk);
   EXPECT_EQ(results[0].sni, "");
@@ -233,7 +233,7 @@ TEST_F(EngineTest, ManyTargetsEachGiveOneResult) {
   settings_.max_parallel = 16;
   std::vector<ProbeTarget> targets;
   for (int i = 0; i < 150; ++i) {
-    targets.push_back({kLoopback, (i % 3 == 0) ? closed : live.port(), "", ""});
+    targets.push_back({kLoopback, (i % 3 == 0) ? closed : live.port(), "", "", ""});
   }
   const auto results = scan(targets);
   ASSERT_EQ(results.size(), 150U);
@@ -253,7 +253,7 @@ TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
   settings_.grace = milliseconds(100);
   TestServer server(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
                     testCaPath("ecdsa.key"));
-  std::vector<ProbeTarget> targets(200, ProbeTarget{kLoopback, server.port(), "", ""});
+  std::vector<ProbeTarget> targets(200, ProbeTarget{kLoopback, server.port(), "", "", ""});
   settings_.max_parallel = 8;
 
   const tls::ClientContext context(tls_);
@@ -295,8 +295,8 @@ TEST_F(EngineTest, SinkFailureStopsEveryLoop) {
   settings_.probe.tls_timeout = std::chrono::seconds(60);
   TestServer stalling(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
                       testCaPath("ecdsa.key"));
-  std::vector<ProbeTarget> targets(16, ProbeTarget{kLoopback, stalling.port(), "", ""});
-  targets.push_back({kLoopback, closedPort(), "", ""});
+  std::vector<ProbeTarget> targets(16, ProbeTarget{kLoopback, stalling.port(), "", "", ""});
+  targets.push_back({kLoopback, closedPort(), "", "", ""});
   const tls::ClientContext context(tls_);
   testing::VectorSource source(targets);
   FailingSink sink;

@@ -84,12 +84,12 @@ TEST(Findings, Expired) {
 TEST(Findings, ExpiresSoonByThresholds) {
   // The leaves are valid to 2049-12-31: 8438 days from kNow. Thresholds make that "soon".
   const model::ProbeResult result = session("ecdsa");
-  const auto medium = findingsFor(result, {9000, 7});
+  const auto medium = findingsFor(result, {9000, 7, {}});
   ASSERT_NE(find(medium, "cert-expires-soon"), nullptr);
   EXPECT_EQ(find(medium, "cert-expires-soon")->severity, Severity::Medium);
-  const auto high = findingsFor(result, {9000, 8500});
+  const auto high = findingsFor(result, {9000, 8500, {}});
   EXPECT_EQ(find(high, "cert-expires-soon")->severity, Severity::High);
-  EXPECT_EQ(find(findingsFor(result, {30, 7}), "cert-expires-soon"), nullptr);
+  EXPECT_EQ(find(findingsFor(result, {30, 7, {}}), "cert-expires-soon"), nullptr);
 }
 
 TEST(Findings, NotYetValidFromVerification) {
@@ -159,6 +159,86 @@ TEST(Severity, NamesRoundTrip) {
     EXPECT_EQ(model::severityFromString(model::toString(severity)), severity);
   }
   EXPECT_FALSE(model::severityFromString("severe"));
+}
+
+// --- verdicts (RFC 8310) ---------------------------------------------------------------------
+
+model::Verdict judged(model::ProbeResult result, const AuditOptions& options = {}) {
+  result.outcome = model::Outcome::Dot;
+  result.findings = findingsFor(result, options);
+  return verdictFor(result, options);
+}
+
+TEST(Verdict, TrustedAndNameMatchIsStrictPkix) {
+  model::ProbeResult result = session("ecdsa");
+  result.tls->auth_name = "dot.test";
+  result.tls->name_matches = true;
+  const model::Verdict verdict = judged(result);
+  EXPECT_EQ(verdict.profile, "strict-pkix");
+  EXPECT_TRUE(verdict.reasons.empty());
+}
+
+TEST(Verdict, NameMismatchIsOpportunisticWithItsReasonAndFinding) {
+  model::ProbeResult result = session("wrongname");
+  result.tls->auth_name = "dot.test";
+  result.tls->name_matches = false;
+  const model::Verdict verdict = judged(result);
+  EXPECT_EQ(verdict.profile, "opportunistic-only");
+  EXPECT_EQ(verdict.reasons, std::vector<std::string>{"name-mismatch"});
+  EXPECT_TRUE(ids(result).count("name-mismatch"));
+}
+
+TEST(Verdict, SelfSignedExpiredUntrustedWeakAllListed) {
+  model::ProbeResult result = session("selfsigned");
+  result.certificates.resize(1);
+  result.tls->name_matches = true;
+  result.tls->verification.trusted = false;
+  result.tls->verification.errors = {{0, 18, "self-signed certificate"}};
+  EXPECT_EQ(judged(result).reasons, (std::vector<std::string>{"self-signed", "untrusted"}));
+  model::ProbeResult old = session("expired");
+  old.tls->name_matches = true;
+  old.tls->verification.trusted = false;
+  old.tls->verification.errors = {{0, 10, "certificate has expired"}};
+  EXPECT_EQ(judged(old).reasons, (std::vector<std::string>{"expired", "untrusted"}));
+  model::ProbeResult weak = session("weak");
+  weak.tls->name_matches = true;
+  EXPECT_EQ(judged(weak).reasons, std::vector<std::string>{"weak-key"});
+}
+
+TEST(Verdict, IncompleteChainIsNamed) {
+  model::ProbeResult result = session("ecdsa");
+  result.certificates.resize(1);
+  result.tls->chain_length = 1;
+  result.tls->name_matches = true;
+  result.tls->verification.trusted = false;
+  result.tls->verification.errors = {{0, 20, "unable to get local issuer certificate"}};
+  EXPECT_EQ(judged(result).reasons, (std::vector<std::string>{"untrusted", "incomplete-chain"}));
+}
+
+TEST(Verdict, PinOnAnyCertificateOfTheChain) {
+  model::ProbeResult result = session("selfsigned");
+  result.tls->verification.trusted = false;
+  AuditOptions options;
+  options.pins = {"not-this-one", result.certificates[1].spki_pin_sha256};  // the intermediate
+  const model::Verdict verdict = judged(result, options);
+  EXPECT_EQ(verdict.profile, "strict-pin");
+  EXPECT_EQ(verdict.pin_match, 1);
+  options.pins = {"not-this-one"};
+  EXPECT_EQ(judged(result, options).profile, "opportunistic-only");
+}
+
+TEST(Verdict, NoDnsAnswerIsNotDot) {
+  model::ProbeResult result = session("ecdsa");
+  result.outcome = model::Outcome::DnsTimeout;
+  EXPECT_EQ(verdictFor(result, {}).profile, "not-dot");
+  model::ProbeResult filtered;
+  filtered.outcome = model::Outcome::Filtered;
+  EXPECT_EQ(verdictFor(filtered, {}).profile, "not-dot");
+}
+
+TEST(Verdict, WorstSeverity) {
+  EXPECT_FALSE(worstSeverity({}));
+  EXPECT_EQ(worstSeverity(findingsFor(session("expired"), {})), Severity::Critical);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ class ProbeTest : public ::testing::Test {
   Probe make() {
     auto owned = std::make_unique<ScriptedTransport>();
     transport_ = owned.get();
-    ProbeTarget target{*Address::parse("127.0.0.1"), 853, "dot.test", "dot.test"};
+    ProbeTarget target{*Address::parse("127.0.0.1"), 853, "dot.test", "dot.test", "dot.test"};
     return Probe(target, std::move(owned), settings_);
   }
 

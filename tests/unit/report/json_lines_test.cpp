@@ -38,7 +38,7 @@ TEST(JsonLines, TlsOkRecordHasEveryField) {
   EXPECT_EQ(line.rfind(R"({"record":"result","schema_version":1,"address":"127.53.0.1",)", 0), 0U)
       << line;
   const json j = parseLine(line);
-  EXPECT_EQ(j.size(), 18U);
+  EXPECT_EQ(j.size(), 19U);
   EXPECT_EQ(j["port"], 853);
   EXPECT_EQ(j["name"], "dot.test");
   EXPECT_EQ(j["sni"], "dot.test");
