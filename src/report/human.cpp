@@ -248,6 +248,7 @@ void put(std::FILE* out, const std::string& text) {
 HumanReport::HumanReport(std::FILE* out) : out_(out) {}
 
 void HumanReport::add(const model::ProbeResult& r) {
+  for (const model::Finding& finding : r.findings) ++findings_[{finding.severity, finding.id}];
   if (!listed(r.outcome)) return;
   std::string block = headline(r);
   if (!r.first_bytes_hex.empty()) block += "  first bytes  " + firstBytes(r.first_bytes_hex) + "\n";
@@ -296,6 +297,16 @@ void HumanReport::finish(const ScanMetadata& m) {
     for (const Outcome outcome : hidden) {
       out +=
           " " + std::to_string(count(outcome)) + " " + std::string(model::toString(outcome)) + ",";
+    }
+    out.back() = '\n';
+  }
+
+  // Findings across the scan, the most severe first: "Findings: 3 high chain-untrusted, ...".
+  if (!findings_.empty()) {
+    out += "Findings:";
+    for (auto it = findings_.rbegin(); it != findings_.rend(); ++it) {
+      out += " " + std::to_string(it->second) + " " +
+             std::string(model::toString(it->first.first)) + " " + escape(it->first.second) + ",";
     }
     out.back() = '\n';
   }

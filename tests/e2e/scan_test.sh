@@ -64,6 +64,8 @@ check "metadata last" "$(tail -n 1 "$WORK/one.jsonl" | jq -r '.record + " " + (.
   "metadata 1"
 validate "schema one" "$WORK/one.jsonl"
 grep -q "^$SERVER:853  dot" "$WORK/one.txt" && pass || fail "listing: $(cat "$WORK/one.txt")"
+grep -q "^Findings: 1 medium address-not-in-san, 1 info alpn-not-dot$" "$WORK/one.txt" && pass ||
+  fail "findings summary: $(cat "$WORK/one.txt")"
 
 # A name unbound answers from local data: the answer as kdig +short shows it.
 "$DOTSCAN" -q --query dot.test/A -oJ "$WORK/a.jsonl" "$SERVER" >"$WORK/a.txt" 2>/dev/null

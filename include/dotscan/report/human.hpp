@@ -9,7 +9,11 @@
 // terminal's colours.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "dotscan/model/result.hpp"
 #include "dotscan/report/json_lines.hpp"
@@ -27,6 +31,8 @@ class HumanReport {
 
  private:
   std::FILE* out_;
+  // Findings seen, by (severity, id), for the summary at the end.
+  std::map<std::pair<model::Severity, std::string>, std::uint64_t> findings_;
 };
 
 }  // namespace dotscan::report

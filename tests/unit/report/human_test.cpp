@@ -153,5 +153,16 @@ TEST(HumanReport, DotShowsTheAnswerLikeKdigShort) {
       << text;
 }
 
+TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {
+  const std::string text = capture([](HumanReport& report) {
+    report.add(samples::dot());
+    report.add(samples::dot());
+    report.finish(samples::metadata());
+  });
+  EXPECT_NE(text.find("Findings: 2 high weak-key, 2 high chain-untrusted, 2 info alpn-not-dot\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace dotscan::report
