@@ -28,7 +28,7 @@ for entry in "${fuzzers[@]}"; do
   grep -E '^Done [0-9]+ runs' "$scratch/log" || true
   if [[ $status -ne 0 ]]; then
     tail -n 40 "$scratch/log" >&2
-    mkdir -p build/fuzz-artifacts && cp "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* \
+    mkdir -p build/fuzz-artifacts && cp "$scratch"/crash-* "$scratch"/leak-* "$scratch"/timeout-* "$scratch"/oom-* \
       build/fuzz-artifacts/ 2>/dev/null || true
     echo "fuzz target $name failed (exit $status); inputs kept in build/fuzz-artifacts/" >&2
     exit 1

@@ -67,6 +67,13 @@ class Expander {
           restrictFamily(addresses, *options_.family);
           if (addresses.empty()) refuseFamily(text);
         }
+        // Each spec is capped (kMaxIntervalsPerSpec); many capped specs, times their ports, must
+        // not add up to gigabytes either (found by fuzz_target_spec).
+        ranges_ += addresses.intervals().size() * port_lists_[ports].size();
+        if (ranges_ > kMaxIntervalsTotal) {
+          throw UsageError("the targets expand to more than " + std::to_string(kMaxIntervalsTotal) +
+                           " separate ranges across their ports; use CIDR blocks or dash ranges");
+        }
         for (std::uint16_t port : port_lists_[ports]) groups_[{port, column}].addAll(addresses);
       }
     });
@@ -233,6 +240,7 @@ class Expander {
   const ExpandOptions& options_;
   const Resolver& resolver_;
   ExpandReport& report_;
+  std::size_t ranges_ = 0;  // address intervals added so far, once per port
   TargetSet set_;
   // (port, name id) -> addresses. One port per group keeps deduplication exact when lines carry
   // different port lists.

@@ -38,6 +38,8 @@ using Spec = std::variant<AddressSpec, NameSpec>;
 // Octet-range specs may expand to many separate intervals; above this the spec is refused rather
 // than allowed to eat memory (use CIDR or dash ranges for such sets).
 inline constexpr std::size_t kMaxIntervalsPerSpec = std::size_t{1} << 20;
+// ...and all the specs of one expansion together, counted once per port (32 bytes each: 128 MiB).
+inline constexpr std::size_t kMaxIntervalsTotal = std::size_t{1} << 22;
 
 Spec parseSpec(std::string_view text);
 

@@ -70,6 +70,25 @@ TEST(Expand, EveryPortOfEveryAddress) {
                 {"10.0.0.1", 443, ""}, {"10.0.0.1", 853, ""}, {"::1", 443, ""}, {"::1", 853, ""}}));
 }
 
+TEST(Expand, TotalRangesAcrossPortsAreCapped) {
+  // 65,536 separate /32s (every third octet, last octet 1) on 64 ports: 2^22 ranges, the cap.
+  ExpandOptions options;
+  options.ports.clear();
+  for (std::uint16_t port = 1; port <= 64; ++port) options.ports.push_back(port);
+  ExpandReport report;
+  EXPECT_NO_THROW(expandTargets(args({"10.0-255.0-255.1"}), {}, options, kResolver, report));
+  // One port more goes over it: a one-line error, not gigabytes (found by fuzz_target_spec).
+  options.ports.push_back(65);
+  try {
+    expandTargets(args({"10.0-255.0-255.1"}), {}, options, kResolver, report);
+    ADD_FAILURE() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "the targets expand to more than 4194304 separate ranges across their ports; use "
+              "CIDR blocks or dash ranges");
+  }
+}
+
 TEST(Expand, NamesResolveToAllAddressesAndKeepTheName) {
   auto e = expand(args({"dns.example"}));
   EXPECT_EQ(e.rows, (std::set<Row>{{"192.0.2.1", 853, "dns.example"},
