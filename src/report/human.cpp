@@ -304,9 +304,13 @@ void HumanReport::finish(const ScanMetadata& m) {
   // Findings across the scan, the most severe first: "Findings: 3 high chain-untrusted, ...".
   if (!findings_.empty()) {
     out += "Findings:";
-    for (auto it = findings_.rbegin(); it != findings_.rend(); ++it) {
-      out += " " + std::to_string(it->second) + " " +
-             std::string(model::toString(it->first.first)) + " " + escape(it->first.second) + ",";
+    // std::map orders by (severity, id) ascending; the summary wants the most severe first.
+    std::vector<std::pair<std::pair<model::Severity, std::string>, std::uint64_t>> ordered(
+        findings_.begin(), findings_.end());
+    std::reverse(ordered.begin(), ordered.end());
+    for (const auto& [key, seen] : ordered) {
+      out += " " + std::to_string(seen) + " " + std::string(model::toString(key.first)) + " " +
+             escape(key.second) + ",";
     }
     out.back() = '\n';
   }
