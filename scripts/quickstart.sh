@@ -19,4 +19,5 @@ trap 'bash scripts/unbound-dot.sh stop "$demo"' EXIT
 echo "+ scripts/unbound-dot.sh start $demo 127.53.0.1   # unbound, DoT on 127.53.0.1:853"
 bash scripts/unbound-dot.sh start "$demo" 127.53.0.1
 set -x
-"$dotscan" --ca-file "$demo/ca/ca.crt" --query dot.test/A -oJ "$demo/scan.jsonl" 127.53.0.0/29
+"$dotscan" --ca-file "$demo/ca/ca.crt" --auth-name dot.test --query dot.test/A \
+  -oJ "$demo/scan.jsonl" 127.53.0.0/29

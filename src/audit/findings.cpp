@@ -116,7 +116,9 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                      "the leaf has no DNS or IP subjectAltName; clients that follow RFC 6125 "
                      "ignore its CN",
                      0});
-    } else if (result.name.empty() && !addressInSan(result.address, leaf.san.ip)) {
+    } else if (tls.auth_name.empty() && !addressInSan(result.address, leaf.san.ip)) {
+      // Only a target judged by its address: one with an authentication name (its own or
+      // --auth-name) is judged by that name (name-mismatch).
       out.push_back(
           {"address-not-in-san", Severity::Medium,
            "the address " + result.address.toString() + " is not in the leaf's IP subjectAltNames",

@@ -41,6 +41,7 @@ model::ProbeResult session(const std::string& leaf, const std::string& name = "d
   model::TlsSession tls;
   tls.version = "TLSv1.3";
   tls.alpn = "dot";
+  tls.auth_name = name;
   tls.verification.trusted = true;
   tls.verification.reason = "ok";
   tls.verification.trust_store = "ca.crt";
@@ -135,8 +136,8 @@ TEST(Findings, AddressNotInSanComparedAsBytes) {
   model::ProbeResult other = session("ecdsa", "");
   other.address = *Address::parse("127.0.0.2");
   EXPECT_TRUE(ids(other).count("address-not-in-san"));
-  // A name target is judged by its name (issue 5's authentication-name check), not its address.
-  other.name = "dot.test";
+  // A target with an authentication name (its own or --auth-name) is judged by that name.
+  other.tls->auth_name = "dot.test";
   EXPECT_FALSE(ids(other).count("address-not-in-san"));
 }
 
