@@ -12,27 +12,19 @@
 #include <string_view>
 #include <utility>
 
+#include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::dns {
 
 namespace {
 
-// Every ldns object is owned by one of these; nothing is freed by hand on an error path.
-template <auto FreeFunction>
-struct LdnsDeleter {
-  template <typename T>
-  void operator()(T* object) const noexcept {
-    FreeFunction(object);
-  }
-};
-
-using PktPtr = std::unique_ptr<ldns_pkt, LdnsDeleter<ldns_pkt_free>>;
-using RdfPtr = std::unique_ptr<ldns_rdf, LdnsDeleter<ldns_rdf_deep_free>>;
-using BufferPtr = std::unique_ptr<ldns_buffer, LdnsDeleter<ldns_buffer_free>>;
-using EdnsOptionPtr = std::unique_ptr<ldns_edns_option, LdnsDeleter<ldns_edns_deep_free>>;
-using EdnsListPtr =
-    std::unique_ptr<ldns_edns_option_list, LdnsDeleter<ldns_edns_option_list_deep_free>>;
+// Every ldns object is owned by one of these (util/c_ptr.hpp).
+using PktPtr = CPtr<ldns_pkt, ldns_pkt_free>;
+using RdfPtr = CPtr<ldns_rdf, ldns_rdf_deep_free>;
+using BufferPtr = CPtr<ldns_buffer, ldns_buffer_free>;
+using EdnsOptionPtr = CPtr<ldns_edns_option, ldns_edns_deep_free>;
+using EdnsListPtr = CPtr<ldns_edns_option_list, ldns_edns_option_list_deep_free>;
 
 constexpr std::size_t kHeaderSize = 12;
 constexpr std::size_t kOptionHeaderSize = 4;  // RFC 6891 section 6.1.2: OPTION-CODE, OPTION-LENGTH

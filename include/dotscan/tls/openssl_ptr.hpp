@@ -12,15 +12,12 @@
 
 #include <memory>
 
+#include "dotscan/util/c_ptr.hpp"
+
 namespace dotscan::tls {
 
 template <auto FreeFunction>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* object) const noexcept {
-    FreeFunction(object);
-  }
-};
+using OpenSslDeleter = CDeleter<FreeFunction>;
 
 using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, OpenSslDeleter<EVP_PKEY_free>>;

@@ -13,20 +13,14 @@
 #include <vector>
 
 #include "dotscan/dns/framing.hpp"
+#include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::dns {
 namespace {
 
-template <auto FreeFunction>
-struct LdnsDeleter {
-  template <typename T>
-  void operator()(T* object) const noexcept {
-    FreeFunction(object);
-  }
-};
-using PktPtr = std::unique_ptr<ldns_pkt, LdnsDeleter<ldns_pkt_free>>;
-using BufferPtr = std::unique_ptr<ldns_buffer, LdnsDeleter<ldns_buffer_free>>;
+using PktPtr = CPtr<ldns_pkt, ldns_pkt_free>;
+using BufferPtr = CPtr<ldns_buffer, ldns_buffer_free>;
 using Bytes = std::vector<std::uint8_t>;
 
 constexpr std::uint16_t kId = 0x4d2b;
