@@ -70,10 +70,83 @@ void certificateFindings(const model::CertificateInfo& cert, int index, bool lea
   }
 }
 
+bool confirmedDot(const model::ProbeResult& result) {
+  return result.outcome == model::Outcome::Dot || result.outcome == model::Outcome::TlsOk;
+}
+
+// --pin, then the target's own pins (pin file, policy), without repeats.
+std::vector<std::string> pinSet(const AuditOptions& options, const Expectations& expectations) {
+  std::vector<std::string> pins = options.pins;
+  for (const std::string& pin : expectations.pins) {
+    if (!contains(pins, pin)) pins.push_back(pin);
+  }
+  return pins;
+}
+
+std::optional<int> pinMatch(const model::ProbeResult& result,
+                            const std::vector<std::string>& pins) {
+  for (std::size_t i = 0; i < result.certificates.size(); ++i) {
+    if (contains(pins, result.certificates[i].spki_pin_sha256)) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+std::string versionName(int rank) {
+  return rank == 10 ? "TLS 1.0" : "TLS 1." + std::to_string(rank - 10);
+}
+
+// What the policy (or the pin file) asked for and did not get.
+void expectationFindings(const model::ProbeResult& result, const AuditOptions& options,
+                         const Expectations& expect, std::vector<Finding>& out) {
+  const std::string policy =
+      expect.group.empty() ? std::string("the policy") : "policy group '" + expect.group + "'";
+  const model::TlsSession& tls = *result.tls;
+  if (const auto pins = pinSet(options, expect); !pins.empty() && !pinMatch(result, pins)) {
+    out.push_back({"pin-mismatch", Severity::High,
+                   "no certificate of the chain matches any of the " + std::to_string(pins.size()) +
+                       " expected SPKI pins",
+                   std::nullopt});
+  }
+  if (expect.min_tls) {
+    const auto rank = negotiatedVersionRank(tls.version);
+    if (!rank || *rank < *expect.min_tls) {
+      out.push_back({"policy-min-tls", expect.severity,
+                     tls.version + " was negotiated; " + policy + " wants at least " +
+                         versionName(*expect.min_tls),
+                     std::nullopt});
+    }
+  }
+  if (result.certificates.empty()) return;
+  const model::CertificateInfo& leaf = result.certificates.front();
+  if (expect.min_days && leaf.days_left && *leaf.days_left >= 0 &&
+      *leaf.days_left < *expect.min_days) {
+    out.push_back({"policy-min-days", expect.severity,
+                   "the leaf expires in " + std::to_string(*leaf.days_left) + " days (" +
+                       leaf.not_after + "); " + policy + " wants at least " +
+                       std::to_string(*expect.min_days),
+                   0});
+  }
+  if (!expect.issuers.empty() && !issuerAllowed(leaf.issuer, expect.issuers)) {
+    out.push_back({"policy-issuer", expect.severity,
+                   "the leaf's issuer " + leaf.issuer + " is not one that " + policy + " allows",
+                   0});
+  }
+}
+
 }  // namespace
 
-std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOptions& options) {
+std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOptions& options,
+                                 const Expectations& expectations) {
   std::vector<Finding> out;
+  if (expectations.require_dot && !confirmedDot(result)) {
+    out.push_back(
+        {"policy-not-dot", expectations.severity,
+         std::string(expectations.group.empty() ? "the policy"
+                                                : "policy group '" + expectations.group + "'") +
+             " requires DoT here; the outcome is " + std::string(model::toString(result.outcome)) +
+             (result.reason.empty() ? "" : " (" + result.reason + ")"),
+         std::nullopt});
+  }
   if (!result.tls) return out;
   const model::TlsSession& tls = *result.tls;
 
@@ -140,6 +213,7 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                             : std::string("the server selected no ALPN protocol"),
                    std::nullopt});
   }
+  expectationFindings(result, options, expectations, out);
   return out;
 }
 
@@ -151,19 +225,15 @@ std::optional<Severity> worstSeverity(const std::vector<Finding>& findings) {
   return worst;
 }
 
-model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options) {
+model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options,
+                          const Expectations& expectations) {
   model::Verdict verdict;
-  const bool confirmed =
-      result.outcome == model::Outcome::Dot || result.outcome == model::Outcome::TlsOk;
-  if (!confirmed || !result.tls) {
+  verdict.policy_group = expectations.group;
+  if (!confirmedDot(result) || !result.tls) {
     verdict.profile = "not-dot";
     return verdict;
   }
-  for (std::size_t i = 0; i < result.certificates.size() && !verdict.pin_match; ++i) {
-    if (contains(options.pins, result.certificates[i].spki_pin_sha256)) {
-      verdict.pin_match = static_cast<int>(i);
-    }
-  }
+  verdict.pin_match = pinMatch(result, pinSet(options, expectations));
   const auto has = [&](const char* id) {
     return std::any_of(result.findings.begin(), result.findings.end(),
                        [&](const Finding& finding) { return finding.id == id; });
@@ -186,7 +256,8 @@ model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& 
   reason("weak-key", has("weak-key"));
   if (verdict.pin_match) {
     verdict.profile = "strict-pin";
-  } else if (verification.trusted && result.tls->name_matches == true) {
+  } else if (verification.trusted && result.tls->name_matches == true && !has("weak-key")) {
+    // A weak key is not strict: clients at OpenSSL's default security level refuse it.
     verdict.profile = "strict-pkix";
   } else {
     verdict.profile = "opportunistic-only";

@@ -290,6 +290,18 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  std::string policy_file;
+  app.add_option("--policy", policy_file,
+                 "JSON policy: per target or group, the authentication name, pins, minimum TLS "
+                 "version and days, allowed issuers (docs/audit.md)")
+      ->type_name("FILE");
+  std::vector<std::string> pin_files;
+  app.add_option("--pin-file", pin_files,
+                 "Pins per target: lines of TARGET PIN [PIN...] (docs/audit.md); repeatable")
+      ->type_name("FILE")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--fail-on", fail_on,
                  "Exit 1 when a finding is at or above LEVEL: info, low, medium, high, critical, "
                  "never (default)")
@@ -342,6 +354,24 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       throw UsageError("--fail-on: unknown level '" + fail_on +
                        "' (info, low, medium, high, critical or never)");
     }
+  }
+  for (const std::string& pin : scan.audit.pins) {
+    if (!audit::isValidPin(pin)) {
+      throw UsageError("--pin: '" + pin + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+    }
+  }
+  if (!scan.auth_name.empty()) {
+    if (!targets::isValidHostName(scan.auth_name)) {
+      throw UsageError("--auth-name: '" + scan.auth_name + "' is not a host name");
+    }
+    scan.auth_name = targets::normaliseHostName(scan.auth_name);
+  }
+  if (!policy_file.empty()) {
+    scan.policy.loadJson(readInputFile(policy_file, "--policy"),
+                         policy_file == "-" ? "<stdin>" : policy_file);
+  }
+  for (const std::string& path : pin_files) {
+    scan.policy.loadPinFile(readInputFile(path, "--pin-file"), path == "-" ? "<stdin>" : path);
   }
   scan.query.rd = !no_rd;
   scan.query.edns = !no_edns;

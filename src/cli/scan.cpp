@@ -88,7 +88,7 @@ class OutputFile {
   bool owned_ = false;
 };
 
-// Targets in scan order, with the SNI rule applied (README, "SNI").
+// Targets in scan order, with the authentication name and the SNI rule applied (docs/scanning.md).
 class OrderSource final : public probe::TargetSource {
  public:
   OrderSource(targets::TargetOrder& order, const ScanSettings& settings)
@@ -103,16 +103,27 @@ class OrderSource final : public probe::TargetSource {
     target.address = next.address;
     target.port = next.port;
     target.name = std::string(next.name);
+    // The authentication name: the policy's for this target, else --auth-name, else its name.
+    std::string policy_name;
+    if (!settings_.policy.empty()) {
+      policy_name = settings_.policy.expectationsFor(target.address, target.name).auth_name;
+    }
+    if (!policy_name.empty()) {
+      target.auth_name = std::move(policy_name);
+    } else {
+      target.auth_name = settings_.auth_name.empty() ? target.name : settings_.auth_name;
+    }
+    // SNI: --sni, else the authentication name (RFC 8310 section 8.1 asks clients to send it),
+    // else the address text with --sni-address, else none.
     if (!settings_.sni.empty()) {
       target.sni = settings_.sni;
-    } else if (!target.name.empty()) {
-      target.sni = target.name;
+    } else if (!target.auth_name.empty()) {
+      target.sni = target.auth_name;
     } else if (settings_.sni_address) {
       target.sni = next.address.toString();
     } else {
       target.sni.clear();
     }
-    target.auth_name = settings_.auth_name.empty() ? target.name : settings_.auth_name;
     return true;
   }
 
@@ -125,12 +136,17 @@ class OrderSource final : public probe::TargetSource {
 // Every result goes to the JSON Lines file and the human listing, under one lock.
 class ReportSink final : public probe::ResultSink {
  public:
-  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human, audit::AuditOptions audit)
-      : json_(json), human_(human), audit_(std::move(audit)) {}
+  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human, audit::AuditOptions audit,
+             const audit::Policy& policy)
+      : json_(json), human_(human), audit_(std::move(audit)), policy_(policy) {}
 
   void consume(model::ProbeResult&& result) override {
-    result.findings = audit::findingsFor(result, audit_);  // outside the lock: pure
-    result.verdict = audit::verdictFor(result, audit_);
+    // Outside the lock: pure.
+    const audit::Expectations expectations =
+        policy_.empty() ? audit::Expectations{}
+                        : policy_.expectationsFor(result.address, result.name);
+    result.findings = audit::findingsFor(result, audit_, expectations);
+    result.verdict = audit::verdictFor(result, audit_, expectations);
     const auto worst = audit::worstSeverity(result.findings);
     const std::lock_guard lock(mutex_);
     if (worst && (!worst_ || *worst > *worst_)) worst_ = worst;
@@ -158,6 +174,7 @@ class ReportSink final : public probe::ResultSink {
   report::JsonLinesWriter* json_;
   report::HumanReport* human_;
   audit::AuditOptions audit_;
+  const audit::Policy& policy_;
   std::optional<model::Severity> worst_;
   std::mutex mutex_;
   std::array<std::uint64_t, model::kOutcomeCount> counts_{};
@@ -209,7 +226,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   }
 
   OrderSource source(order, settings);
-  ReportSink sink(json.get(), human.get(), settings.audit);
+  ReportSink sink(json.get(), human.get(), settings.audit, settings.policy);
   const bool include_pem = settings.include_pem;
   const SteadyClock clock;
   probe::Engine engine(

@@ -249,7 +249,11 @@ HumanReport::HumanReport(std::FILE* out) : out_(out) {}
 
 void HumanReport::add(const model::ProbeResult& r) {
   for (const model::Finding& finding : r.findings) ++findings_[{finding.severity, finding.id}];
-  if (!listed(r.outcome)) return;
+  // A hidden outcome with a finding is listed anyway: the policy expected DoT there.
+  if (!listed(r.outcome)) {
+    if (r.findings.empty()) return;
+    ++shown_anyway_.at(static_cast<std::size_t>(r.outcome));
+  }
   std::string block = headline(r);
   if (!r.first_bytes_hex.empty()) block += "  first bytes  " + firstBytes(r.first_bytes_hex) + "\n";
   if (!r.certificates.empty()) {
@@ -265,6 +269,7 @@ void HumanReport::add(const model::ProbeResult& r) {
     if (r.verdict->pin_match) {
       block += ", pin of certificate " + std::to_string(*r.verdict->pin_match);
     }
+    if (!r.verdict->policy_group.empty()) block += ", policy " + escape(r.verdict->policy_group);
     for (std::size_t i = 0; i < r.verdict->reasons.size(); ++i) {
       block += (i == 0 ? ": " : ", ") + escape(r.verdict->reasons[i]);
     }
@@ -280,7 +285,9 @@ void HumanReport::add(const model::ProbeResult& r) {
 
 void HumanReport::finish(const ScanMetadata& m) {
   const auto count = [&](Outcome outcome) {
-    return m.counts.at(static_cast<std::size_t>(outcome));
+    const auto index = static_cast<std::size_t>(outcome);
+    const std::uint64_t all = m.counts.at(index);
+    return all - std::min(all, shown_anyway_.at(index));
   };
 
   // Like nmap's "Not shown": the largest group first.

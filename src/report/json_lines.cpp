@@ -219,7 +219,10 @@ std::string resultToJson(const model::ProbeResult& result) {
   if (result.verdict) {
     json["verdict"] = Json{{"profile", result.verdict->profile},
                            {"reasons", result.verdict->reasons},
-                           {"pin_match", optionalOrNull(result.verdict->pin_match)}};
+                           {"pin_match", optionalOrNull(result.verdict->pin_match)},
+                           {"policy_group", result.verdict->policy_group.empty()
+                                                ? Json(nullptr)
+                                                : Json(result.verdict->policy_group)}};
   } else {
     json["verdict"] = nullptr;
   }

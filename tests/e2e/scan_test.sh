@@ -133,6 +133,61 @@ check "--fail-on high, clean" "$?" 0
 err=$("$DOTSCAN" -q --fail-on severe "$SERVER" 2>&1 >/dev/null); rc=$?
 check "--fail-on bad" "$rc:$err" "2:dotscan: --fail-on: unknown level 'severe' (info, low, medium, high, critical or never)"
 
+# --policy (docs/audit.md): expectations per group. A group that the server meets: strict-pin
+# through the policy's own pins (one of two matches), the authentication name from the policy
+# (also sent as SNI), no policy findings.
+other_pin=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=
+CLOSED="$NET.12"
+cat >"$WORK/met.json" <<EOF
+{"dotscan_policy": 1,
+ "defaults": {"min_tls": "1.2"},
+ "groups": [{"name": "lab", "targets": ["$SERVER"], "auth_name": "dot.test",
+             "pins": ["$other_pin", "$pin"], "min_tls": "1.3", "min_days": 30,
+             "issuers": ["cn=dotscan test intermediate CA, o=dotscan test"], "require_dot": true}]}
+EOF
+"$DOTSCAN" -q --policy "$WORK/met.json" --ca-file "$CA/ca.crt" --fail-on low -oJ "$WORK/met.jsonl" "$SERVER" >"$WORK/met.txt" 2>&1
+check "policy met: exit" "$?" 0
+check "policy met" "$(result "$WORK/met.jsonl" "$SERVER" '[.verdict.profile, .verdict.pin_match, .verdict.policy_group, .tls.auth_name, .sni, ([.findings[].id] | join(","))] | map(tostring) | join(" ")')" \
+  "strict-pin 0 lab dot.test dot.test alpn-not-dot"
+grep -q "^  verdict      strict-pin (name dot.test), pin of certificate 0, policy lab$" "$WORK/met.txt" && pass ||
+  fail "policy verdict line: $(cat "$WORK/met.txt")"
+validate "schema policy" "$WORK/met.jsonl"
+# A group that it does not meet: every policy finding, and a closed address that must serve DoT.
+cat >"$WORK/unmet.json" <<EOF
+{"dotscan_policy": 1,
+ "groups": [{"name": "strict", "targets": ["$SERVER", "$CLOSED"], "pins": ["$other_pin"],
+             "min_tls": "1.3", "min_days": 36500, "issuers": ["CN=Some Public CA"],
+             "require_dot": true, "severity": "critical"}]}
+EOF
+"$DOTSCAN" -q --policy "$WORK/unmet.json" --ca-file "$CA/ca.crt" --tls-max 1.2 --fail-on critical \
+  -oJ "$WORK/unmet.jsonl" "$SERVER" "$CLOSED" >"$WORK/unmet.txt" 2>&1
+check "policy unmet: exit" "$?" 1
+check "policy unmet findings" "$(result "$WORK/unmet.jsonl" "$SERVER" '[.findings[] | select(.id | test("^p")) | .id + ":" + .severity] | join(" ")')" \
+  "pin-mismatch:high policy-min-tls:critical policy-min-days:critical policy-issuer:critical"
+check "policy not dot" "$(result "$WORK/unmet.jsonl" "$CLOSED" '[.outcome, .verdict.policy_group, (.findings | map(.id) | join(","))] | join(" ")')" \
+  "closed strict policy-not-dot"
+grep -q "^$CLOSED:853  closed" "$WORK/unmet.txt" && pass ||
+  fail "a closed address with a finding is listed: $(cat "$WORK/unmet.txt")"
+grep -q "^Findings: 1 critical policy-not-dot, 1 critical policy-min-tls, 1 critical policy-min-days, 1 critical policy-issuer, 1 high pin-mismatch, 1 medium address-not-in-san, 1 info alpn-not-dot$" "$WORK/unmet.txt" && pass ||
+  fail "policy findings summary: $(cat "$WORK/unmet.txt")"
+validate "schema policy unmet" "$WORK/unmet.jsonl"
+# --pin-file: pins per target, without a CA: strict-pin.
+printf '# pins\n%s %s\n*.example %s\n' "$SERVER" "$pin" "$other_pin" >"$WORK/pins.txt"
+"$DOTSCAN" -q --pin-file "$WORK/pins.txt" -oJ "$WORK/pinfile.jsonl" "$SERVER" >/dev/null 2>&1
+check "pin file" "$(result "$WORK/pinfile.jsonl" "$SERVER" '.verdict.profile + " " + (.verdict.pin_match|tostring)')" \
+  "strict-pin 0"
+# Bad policy input: exit 2 and one line naming the place.
+printf '{"dotscan_policy": 1, "groups": [{"name": "x", "min_dayz": 3}]}' >"$WORK/typo.json"
+err=$("$DOTSCAN" -q --policy "$WORK/typo.json" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "policy typo" "$rc:$err" "2:dotscan: $WORK/typo.json: groups[0].min_dayz: unknown key (see docs/audit.md)"
+err=$("$DOTSCAN" -q --policy "$WORK/none.json" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "policy missing" "$rc:$err" "2:dotscan: --policy: cannot read '$WORK/none.json': No such file or directory"
+printf '%s not-a-pin\n' "$SERVER" >"$WORK/badpins.txt"
+err=$("$DOTSCAN" -q --pin-file "$WORK/badpins.txt" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "pin file bad" "$rc:$err" "2:dotscan: $WORK/badpins.txt: line 1: 'not-a-pin' is not a SPKI SHA-256 pin (44 characters of base64)"
+err=$("$DOTSCAN" -q --pin abc "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--pin bad" "$rc:$err" "2:dotscan: --pin: 'abc' is not a SPKI SHA-256 pin (44 characters of base64)"
+
 # A name target sends its name as SNI; --sni forces one; --include-pem adds the PEM.
 "$DOTSCAN" -q --sni dot.test --include-pem -oJ - "$SERVER" >"$WORK/sni.jsonl" 2>/dev/null
 check "forced sni" "$(result "$WORK/sni.jsonl" "$SERVER" .sni)" "dot.test"

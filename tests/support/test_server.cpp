@@ -9,11 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <span>
 #include <stdexcept>
 #include <string_view>
 
@@ -21,8 +23,30 @@ namespace dotscan::testing {
 
 namespace {
 
+static_assert(kTls10Version == TLS1_VERSION && kTls11Version == TLS1_1_VERSION &&
+              kTls12Version == TLS1_2_VERSION && kTls13Version == TLS1_3_VERSION);
+
 SSL_CTX* ctxOf(void* context) {
   return static_cast<SSL_CTX*>(context);
+}
+
+// The ALPN select callback (RFC 7301): "dot" when the client offers it and `arg` (a bool) allows
+// it; otherwise no protocol at all, as many DoT servers answer (the audit's alpn-not-dot).
+int selectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_length,
+               const unsigned char* in, unsigned in_length, void* arg) {
+  static constexpr std::string_view kDot = "dot";
+  if (!*static_cast<const bool*>(arg)) return SSL_TLSEXT_ERR_NOACK;
+  const std::span<const unsigned char> offered(in, in_length);
+  for (std::size_t at = 0; at < offered.size(); at += 1U + offered[at]) {
+    const std::size_t length = offered[at];
+    if (length == kDot.size() && at + 1 + length <= offered.size() &&
+        std::equal(kDot.begin(), kDot.end(), offered.begin() + static_cast<long>(at) + 1)) {
+      *out = offered.data() + at + 1;
+      *out_length = static_cast<unsigned char>(length);
+      return SSL_TLSEXT_ERR_OK;
+    }
+  }
+  return SSL_TLSEXT_ERR_NOACK;
 }
 
 // Reads exactly `length` bytes of application data; false on EOF or error.
@@ -152,10 +176,10 @@ std::string testCaPath(const std::string& file) {
 }
 
 TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
-                       const std::string& key_file, int chain_copies)
-    : behaviour_(behaviour) {
+                       const std::string& key_file, int chain_copies, ServerOptions options)
+    : behaviour_(behaviour), select_alpn_dot_(options.select_alpn_dot) {
   // Writing to a client that already reset the connection must fail with EPIPE, not kill the test.
-  ::signal(SIGPIPE, SIG_IGN);
+  static_cast<void>(::signal(SIGPIPE, SIG_IGN));
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) throw std::runtime_error("SSL_CTX_new");
   context_ = ctx;
@@ -164,6 +188,15 @@ TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
       SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     throw std::runtime_error("cannot load " + chain_file + " / " + key_file);
   }
+  if (options.max_tls_version != 0) {
+    // No lower bound either, whatever the system configuration says: TLS 1.0 and 1.1 sign with
+    // MD5+SHA-1, which security level 0 (above) allows.
+    if (SSL_CTX_set_min_proto_version(ctx, 0) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, options.max_tls_version) != 1) {
+      throw std::runtime_error("cannot set the TLS version bounds");
+    }
+  }
+  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, &select_alpn_dot_);
   if (behaviour == Behaviour::HugeChain) {
     BIO* bio = BIO_new_file(testCaPath("intermediate.crt").c_str(), "r");
     X509* intermediate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);

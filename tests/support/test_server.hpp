@@ -37,11 +37,26 @@ enum class Behaviour {
   PlainDns,             // no TLS: close on a ClientHello, answer a cleartext DNS query
 };
 
+// Protocol versions for ServerOptions::max_tls_version: OpenSSL's TLS1_x_VERSION values, repeated
+// here so that tests need not include OpenSSL (test_server.cpp checks that they agree).
+inline constexpr int kTls10Version = 0x0301;
+inline constexpr int kTls11Version = 0x0302;
+inline constexpr int kTls12Version = 0x0303;
+inline constexpr int kTls13Version = 0x0304;
+
+// How the TLS side behaves, beyond the certificate: the defaults are a well-behaved DoT server.
+struct ServerOptions {
+  // The highest TLS version offered (kTls11Version, ...); 0: the library's default.
+  int max_tls_version = 0;
+  // Select "dot" when the client offers it; false: select no ALPN protocol at all.
+  bool select_alpn_dot = true;
+};
+
 class TestServer {
  public:
   // chain_file: PEM, leaf first; key_file: the leaf's key. Throws on failure.
   TestServer(Behaviour behaviour, const std::string& chain_file, const std::string& key_file,
-             int chain_copies = 0);
+             int chain_copies = 0, ServerOptions options = {});
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
   TestServer(TestServer&&) = delete;
@@ -61,6 +76,7 @@ class TestServer {
   bool waitReadable(int fd) const;  // false when stopping
 
   Behaviour behaviour_;
+  bool select_alpn_dot_;     // read by the ALPN callback, on the serving threads
   void* context_ = nullptr;  // SSL_CTX*, kept opaque so that tests need not include OpenSSL
   int listen_fd_ = -1;
   int stop_fd_ = -1;  // eventfd, readable once stopping

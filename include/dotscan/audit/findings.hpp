@@ -1,16 +1,18 @@
 // dotscan/audit/findings.hpp — judging what a probe recorded: findings with stable ids.
 //
 // Pure functions over a model::ProbeResult: no I/O, no OpenSSL, so every rule is unit-tested on
-// hand-built results. Issue 5 (in progress): findings, the verdict and pins are here; the
-// policy file comes next.
+// hand-built results. What a target is expected to be beyond that (policy file, pin file) comes in
+// as Expectations (policy.hpp), resolved by the caller.
 //
 // Finding ids (stable): cert-expired, cert-expires-soon, cert-not-yet-valid, weak-key,
 // weak-signature, self-signed-leaf, no-server-auth-eku, no-san, address-not-in-san, name-mismatch,
-// chain-untrusted, tls-below-1.2, alpn-not-dot.
+// chain-untrusted, tls-below-1.2, alpn-not-dot, pin-mismatch; from the policy: policy-not-dot,
+// policy-min-tls, policy-min-days, policy-issuer.
 #pragma once
 
 #include <vector>
 
+#include "dotscan/audit/policy.hpp"
 #include "dotscan/model/finding.hpp"
 #include "dotscan/model/result.hpp"
 
@@ -22,15 +24,19 @@ struct AuditOptions {
   std::vector<std::string> pins;  // --pin: SPKI SHA-256 pins in base64 (RFC 7858 section 4.2)
 };
 
-// Every finding for one result; none for a result without a completed handshake.
+// Every finding for one result. Without a completed handshake there is none, except
+// policy-not-dot when the expectations require DoT.
 std::vector<model::Finding> findingsFor(const model::ProbeResult& result,
-                                        const AuditOptions& options);
+                                        const AuditOptions& options,
+                                        const Expectations& expectations = {});
 
 // The RFC 8310 verdict: strict-pkix (trusted chain and the authentication name matches),
-// strict-pin (a --pin matches any certificate of the chain), opportunistic-only with every reason
-// (self-signed, expired, not-yet-valid, name-mismatch, untrusted, incomplete-chain, weak-key), or
-// not-dot (DNS did not answer inside TLS). Uses the findings already in `result`.
-model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options);
+// strict-pin (a pin of --pin, the pin file or the policy matches any certificate of the chain),
+// opportunistic-only with every reason (self-signed, expired, not-yet-valid, name-mismatch,
+// untrusted, incomplete-chain, weak-key), or not-dot (DNS did not answer inside TLS). Uses the
+// findings already in `result`.
+model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options,
+                          const Expectations& expectations = {});
 
 // The highest severity among the findings, if any.
 std::optional<model::Severity> worstSeverity(const std::vector<model::Finding>& findings);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dotscan/audit/findings.hpp"
+#include "dotscan/audit/policy.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/probe/engine.hpp"
 #include "dotscan/targets/target_order.hpp"
@@ -31,6 +32,7 @@ struct ScanSettings {
   Duration dns_timeout = std::chrono::seconds(5);
   std::size_t dns_max_size = 65535;
   audit::AuditOptions audit;               // --warn-days, --crit-days, --pin
+  audit::Policy policy;                    // --policy and --pin-file: expectations per target
   std::string auth_name;                   // --auth-name: the authentication name for every target
   std::optional<model::Severity> fail_on;  // --fail-on LEVEL; nullopt: never exit 1
   bool include_pem = false;

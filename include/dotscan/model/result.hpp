@@ -100,7 +100,8 @@ struct Timings {
 struct Verdict {
   std::string profile;               // strict-pkix, strict-pin, opportunistic-only, not-dot
   std::vector<std::string> reasons;  // why not strict: self-signed, expired, name-mismatch, ...
-  std::optional<int> pin_match;      // the chain index whose SPKI pin matched --pin
+  std::optional<int> pin_match;      // the chain index whose SPKI pin matched an expected pin
+  std::string policy_group;          // the policy group the target was judged by; empty: none
 };
 
 struct ProbeResult {

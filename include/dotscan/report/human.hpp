@@ -9,6 +9,7 @@
 // terminal's colours.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -33,6 +34,9 @@ class HumanReport {
   std::FILE* out_;
   // Findings seen, by (severity, id), for the summary at the end.
   std::map<std::pair<model::Severity, std::string>, std::uint64_t> findings_;
+  // Closed, filtered, ... targets listed anyway because of a finding (policy-not-dot), by
+  // outcome: "Not shown" leaves them out.
+  std::array<std::uint64_t, model::kOutcomeCount> shown_anyway_{};
 };
 
 }  // namespace dotscan::report

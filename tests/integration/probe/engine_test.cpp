@@ -90,7 +90,7 @@ TEST_F(EngineTest, HandshakeRecordsSessionAndChain) {
   EXPECT_EQ(result.tls->version, "TLSv1.3");
   EXPECT_EQ(result.tls->cipher.rfind("TLS_", 0), 0U) << result.tls->cipher;
   EXPECT_FALSE(result.tls->group.empty());
-  EXPECT_FALSE(result.tls->alpn);  // the test server does not do ALPN
+  EXPECT_EQ(result.tls->alpn, "dot");  // the test server selects dot when it is offered
   EXPECT_EQ(result.tls->chain_length, 2);
   EXPECT_GT(result.tls->bytes_received, 500U);
   EXPECT_GT(result.tls->bytes_sent, 100U);

@@ -204,6 +204,7 @@ TEST(Verdict, SelfSignedExpiredUntrustedWeakAllListed) {
   model::ProbeResult weak = session("weak");
   weak.tls->name_matches = true;
   EXPECT_EQ(judged(weak).reasons, std::vector<std::string>{"weak-key"});
+  EXPECT_EQ(judged(weak).profile, "opportunistic-only");  // trusted, the name matches: still not
 }
 
 TEST(Verdict, IncompleteChainIsNamed) {
@@ -235,6 +236,115 @@ TEST(Verdict, NoDnsAnswerIsNotDot) {
   model::ProbeResult filtered;
   filtered.outcome = model::Outcome::Filtered;
   EXPECT_EQ(verdictFor(filtered, {}).profile, "not-dot");
+}
+
+// What the policy or the pin file expects (policy.hpp), judged on the same fixtures.
+
+TEST(Expectations, MetExpectationsAddNothing) {
+  model::ProbeResult result = session("ecdsa");
+  result.outcome = model::Outcome::Dot;
+  Expectations expect;
+  expect.group = "resolvers";
+  expect.pins = {result.certificates[0].spki_pin_sha256};
+  expect.min_tls = 13;
+  expect.min_days = 30;
+  expect.issuers = {"cn=dotscan test intermediate CA, o=dotscan test"};
+  expect.require_dot = true;
+  EXPECT_EQ(findingsFor(result, {}, expect).size(), 0U);
+  const model::Verdict verdict = verdictFor(result, {}, expect);
+  EXPECT_EQ(verdict.profile, "strict-pin");
+  EXPECT_EQ(verdict.pin_match, 0);
+  EXPECT_EQ(verdict.policy_group, "resolvers");
+}
+
+TEST(Expectations, PinMismatchFromAnySource) {
+  model::ProbeResult result = session("ecdsa");
+  result.outcome = model::Outcome::Dot;
+  const std::string other = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+  Expectations expect;
+  expect.pins = {other};
+  const auto findings = findingsFor(result, {}, expect);
+  ASSERT_NE(find(findings, "pin-mismatch"), nullptr);
+  EXPECT_EQ(find(findings, "pin-mismatch")->severity, Severity::High);
+  AuditOptions options;
+  options.pins = {other};
+  EXPECT_NE(find(findingsFor(result, options), "pin-mismatch"), nullptr);
+  // One pin of the set on the intermediate satisfies the whole set, from either source.
+  expect.pins = {other, result.certificates[1].spki_pin_sha256};
+  EXPECT_EQ(find(findingsFor(result, options, expect), "pin-mismatch"), nullptr);
+  EXPECT_EQ(verdictFor(result, options, expect).pin_match, 1);
+  // No pins expected: no pin finding.
+  EXPECT_EQ(find(findingsFor(result, {}), "pin-mismatch"), nullptr);
+}
+
+TEST(Expectations, MinimumTlsVersion) {
+  model::ProbeResult result = session("ecdsa");
+  Expectations expect;
+  expect.min_tls = 13;
+  expect.severity = Severity::Critical;
+  result.tls->version = "TLSv1.2";
+  const auto findings = findingsFor(result, {}, expect);
+  ASSERT_NE(find(findings, "policy-min-tls"), nullptr);
+  EXPECT_EQ(find(findings, "policy-min-tls")->severity, Severity::Critical);
+  EXPECT_NE(find(findings, "policy-min-tls")->message.find("TLS 1.3"), std::string::npos);
+  expect.min_tls = 12;
+  EXPECT_EQ(find(findingsFor(result, {}, expect), "policy-min-tls"), nullptr);
+  result.tls->version = "SSLv3";
+  EXPECT_NE(find(findingsFor(result, {}, expect), "policy-min-tls"), nullptr);
+}
+
+TEST(Expectations, MinimumDaysLeft) {
+  // The leaf has 8438 days left at kNow.
+  model::ProbeResult result = session("ecdsa");
+  Expectations expect;
+  expect.min_days = 9000;
+  const auto findings = findingsFor(result, {}, expect);
+  ASSERT_NE(find(findings, "policy-min-days"), nullptr);
+  EXPECT_EQ(find(findings, "policy-min-days")->certificate, 0);
+  expect.min_days = 8438;
+  EXPECT_EQ(find(findingsFor(result, {}, expect), "policy-min-days"), nullptr);
+  // An expired leaf is cert-expired (critical), not also short of days.
+  expect.min_days = 9000;
+  const auto expired = ids(session("expired"), {});
+  EXPECT_TRUE(expired.count("cert-expired"));
+  EXPECT_EQ(find(findingsFor(session("expired"), {}, expect), "policy-min-days"), nullptr);
+}
+
+TEST(Expectations, AllowedIssuers) {
+  const model::ProbeResult result = session("ecdsa");
+  Expectations expect;
+  expect.issuers = {"CN=Some Public CA,O=Elsewhere"};
+  const auto findings = findingsFor(result, {}, expect);
+  ASSERT_NE(find(findings, "policy-issuer"), nullptr);
+  EXPECT_NE(find(findings, "policy-issuer")->message.find("CN=dotscan test intermediate CA"),
+            std::string::npos);
+  expect.issuers.emplace_back("CN=dotscan test intermediate CA,O=dotscan test");
+  EXPECT_EQ(find(findingsFor(result, {}, expect), "policy-issuer"), nullptr);
+}
+
+TEST(Expectations, RequiredDotOnATargetThatIsNot) {
+  model::ProbeResult closed;
+  closed.outcome = model::Outcome::Closed;
+  closed.reason = "connection refused";
+  Expectations expect;
+  expect.group = "core";
+  expect.require_dot = true;
+  expect.severity = Severity::Medium;
+  const auto findings = findingsFor(closed, {}, expect);
+  ASSERT_EQ(findings.size(), 1U);
+  EXPECT_EQ(findings[0].id, "policy-not-dot");
+  EXPECT_EQ(findings[0].severity, Severity::Medium);
+  EXPECT_NE(findings[0].message.find("'core'"), std::string::npos);
+  EXPECT_NE(findings[0].message.find("closed (connection refused)"), std::string::npos);
+  EXPECT_EQ(verdictFor(closed, {}, expect).policy_group, "core");
+  // A session without a DNS answer is not DoT either.
+  model::ProbeResult silent = session("ecdsa");
+  silent.outcome = model::Outcome::DnsTimeout;
+  EXPECT_NE(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
+  silent.outcome = model::Outcome::Dot;
+  EXPECT_EQ(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
+  expect.require_dot = false;
+  EXPECT_TRUE(findingsFor(closed, {}, expect).empty());
 }
 
 TEST(Verdict, WorstSeverity) {

@@ -1,0 +1,109 @@
+// dotscan/audit/policy.hpp — what an auditor expects of each target: the policy file (--policy)
+// and the pin file (--pin-file), resolved per target into one Expectations.
+//
+// Policy file, JSON (docs/audit.md, data/policy.example.json):
+//   {"dotscan_policy": 1,
+//    "defaults": {EXPECTATIONS},
+//    "groups": [{"name": "...", "targets": ["192.0.2.0/24", "dns.example", "*.example"],
+//                EXPECTATIONS}, ...]}
+//   EXPECTATIONS: "auth_name": NAME, "pins": [BASE64...], "min_tls": "1.2", "min_days": N,
+//                 "issuers": [DN...], "require_dot": BOOL, "severity": LEVEL
+// A target takes the FIRST group that lists it: its address inside an address spec (as on the
+// command line: address, CIDR, range), or its name equal to a name ("*.example" matches the names
+// below example). A group without "targets" takes every target. Its expectations are the
+// defaults, overridden field by field by the group's. Unknown keys and wrong types are errors:
+// a policy that silently ignores a misspelt key is worse than none.
+//
+// Pin file: one "TARGET PIN [PIN...]" per line, '#' starts a comment; TARGET as in a group's
+// "targets". A target's pin set is the union of every line that lists it, of the group's "pins"
+// and of --pin.
+//
+// Parsing is pure (the caller reads the files); every error is a UsageError of one line that
+// names the source and the place.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dotscan/model/finding.hpp"
+#include "dotscan/targets/interval_set.hpp"
+#include "dotscan/util/address.hpp"
+
+namespace dotscan::audit {
+
+// What one target is expected to be. Empty or unset fields expect nothing.
+struct Expectations {
+  std::string group;                 // the policy group that matched; empty: none did
+  std::string auth_name;             // the authentication name the leaf must match
+  std::vector<std::string> pins;     // SPKI SHA-256 pins (base64); any one on the chain suffices
+  std::optional<int> min_tls;        // lowest acceptable TLS version: 10, 11, 12, 13 (TLS 1.x)
+  std::optional<int> min_days;       // the leaf must stay valid at least this many more days
+  std::vector<std::string> issuers;  // the leaf's issuer must be one of these (RFC 2253 text)
+  bool require_dot = false;          // a target that does not confirm DoT is a finding
+  model::Severity severity = model::Severity::High;  // of the policy-* findings
+};
+
+// A 44-character base64 text of 32 bytes, as `openssl ... | base64` and kdig +tls-pin write it.
+bool isValidPin(std::string_view text);
+
+// "1.2", "TLSv1.2", "tls1.2" -> 12; nullopt if not a TLS version (1.0 to 1.3).
+std::optional<int> tlsVersionRank(std::string_view text);
+
+// A negotiated version as OpenSSL names it ("TLSv1.3", "TLSv1", "SSLv3") -> its rank; SSLv3 is 0.
+std::optional<int> negotiatedVersionRank(std::string_view version);
+
+// Whether `issuer` (RFC 2253 text, as the certificate description has it) is one of `allowed`:
+// case-insensitive, blanks around ',', '+' and '=' ignored.
+bool issuerAllowed(std::string_view issuer, const std::vector<std::string>& allowed);
+
+class Policy {
+ public:
+  // Reads a policy file; throws UsageError("SOURCE: ...") on any error.
+  void loadJson(std::string_view text, std::string_view source);
+  // Reads a pin file; throws UsageError("SOURCE:LINE: ...") on any error.
+  void loadPinFile(std::string_view text, std::string_view source);
+
+  // The expectations for a target, by its address and name (empty for an address target).
+  [[nodiscard]] Expectations expectationsFor(const Address& address, std::string_view name) const;
+
+  [[nodiscard]] bool empty() const { return groups_.empty() && pin_lines_.empty() && !defaults_; }
+
+  // Which targets a group or pin-file line covers.
+  struct Selector {
+    targets::IntervalSet addresses;     // normalised
+    std::vector<std::string> names;     // lower case, no trailing dot
+    std::vector<std::string> suffixes;  // from "*.example": ".example"
+    bool everything = false;
+    [[nodiscard]] bool matches(const Address& address, std::string_view name) const;
+  };
+
+  // Expectation fields as written: unset ones fall through to the defaults.
+  struct Fields {
+    std::optional<std::string> auth_name;
+    std::optional<std::vector<std::string>> pins;
+    std::optional<int> min_tls;
+    std::optional<int> min_days;
+    std::optional<std::vector<std::string>> issuers;
+    std::optional<bool> require_dot;
+    std::optional<model::Severity> severity;
+  };
+
+ private:
+  struct Group {
+    std::string name;
+    Selector selector;
+    Fields fields;
+  };
+  struct PinLine {
+    Selector selector;
+    std::vector<std::string> pins;
+  };
+
+  std::optional<Fields> defaults_;
+  std::vector<Group> groups_;
+  std::vector<PinLine> pin_lines_;
+};
+
+}  // namespace dotscan::audit

@@ -1,0 +1,337 @@
+#include "dotscan/audit/policy.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <variant>
+
+#include "dotscan/targets/spec.hpp"
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::audit {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr int kMaxDays = 36500;
+constexpr std::size_t kMaxTextLength = 1024;  // a name, pin, issuer or target in the policy
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Errors name the source and the JSON path: "policy.json: groups[1].min_days: ...". Keys and
+// values quoted from the file may hold control characters: shown as \xNN, so that the message
+// stays one line.
+[[noreturn]] void fail(std::string_view source, const std::string& where, const std::string& what) {
+  const std::string raw = std::string(source) + ": " + (where.empty() ? "" : where + ": ") + what;
+  std::string message;
+  for (const char c : raw) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      static constexpr std::string_view kHex = "0123456789abcdef";
+      message += "\\x";
+      message += kHex[byte >> 4U];
+      message += kHex[byte & 0xfU];
+    } else {
+      message += c;
+    }
+  }
+  throw UsageError(message);
+}
+
+std::string text(const Json& value, std::string_view source, const std::string& where) {
+  if (!value.is_string()) fail(source, where, "expected a string");
+  const auto& string = value.get_ref<const std::string&>();
+  if (string.empty() || string.size() > kMaxTextLength) {
+    fail(source, where, "expected a string of 1 to 1024 characters");
+  }
+  return string;
+}
+
+std::vector<std::string> textList(const Json& value, std::string_view source,
+                                  const std::string& where) {
+  if (!value.is_array()) fail(source, where, "expected a list of strings");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    out.push_back(text(value[i], source, where + "[" + std::to_string(i) + "]"));
+  }
+  return out;
+}
+
+std::vector<std::string> pinList(const Json& value, std::string_view source,
+                                 const std::string& where) {
+  std::vector<std::string> pins = textList(value, source, where);
+  for (std::size_t i = 0; i < pins.size(); ++i) {
+    if (!isValidPin(pins[i])) {
+      fail(source, where + "[" + std::to_string(i) + "]",
+           "'" + pins[i] + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+    }
+  }
+  return pins;
+}
+
+// Issuer names compare case-insensitively, with the blanks around ',', '+' and '=' ignored:
+// "CN=x, O=y" and "cn=x,o=y" are one name.
+std::string normaliseDn(std::string_view dn) {
+  std::string out;
+  for (std::size_t i = 0; i < dn.size(); ++i) {
+    const char c = dn[i];
+    if (c == ' ') {
+      const bool after =
+          !out.empty() && (out.back() == ',' || out.back() == '+' || out.back() == '=');
+      std::size_t next = i;
+      while (next < dn.size() && dn[next] == ' ') ++next;
+      const bool before =
+          next == dn.size() || dn[next] == ',' || dn[next] == '+' || dn[next] == '=';
+      if (after || before || out.empty()) continue;
+    }
+    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+Policy::Fields parseFields(const Json& object, std::string_view source, const std::string& where,
+                           bool group) {
+  Policy::Fields fields;
+  for (const auto& [key, value] : object.items()) {
+    std::string at = where;
+    if (!at.empty()) at += '.';
+    at += key;
+    if (key == "auth_name") {
+      const std::string name = text(value, source, at);
+      if (!targets::isValidHostName(name)) fail(source, at, "'" + name + "' is not a host name");
+      fields.auth_name = targets::normaliseHostName(name);
+    } else if (key == "pins") {
+      fields.pins = pinList(value, source, at);
+    } else if (key == "min_tls") {
+      const auto rank = tlsVersionRank(text(value, source, at));
+      if (!rank) fail(source, at, R"(expected a TLS version: "1.0", "1.1", "1.2" or "1.3")");
+      fields.min_tls = rank;
+    } else if (key == "min_days") {
+      if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+          value.get<std::int64_t>() > kMaxDays) {
+        fail(source, at, "expected a whole number of days from 0 to 36500");
+      }
+      fields.min_days = value.get<int>();
+    } else if (key == "issuers") {
+      fields.issuers = textList(value, source, at);
+    } else if (key == "require_dot") {
+      if (!value.is_boolean()) fail(source, at, "expected true or false");
+      fields.require_dot = value.get<bool>();
+    } else if (key == "severity") {
+      const auto severity = model::severityFromString(text(value, source, at));
+      if (!severity) fail(source, at, "expected info, low, medium, high or critical");
+      fields.severity = severity;
+    } else if (!(group && (key == "name" || key == "targets"))) {
+      fail(source, at, "unknown key (see docs/audit.md)");
+    }
+  }
+  return fields;
+}
+
+// `indexed`: the place of each spec is where[i] (a JSON list), else where itself (a pin line).
+Policy::Selector parseSelector(const std::vector<std::string>& specs, std::string_view source,
+                               const std::string& where, bool indexed) {
+  Policy::Selector selector;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const std::string& spec = specs[i];
+    const std::string at = indexed ? where + "[" + std::to_string(i) + "]" : where;
+    if (spec.starts_with("*.")) {
+      if (!targets::isValidHostName(spec.substr(2))) {
+        fail(source, at, "'" + spec + "' is not a name pattern (*.DOMAIN)");
+      }
+      selector.suffixes.push_back("." + targets::normaliseHostName(spec.substr(2)));
+      continue;
+    }
+    try {
+      const targets::Spec parsed = targets::parseSpec(spec);
+      if (const auto* addresses = std::get_if<targets::AddressSpec>(&parsed)) {
+        selector.addresses.addAll(addresses->addresses);
+      } else {
+        selector.names.push_back(std::get<targets::NameSpec>(parsed).name);
+      }
+    } catch (const UsageError& error) {
+      fail(source, at, error.what());
+    }
+  }
+  selector.addresses.normalise();
+  return selector;
+}
+
+Expectations apply(Expectations expectations, const Policy::Fields& fields) {
+  if (fields.auth_name) expectations.auth_name = *fields.auth_name;
+  if (fields.pins) expectations.pins = *fields.pins;
+  if (fields.min_tls) expectations.min_tls = fields.min_tls;
+  if (fields.min_days) expectations.min_days = fields.min_days;
+  if (fields.issuers) expectations.issuers = *fields.issuers;
+  if (fields.require_dot) expectations.require_dot = *fields.require_dot;
+  if (fields.severity) expectations.severity = *fields.severity;
+  return expectations;
+}
+
+}  // namespace
+
+bool isValidPin(std::string_view text) {
+  // 32 bytes are 43 base64 characters and one '=': the last character carries 2 bits of data.
+  constexpr std::size_t kLength = 44;
+  if (text.size() != kLength || text.back() != '=') return false;
+  const auto base64 = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/';
+  };
+  return std::all_of(text.begin(), text.end() - 1, base64) &&
+         std::string_view("AEIMQUYcgkosw048").find(text[kLength - 2]) != std::string_view::npos;
+}
+
+std::optional<int> tlsVersionRank(std::string_view text) {
+  std::string version = lower(text);
+  for (const std::string_view prefix : {"tlsv", "tls"}) {
+    if (version.starts_with(prefix)) {
+      version.erase(0, prefix.size());
+      break;
+    }
+  }
+  if (version == "1" || version == "1.0") return 10;
+  if (version == "1.1") return 11;
+  if (version == "1.2") return 12;
+  if (version == "1.3") return 13;
+  return std::nullopt;
+}
+
+std::optional<int> negotiatedVersionRank(std::string_view version) {
+  if (lower(version) == "sslv3") return 0;
+  return tlsVersionRank(version);
+}
+
+bool Policy::Selector::matches(const Address& address, std::string_view name) const {
+  if (everything || addresses.contains(address)) return true;
+  if (name.empty()) return false;
+  std::string wanted = lower(name);
+  if (wanted.ends_with('.')) wanted.pop_back();
+  if (std::find(names.begin(), names.end(), wanted) != names.end()) return true;
+  return std::any_of(suffixes.begin(), suffixes.end(),
+                     [&](const std::string& suffix) { return wanted.ends_with(suffix); });
+}
+
+void Policy::loadJson(std::string_view text, std::string_view source) {
+  Json document;
+  try {
+    document = Json::parse(text);
+  } catch (const Json::exception& error) {
+    // parse_error, and out_of_range for a number like 1E400 (found by fuzz_policy).
+    // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." without the tag.
+    std::string what = error.what();
+    if (const auto end = what.find("] "); end != std::string::npos) what.erase(0, end + 2);
+    fail(source, "", "not valid JSON: " + what);
+  }
+  if (!document.is_object()) fail(source, "", "expected a JSON object");
+  if (!document.contains("dotscan_policy") || document["dotscan_policy"] != 1) {
+    fail(source, "dotscan_policy", "expected 1 (the policy format version)");
+  }
+  for (const auto& [key, value] : document.items()) {
+    if (key != "dotscan_policy" && key != "defaults" && key != "groups") {
+      fail(source, key, "unknown key (expected dotscan_policy, defaults, groups)");
+    }
+  }
+  if (document.contains("defaults")) {
+    const Json& defaults = document["defaults"];
+    if (!defaults.is_object()) fail(source, "defaults", "expected an object");
+    defaults_ = parseFields(defaults, source, "defaults", false);
+  }
+  if (!document.contains("groups")) return;
+  const Json& groups = document["groups"];
+  if (!groups.is_array()) fail(source, "groups", "expected a list of objects");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const std::string where = "groups[" + std::to_string(i) + "]";
+    const Json& object = groups[i];
+    if (!object.is_object()) fail(source, where, "expected an object");
+    Group group;
+    group.name = object.contains("name") ? audit::text(object["name"], source, where + ".name")
+                                         : "group " + std::to_string(i + 1);
+    if (!names.insert(group.name).second) {
+      fail(source, where + ".name", "'" + group.name + "' names two groups");
+    }
+    if (object.contains("targets")) {
+      group.selector = parseSelector(textList(object["targets"], source, where + ".targets"),
+                                     source, where + ".targets", true);
+    } else {
+      group.selector.everything = true;
+    }
+    group.fields = parseFields(object, source, where, true);
+    groups_.push_back(std::move(group));
+  }
+}
+
+void Policy::loadPinFile(std::string_view text, std::string_view source) {
+  std::size_t line_number = 0;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_number;
+    if (const auto hash = line.find('#'); hash != std::string_view::npos) {
+      line = line.substr(0, hash);
+    }
+    std::vector<std::string> words;
+    std::size_t at = 0;
+    while (at < line.size()) {
+      while (at < line.size() && std::isspace(static_cast<unsigned char>(line[at])) != 0) ++at;
+      std::size_t stop = at;
+      while (stop < line.size() && std::isspace(static_cast<unsigned char>(line[stop])) == 0) {
+        ++stop;
+      }
+      if (stop > at) words.emplace_back(line.substr(at, stop - at));
+      at = stop;
+    }
+    if (words.empty()) continue;
+    const std::string where = "line " + std::to_string(line_number);
+    if (words.size() < 2) fail(source, where, "expected TARGET PIN [PIN...]");
+    PinLine pin_line;
+    pin_line.selector = parseSelector({words.front()}, source, where, false);
+    for (std::size_t i = 1; i < words.size(); ++i) {
+      if (!isValidPin(words[i])) {
+        fail(source, where,
+             "'" + words[i] + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+      }
+      pin_line.pins.push_back(words[i]);
+    }
+    pin_lines_.push_back(std::move(pin_line));
+  }
+}
+
+Expectations Policy::expectationsFor(const Address& address, std::string_view name) const {
+  Expectations expectations;
+  if (defaults_) expectations = apply(expectations, *defaults_);
+  for (const Group& group : groups_) {
+    if (!group.selector.matches(address, name)) continue;
+    expectations = apply(expectations, group.fields);
+    expectations.group = group.name;
+    break;
+  }
+  for (const PinLine& line : pin_lines_) {
+    if (!line.selector.matches(address, name)) continue;
+    for (const std::string& pin : line.pins) {
+      if (std::find(expectations.pins.begin(), expectations.pins.end(), pin) ==
+          expectations.pins.end()) {
+        expectations.pins.push_back(pin);
+      }
+    }
+  }
+  return expectations;
+}
+
+bool issuerAllowed(std::string_view issuer, const std::vector<std::string>& allowed) {
+  const std::string wanted = normaliseDn(issuer);
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& entry) { return normaliseDn(entry) == wanted; });
+}
+
+}  // namespace dotscan::audit
