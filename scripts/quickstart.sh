@@ -2,7 +2,8 @@
 # The first command of README.md: install what is missing, build, and run a real scan.
 # With arguments, they are passed to dotscan. Without, the script starts a real DoT server
 # (unbound from Debian, certificate from the test CA) on 127.53.0.1 and scans 127.53.0.0/29 with
-# it: one DoT server and seven closed addresses. The server is stopped when the scan ends.
+# it: one DoT server and seven closed addresses, judged by the example policy
+# data/policy.example.json. The server is stopped when the scan ends.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,5 +20,5 @@ trap 'bash scripts/unbound-dot.sh stop "$demo"' EXIT
 echo "+ scripts/unbound-dot.sh start $demo 127.53.0.1   # unbound, DoT on 127.53.0.1:853"
 bash scripts/unbound-dot.sh start "$demo" 127.53.0.1
 set -x
-"$dotscan" --ca-file "$demo/ca/ca.crt" --auth-name dot.test --query dot.test/A \
+"$dotscan" --ca-file "$demo/ca/ca.crt" --policy data/policy.example.json --query dot.test/A \
   -oJ "$demo/scan.jsonl" 127.53.0.0/29
