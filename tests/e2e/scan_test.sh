@@ -105,6 +105,16 @@ grep -q "^  finding      medium  cert-expires-soon: the leaf expires in" "$WORK/
 "$DOTSCAN" -q --ca-file "$CA/ca.crt" --auth-name dot.test -oJ "$WORK/pkix.jsonl" "$SERVER" >/dev/null 2>&1
 check "strict-pkix" "$(result "$WORK/pkix.jsonl" "$SERVER" '.verdict.profile + " " + (.tls.name_matches|tostring)')" \
   "strict-pkix true"
+# --ca-dir: a hashed directory (openssl rehash), as /etc/ssl/certs is.
+mkdir -p "$WORK/cadir"
+cp "$CA/ca.crt" "$WORK/cadir/dotscan-test-root.pem"
+openssl rehash "$WORK/cadir" >/dev/null 2>&1
+"$DOTSCAN" -q --ca-dir "$WORK/cadir" --auth-name dot.test -oJ "$WORK/cadir.jsonl" "$SERVER" >/dev/null 2>&1
+check "--ca-dir" "$(result "$WORK/cadir.jsonl" "$SERVER" '[.tls.verification.trusted, .tls.verification.trust_store, .verdict.profile] | map(tostring) | join(" ")')" \
+  "true $WORK/cadir strict-pkix"
+"$DOTSCAN" -q --ca-dir "$WORK" --auth-name dot.test -oJ "$WORK/nocadir.jsonl" "$SERVER" >/dev/null 2>&1
+check "--ca-dir without the root" "$(result "$WORK/nocadir.jsonl" "$SERVER" '.tls.verification.reason')" \
+  "unable to get local issuer certificate"
 "$DOTSCAN" -q --pin "$pin" -oJ "$WORK/pin.jsonl" "$SERVER" >/dev/null 2>&1
 check "strict-pin" "$(result "$WORK/pin.jsonl" "$SERVER" '.verdict.profile + " " + (.verdict.pin_match|tostring)')" \
   "strict-pin 0"
