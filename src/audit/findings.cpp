@@ -32,10 +32,12 @@ bool weakSignature(const std::string& algorithm) {
 }
 
 // The address as the SAN lists print it: IPv4 dotted, IPv6 canonical (compared as parsed bytes).
+// An IPv6 SAN never matches an IPv4 address, not even ::ffff:192.0.2.1 (X509_check_ip agrees).
 bool addressInSan(const Address& address, const std::vector<std::string>& ips) {
   return std::any_of(ips.begin(), ips.end(), [&](const std::string& text) {
+    const bool v6_text = text.find(':') != std::string::npos;
     const auto parsed = Address::parse(text);
-    return parsed && *parsed == address;
+    return parsed && v6_text != address.isV4() && *parsed == address;
   });
 }
 
@@ -74,6 +76,12 @@ bool confirmedDot(const model::ProbeResult& result) {
   return result.outcome == model::Outcome::Dot || result.outcome == model::Outcome::TlsOk;
 }
 
+// Outcomes that say nothing about the server: the scan stopped, or failed locally.
+bool judgeable(const model::ProbeResult& result) {
+  return result.outcome != model::Outcome::Interrupted && result.outcome != model::Outcome::Error &&
+         result.outcome != model::Outcome::InternalError;
+}
+
 // --pin, then the target's own pins (pin file, policy), without repeats.
 std::vector<std::string> pinSet(const AuditOptions& options, const Expectations& expectations) {
   std::vector<std::string> pins = options.pins;
@@ -102,7 +110,8 @@ void expectationFindings(const model::ProbeResult& result, const AuditOptions& o
       expect.group.empty() ? std::string("the policy") : "policy group '" + expect.group + "'";
   const model::TlsSession& tls = *result.tls;
   if (const auto pins = pinSet(options, expect); !pins.empty() && !pinMatch(result, pins)) {
-    out.push_back({"pin-mismatch", Severity::High,
+    // The policy's severity when the target's own pins (policy, pin file) are expected.
+    out.push_back({"pin-mismatch", expect.pins.empty() ? Severity::High : expect.severity,
                    "no certificate of the chain matches any of the " + std::to_string(pins.size()) +
                        " expected SPKI pins",
                    std::nullopt});
@@ -138,7 +147,7 @@ void expectationFindings(const model::ProbeResult& result, const AuditOptions& o
 std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOptions& options,
                                  const Expectations& expectations) {
   std::vector<Finding> out;
-  if (expectations.require_dot && !confirmedDot(result)) {
+  if (expectations.require_dot && !confirmedDot(result) && judgeable(result)) {
     out.push_back(
         {"policy-not-dot", expectations.severity,
          std::string(expectations.group.empty() ? "the policy"
@@ -257,7 +266,8 @@ model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& 
   if (verdict.pin_match) {
     verdict.profile = "strict-pin";
   } else if (verification.trusted && result.tls->name_matches == true && !has("weak-key")) {
-    // A weak key is not strict: clients at OpenSSL's default security level refuse it.
+    // A weak key is not strict (issue 5 lists it among the opportunistic-only reasons): an RSA key
+    // under 2048 bits is refused by clients at OpenSSL's default security level.
     verdict.profile = "strict-pkix";
   } else {
     verdict.profile = "opportunistic-only";

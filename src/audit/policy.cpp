@@ -136,34 +136,84 @@ Policy::Fields parseFields(const Json& object, std::string_view source, const st
   return fields;
 }
 
-// `indexed`: the place of each spec is where[i] (a JSON list), else where itself (a pin line).
-Policy::Selector parseSelector(const std::vector<std::string>& specs, std::string_view source,
-                               const std::string& where, bool indexed) {
+// "*.example" is a name pattern; "*.0.0.1" is an nmap octet spec (no letter after the "*.").
+bool namePattern(std::string_view spec) {
+  return spec.starts_with("*.") && std::any_of(spec.begin() + 2, spec.end(), [](char c) {
+           return std::isalpha(static_cast<unsigned char>(c)) != 0;
+         });
+}
+
+// `indexed`: the place of each entry is where[i] (a JSON list), else where itself (a pin line).
+// An entry may be a comma-separated list of specs, as on the command line. `intervals` counts
+// the address ranges of the whole file against targets::kMaxIntervalsTotal.
+Policy::Selector parseSelector(const std::vector<std::string>& entries, std::string_view source,
+                               const std::string& where, bool indexed, std::size_t& intervals) {
   Policy::Selector selector;
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const std::string& spec = specs[i];
+  for (std::size_t i = 0; i < entries.size(); ++i) {
     const std::string at = indexed ? where + "[" + std::to_string(i) + "]" : where;
-    if (spec.starts_with("*.")) {
-      if (!targets::isValidHostName(spec.substr(2))) {
-        fail(source, at, "'" + spec + "' is not a name pattern (*.DOMAIN)");
-      }
-      selector.suffixes.push_back("." + targets::normaliseHostName(spec.substr(2)));
-      continue;
-    }
+    std::vector<std::string> specs;
     try {
-      const targets::Spec parsed = targets::parseSpec(spec);
+      specs = targets::splitSpecList(entries[i]);
+    } catch (const UsageError& error) {
+      fail(source, at, error.what());
+    }
+    for (const std::string& spec : specs) {
+      if (namePattern(spec)) {
+        if (!targets::isValidHostName(spec.substr(2))) {
+          fail(source, at, "'" + spec + "' is not a name pattern (*.DOMAIN)");
+        }
+        selector.suffixes.push_back("." + targets::normaliseHostName(spec.substr(2)));
+        continue;
+      }
+      targets::Spec parsed;
+      try {
+        parsed = targets::parseSpec(spec);
+      } catch (const UsageError& error) {
+        fail(source, at, error.what());
+      }
       if (const auto* addresses = std::get_if<targets::AddressSpec>(&parsed)) {
+        intervals += addresses->addresses.intervals().size();
+        if (intervals > targets::kMaxIntervalsTotal) {
+          fail(source, at, "too many separate address ranges (use CIDR blocks or dash ranges)");
+        }
         selector.addresses.addAll(addresses->addresses);
       } else {
         selector.names.push_back(std::get<targets::NameSpec>(parsed).name);
       }
-    } catch (const UsageError& error) {
-      fail(source, at, error.what());
     }
   }
   selector.addresses.normalise();
   return selector;
 }
+
+// Refuses a key that appears twice in one object: nlohmann keeps the last silently, and a policy
+// must not change meaning by a pasted duplicate.
+class DuplicateKeyCheck {
+ public:
+  explicit DuplicateKeyCheck(std::string_view source) : source_(source) {}
+  bool operator()(int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        keys_.emplace_back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!keys_.empty()) keys_.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!keys_.empty() && !keys_.back().insert(parsed.get<std::string>()).second) {
+          fail(source_, parsed.get<std::string>(), "this key appears twice in one object");
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  std::string source_;
+  std::vector<std::set<std::string>> keys_;
+};
 
 Expectations apply(Expectations expectations, const Policy::Fields& fields) {
   if (fields.auth_name) expectations.auth_name = *fields.auth_name;
@@ -179,7 +229,8 @@ Expectations apply(Expectations expectations, const Policy::Fields& fields) {
 }  // namespace
 
 bool isValidPin(std::string_view text) {
-  // 32 bytes are 43 base64 characters and one '=': the last character carries 2 bits of data.
+  // 32 bytes are 43 base64 characters and one '=': the 43rd carries 4 bits of data and 2 zero
+  // bits, so it is one of the 16 characters whose value is a multiple of 4.
   constexpr std::size_t kLength = 44;
   if (text.size() != kLength || text.back() != '=') return false;
   const auto base64 = [](char c) {
@@ -222,7 +273,7 @@ bool Policy::Selector::matches(const Address& address, std::string_view name) co
 void Policy::loadJson(std::string_view text, std::string_view source) {
   Json document;
   try {
-    document = Json::parse(text);
+    document = Json::parse(text, DuplicateKeyCheck(source));
   } catch (const Json::exception& error) {
     // parse_error, and out_of_range for a number like 1E400 (found by fuzz_policy).
     // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." without the tag.
@@ -231,7 +282,8 @@ void Policy::loadJson(std::string_view text, std::string_view source) {
     fail(source, "", "not valid JSON: " + what);
   }
   if (!document.is_object()) fail(source, "", "expected a JSON object");
-  if (!document.contains("dotscan_policy") || document["dotscan_policy"] != 1) {
+  if (!document.contains("dotscan_policy") || !document["dotscan_policy"].is_number_integer() ||
+      document["dotscan_policy"] != 1) {
     fail(source, "dotscan_policy", "expected 1 (the policy format version)");
   }
   for (const auto& [key, value] : document.items()) {
@@ -259,8 +311,13 @@ void Policy::loadJson(std::string_view text, std::string_view source) {
       fail(source, where + ".name", "'" + group.name + "' names two groups");
     }
     if (object.contains("targets")) {
-      group.selector = parseSelector(textList(object["targets"], source, where + ".targets"),
-                                     source, where + ".targets", true);
+      const std::vector<std::string> entries =
+          textList(object["targets"], source, where + ".targets");
+      if (entries.empty()) {
+        fail(source, where + ".targets",
+             "an empty list matches nothing; leave it out to match all");
+      }
+      group.selector = parseSelector(entries, source, where + ".targets", true, intervals_);
     } else {
       group.selector.everything = true;
     }
@@ -295,7 +352,7 @@ void Policy::loadPinFile(std::string_view text, std::string_view source) {
     const std::string where = "line " + std::to_string(line_number);
     if (words.size() < 2) fail(source, where, "expected TARGET PIN [PIN...]");
     PinLine pin_line;
-    pin_line.selector = parseSelector({words.front()}, source, where, false);
+    pin_line.selector = parseSelector({words.front()}, source, where, false, intervals_);
     for (std::size_t i = 1; i < words.size(); ++i) {
       if (!isValidPin(words[i])) {
         fail(source, where,

@@ -366,6 +366,16 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     }
     scan.auth_name = targets::normaliseHostName(scan.auth_name);
   }
+  // Standard input can be read once: a second "-" would silently read nothing.
+  std::size_t stdin_readers = policy_file == "-" ? 1 : 0;
+  for (const auto* paths : {&input_lists, &exclude_files, &pin_files}) {
+    stdin_readers += static_cast<std::size_t>(std::count(paths->begin(), paths->end(), "-"));
+  }
+  if (stdin_readers > 1) {
+    throw UsageError(
+        "standard input ('-') can be given to only one of -iL, --excludefile, "
+        "--policy and --pin-file");
+  }
   if (!policy_file.empty()) {
     scan.policy.loadJson(readInputFile(policy_file, "--policy"),
                          policy_file == "-" ? "<stdin>" : policy_file);

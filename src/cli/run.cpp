@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "dotscan/cli/scan.hpp"
+#include "dotscan/report/human.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/random.hpp"
 
@@ -47,13 +48,14 @@ int run(int argc, const char* const* argv) {
     if (!config) return static_cast<int>(ExitCode::Ok);
     return runConfig(*config);
   } catch (const Error& e) {
-    std::cerr << "dotscan: " << e.what() << "\n";
+    // One line, whatever the message quotes from the command line or a file.
+    std::cerr << "dotscan: " << report::terminalSafe(e.what()) << "\n";
     return static_cast<int>(e.code());
   } catch (const std::bad_alloc&) {
     std::cerr << "dotscan: out of memory\n";
     return static_cast<int>(ExitCode::RuntimeError);
   } catch (const std::exception& e) {
-    std::cerr << "dotscan: internal error: " << e.what() << "\n";
+    std::cerr << "dotscan: internal error: " << report::terminalSafe(e.what()) << "\n";
     return static_cast<int>(ExitCode::RuntimeError);
   }
 }

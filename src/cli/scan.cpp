@@ -103,16 +103,13 @@ class OrderSource final : public probe::TargetSource {
     target.address = next.address;
     target.port = next.port;
     target.name = std::string(next.name);
-    // The authentication name: the policy's for this target, else --auth-name, else its name.
-    std::string policy_name;
-    if (!settings_.policy.empty()) {
-      policy_name = settings_.policy.expectationsFor(target.address, target.name).auth_name;
+    // The authentication name: --auth-name (the command line overrides the file), else the
+    // policy's for this target, else its own name.
+    target.auth_name = settings_.auth_name;
+    if (target.auth_name.empty() && !settings_.policy.empty()) {
+      target.auth_name = settings_.policy.expectationsFor(target.address, target.name).auth_name;
     }
-    if (!policy_name.empty()) {
-      target.auth_name = std::move(policy_name);
-    } else {
-      target.auth_name = settings_.auth_name.empty() ? target.name : settings_.auth_name;
-    }
+    if (target.auth_name.empty()) target.auth_name = target.name;
     // SNI: --sni, else the authentication name (RFC 8310 section 8.1 asks clients to send it),
     // else the address text with --sni-address, else none.
     if (!settings_.sni.empty()) {

@@ -249,9 +249,12 @@ HumanReport::HumanReport(std::FILE* out) : out_(out) {}
 
 void HumanReport::add(const model::ProbeResult& r) {
   for (const model::Finding& finding : r.findings) ++findings_[{finding.severity, finding.id}];
-  // A hidden outcome with a finding is listed anyway: the policy expected DoT there.
+  // A hidden outcome with a finding it would show (policy-not-dot) is listed anyway.
   if (!listed(r.outcome)) {
-    if (r.findings.empty()) return;
+    const bool shown_finding = std::any_of(
+        r.findings.begin(), r.findings.end(),
+        [](const model::Finding& finding) { return finding.severity >= model::Severity::Medium; });
+    if (!shown_finding) return;
     ++shown_anyway_.at(static_cast<std::size_t>(r.outcome));
   }
   std::string block = headline(r);
@@ -340,6 +343,10 @@ void HumanReport::finish(const ScanMetadata& m) {
   }
   out += "\n";
   put(out_, out);
+}
+
+std::string terminalSafe(std::string_view text) {
+  return escape(text);
 }
 
 }  // namespace dotscan::report

@@ -104,6 +104,7 @@ class Policy {
   std::optional<Fields> defaults_;
   std::vector<Group> groups_;
   std::vector<PinLine> pin_lines_;
+  std::size_t intervals_ = 0;  // address ranges in every selector, capped
 };
 
 }  // namespace dotscan::audit

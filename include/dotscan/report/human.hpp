@@ -14,12 +14,18 @@
 #include <cstdio>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "dotscan/model/result.hpp"
 #include "dotscan/report/json_lines.hpp"
 
 namespace dotscan::report {
+
+// Text safe for a terminal, as the listing escapes it: printable ASCII and well-formed UTF-8
+// pass, control characters, malformed bytes and deceptive code points become \xNN. Also used
+// for error lines, which quote the command line and files.
+std::string terminalSafe(std::string_view text);
 
 // Not thread-safe. add() and finish() write and flush at once, and throw
 // dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a write error.

@@ -114,13 +114,13 @@ class AuditEngineTest : public ::testing::Test {
     tls_.ca_file = testCaPath("ca.crt");  // the test root: the fixtures' chains verify to it
   }
 
-  // Serves `chain` with `key` (test CA file names), probes it once with `auth_name` as the
-  // authentication name and SNI (empty: an address target, judged by its address), and fills in
-  // the findings and the verdict as a scan does: findings first, since the verdict reads them.
-  model::ProbeResult audit(const std::string& chain, const std::string& key,
-                           const std::string& auth_name = "dot.test",
-                           const ServerOptions& server_options = {}) {
-    TestServer server(Behaviour::Normal, testCaPath(chain), testCaPath(key), 0, server_options);
+  // Serves `chain` with `key` (test CA file names) as `behaviour` asks, probes it once with
+  // `auth_name` as the authentication name and SNI (empty: an address target, judged by its
+  // address), and fills in the findings and the verdict as a scan does: findings first, since the
+  // verdict reads them.
+  model::ProbeResult judge(Behaviour behaviour, const std::string& chain, const std::string& key,
+                           const std::string& auth_name, const ServerOptions& server_options) {
+    TestServer server(behaviour, testCaPath(chain), testCaPath(key), 0, server_options);
     const tls::ClientContext context(tls_);
     testing::VectorSource source(
         {probe::ProbeTarget{kLoopback, server.port(), auth_name, auth_name, auth_name}});
@@ -136,17 +136,25 @@ class AuditEngineTest : public ::testing::Test {
     EXPECT_EQ(results.size(), 1U);
     if (results.empty()) return {};
     model::ProbeResult result = std::move(results.front());
-    // Every case needs a completed handshake: without one there is nothing to judge.
+    result.findings = findingsFor(result, options_, expect_);
+    result.verdict = verdictFor(result, options_, expect_);
+    return result;
+  }
+
+  // judge() on a server that completes the handshake: every case but one needs that.
+  model::ProbeResult audit(const std::string& chain, const std::string& key,
+                           const std::string& auth_name = "dot.test",
+                           const ServerOptions& server_options = {}) {
+    model::ProbeResult result = judge(Behaviour::Normal, chain, key, auth_name, server_options);
     EXPECT_EQ(result.outcome, Outcome::TlsOk) << chain << ": " << result.reason;
     EXPECT_TRUE(result.tls) << chain;
-    result.findings = findingsFor(result, options_);
-    result.verdict = verdictFor(result, options_);
     return result;
   }
 
   probe::EngineSettings settings_;
   tls::ClientOptions tls_;
   AuditOptions options_;
+  Expectations expect_;  // what a policy group or the pin file would ask of the target
   SteadyClock clock_;
 };
 
@@ -292,6 +300,67 @@ TEST_F(AuditEngineTest, TlsBelow12) {
   EXPECT_EQ(result.tls->version, "TLSv1.1");
   expectFinding(result, "tls-below-1.2", Severity::High);
   EXPECT_TRUE(raisesExactly(result, {"tls-below-1.2"}));
+}
+
+// --- what a policy group expects (docs/audit.md), met and not met ---------------------------
+
+TEST_F(AuditEngineTest, PolicyMetRaisesNothing) {
+  expect_.group = "lab";
+  expect_.min_tls = 13;
+  expect_.min_days = 30;
+  expect_.issuers = {"CN=dotscan test intermediate CA,O=dotscan test"};
+  expect_.require_dot = true;
+  const model::ProbeResult result = audit("ecdsa-chain.pem", "ecdsa.key");
+  EXPECT_TRUE(raisesExactly(result, {}));
+  EXPECT_EQ(result.verdict->profile, "strict-pkix");
+  EXPECT_EQ(result.verdict->policy_group, "lab");
+}
+
+TEST_F(AuditEngineTest, PolicyMinimumTlsVersion) {
+  ServerOptions server;
+  server.max_tls_version = testing::kTls12Version;
+  expect_.min_tls = 13;
+  expect_.severity = Severity::Critical;
+  const model::ProbeResult result = audit("ecdsa-chain.pem", "ecdsa.key", "dot.test", server);
+  ASSERT_TRUE(result.tls);
+  EXPECT_EQ(result.tls->version, "TLSv1.2");
+  expectFinding(result, "policy-min-tls", Severity::Critical);
+  EXPECT_TRUE(raisesExactly(result, {"policy-min-tls"}));
+}
+
+TEST_F(AuditEngineTest, PolicyMinimumDays) {
+  expect_.min_days = 20000;  // the leaf lasts until 2049: fewer days than that
+  const model::ProbeResult result = audit("ecdsa-chain.pem", "ecdsa.key");
+  expectFinding(result, "policy-min-days", Severity::High, 0);
+  EXPECT_TRUE(raisesExactly(result, {"policy-min-days"}));
+}
+
+TEST_F(AuditEngineTest, PolicyAllowedIssuers) {
+  expect_.issuers = {"CN=Some Public CA,O=Elsewhere"};
+  const model::ProbeResult result = audit("rsa-chain.pem", "rsa.key");
+  expectFinding(result, "policy-issuer", Severity::High, 0);
+  EXPECT_TRUE(raisesExactly(result, {"policy-issuer"}));
+}
+
+TEST_F(AuditEngineTest, PolicyPinsNotMatched) {
+  expect_.pins = {"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="};
+  expect_.severity = Severity::Medium;
+  const model::ProbeResult result = audit("ecdsa-chain.pem", "ecdsa.key");
+  expectFinding(result, "pin-mismatch", Severity::Medium);
+  EXPECT_TRUE(raisesExactly(result, {"pin-mismatch"}));
+  EXPECT_EQ(result.verdict->profile, "strict-pkix");  // the chain and name still hold
+}
+
+TEST_F(AuditEngineTest, PolicyRequiresDotOfAServerThatFails) {
+  expect_.group = "core";
+  expect_.require_dot = true;
+  const model::ProbeResult result =
+      judge(Behaviour::Alert, "ecdsa-chain.pem", "ecdsa.key", "dot.test", {});
+  EXPECT_EQ(result.outcome, Outcome::TlsFailed);
+  expectFinding(result, "policy-not-dot", Severity::High);
+  EXPECT_TRUE(raisesExactly(result, {"policy-not-dot"}));
+  EXPECT_EQ(result.verdict->profile, "not-dot");
+  EXPECT_EQ(result.verdict->policy_group, "core");
 }
 
 TEST_F(AuditEngineTest, AlpnNotDot) {

@@ -139,6 +139,10 @@ TEST(Findings, AddressNotInSanComparedAsBytes) {
   // A target with an authentication name (its own or --auth-name) is judged by that name.
   other.tls->auth_name = "dot.test";
   EXPECT_FALSE(ids(other).count("address-not-in-san"));
+  // An IPv4-mapped IPv6 SAN is 16 bytes: X509_check_ip does not match it to an IPv4 address.
+  model::ProbeResult mapped = session("ecdsa", "");
+  mapped.certificates[0].san.ip = {"::ffff:127.0.0.1"};
+  EXPECT_TRUE(ids(mapped).count("address-not-in-san"));
 }
 
 TEST(Findings, SessionFindings) {
@@ -273,6 +277,11 @@ TEST(Expectations, PinMismatchFromAnySource) {
   expect.pins = {other, result.certificates[1].spki_pin_sha256};
   EXPECT_EQ(find(findingsFor(result, options, expect), "pin-mismatch"), nullptr);
   EXPECT_EQ(verdictFor(result, options, expect).pin_match, 1);
+  // The target's own pins carry the policy's severity; --pin alone is high.
+  expect.pins = {other};
+  expect.severity = Severity::Critical;
+  EXPECT_EQ(find(findingsFor(result, options, expect), "pin-mismatch")->severity,
+            Severity::Critical);
   // No pins expected: no pin finding.
   EXPECT_EQ(find(findingsFor(result, {}), "pin-mismatch"), nullptr);
 }
@@ -343,6 +352,13 @@ TEST(Expectations, RequiredDotOnATargetThatIsNot) {
   EXPECT_NE(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
   silent.outcome = model::Outcome::Dot;
   EXPECT_EQ(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
+  // A probe that the scan stopped, or that failed locally, says nothing about the server.
+  for (const auto outcome :
+       {model::Outcome::Interrupted, model::Outcome::Error, model::Outcome::InternalError}) {
+    model::ProbeResult stopped;
+    stopped.outcome = outcome;
+    EXPECT_TRUE(findingsFor(stopped, {}, expect).empty()) << model::toString(outcome);
+  }
   expect.require_dot = false;
   EXPECT_TRUE(findingsFor(closed, {}, expect).empty());
 }

@@ -117,6 +117,18 @@ TEST(Policy, FirstMatchingGroupOverDefaults) {
   EXPECT_EQ(none.severity, model::Severity::High);
 }
 
+TEST(Policy, TargetsAreWrittenAsOnTheCommandLine) {
+  const Policy p = policy(R"({"dotscan_policy": 1, "groups": [
+      {"name": "octets", "targets": ["*.0.0.1"]},
+      {"name": "list", "targets": ["192.0.2.1,3,5-9", "198.51.100.1,dns.example"]},
+      {"name": "same key, other objects", "targets": ["203.0.113.0/24"], "min_days": 1}]})");
+  EXPECT_EQ(p.expectationsFor(addr("10.0.0.1"), "").group, "octets");  // nmap octets, not a name
+  EXPECT_EQ(p.expectationsFor(addr("192.0.2.7"), "").group, "list");
+  EXPECT_EQ(p.expectationsFor(addr("192.0.2.4"), "").group, "");
+  EXPECT_EQ(p.expectationsFor(addr("198.51.100.1"), "").group, "list");
+  EXPECT_EQ(p.expectationsFor(addr("203.0.113.9"), "dns.example").group, "list");
+}
+
 TEST(Policy, GroupWithoutTargetsTakesEveryTarget) {
   const Policy p = policy(R"({"dotscan_policy": 1, "groups": [
       {"name": "lab", "targets": ["127.0.0.0/8"], "min_days": 1},
@@ -190,6 +202,11 @@ TEST(Policy, EveryMistakeIsOneLineNamingThePlace) {
          "groups[0].targets: expected a list of strings");
   expect(R"({"dotscan_policy": 1, "groups": [{"min_tls": "1.3", "colour": 1}]})",
          "groups[0].colour: unknown key");
+  expect(R"({"dotscan_policy": 1.0})", "dotscan_policy: expected 1");
+  expect(R"({"dotscan_policy": 1, "defaults": {"min_days": 30, "min_days": 1}})",
+         "min_days: this key appears twice in one object");
+  expect(R"({"dotscan_policy": 1, "groups": [{"targets": []}]})",
+         "groups[0].targets: an empty list matches nothing");
 }
 
 TEST(PinFile, LinesAddUpPerTarget) {
