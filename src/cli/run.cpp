@@ -29,7 +29,8 @@ int runConfig(const ScanConfig& config) {
   const std::uint64_t seed = config.seed ? *config.seed : randomSeed();
   targets::TargetOrder order(set, seed, config.shard, config.max_targets);
   if (!config.quiet) {
-    std::cerr << "dotscan: " << toString(order.size()) << " targets of " << toString(set.size())
+    std::cerr << "dotscan: " << toString(order.size())
+              << (order.size() == 1 ? " target of " : " targets of ") << toString(set.size())
               << " (shard " << config.shard.index << "/" << config.shard.count << ", seed " << seed
               << ")\n";
   }

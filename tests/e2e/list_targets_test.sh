@@ -96,7 +96,7 @@ m=$("$DOTSCAN" -q "${L[@]}" --seed 7 --max-targets 10 10.0.0.0/24 -p 443,853)
 [[ "$m" == "$(head -n 10 <<<"$a")" ]] && pass || fail "--max-targets is not a prefix of the order"
 # The seed is recorded on stderr when it was drawn at random.
 "$DOTSCAN" "${L[@]}" 10.0.0.1 2>"$WORK/err" >/dev/null
-grep -Eq '^dotscan: 1 targets of 1 \(shard 0/1, seed [0-9]+\)$' "$WORK/err" && pass || fail "seed not reported: $(cat "$WORK/err")"
+grep -Eq '^dotscan: 1 target of 1 \(shard 0/1, seed [0-9]+\)$' "$WORK/err" && pass || fail "seed not reported: $(cat "$WORK/err")"
 # A /8 x 3 ports is not materialised: the count is right and a prefix comes out at once.
 n=$("$DOTSCAN" -q "${L[@]}" --max-targets 5 10.0.0.0/8 -p 443,853,8853 | wc -l)
 [[ $n -eq 5 ]] && pass || fail "prefix of a /8"

@@ -88,7 +88,7 @@ check "system store outcome" "$(result "$WORK/sys.jsonl" "$SERVER" .outcome)" "d
 check "system store reason" "$(result "$WORK/sys.jsonl" "$SERVER" .tls.verification.reason)" \
   "unable to get local issuer certificate"
 
-# Findings (issue 5, in progress). The server's address is not 127.0.0.1, the one in its SAN;
+# Findings (docs/audit.md). The server's address is not 127.0.0.1, the one in its SAN;
 # without the test CA the chain is untrusted; unbound selects no ALPN.
 check "findings untrusted" "$(result "$WORK/sys.jsonl" "$SERVER" '[.findings[].id] | join(" ")')" \
   "address-not-in-san chain-untrusted alpn-not-dot"
