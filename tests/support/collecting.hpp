@@ -1,10 +1,14 @@
-// A target source over a vector and a result sink that keeps everything: for engine tests.
+// A target source over a vector, a result sink that keeps everything, and one engine run over
+// real TLS with them: for engine tests.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "dotscan/probe/engine.hpp"
+#include "dotscan/probe/tls_transport.hpp"
+#include "dotscan/tls/client.hpp"
 
 namespace dotscan::testing {
 
@@ -39,5 +43,24 @@ class CollectingSink final : public probe::ResultSink {
   std::mutex mutex_;
   std::vector<model::ProbeResult> results_;
 };
+
+// Probes `targets` with real sockets and OpenSSL (one ClientContext from `tls`), every result in
+// the order it arrived.
+inline std::vector<model::ProbeResult> scanOverTls(const probe::EngineSettings& settings,
+                                                   const tls::ClientOptions& tls,
+                                                   std::vector<probe::ProbeTarget> targets,
+                                                   const Clock& clock, bool include_pem = false) {
+  const tls::ClientContext context(tls);
+  VectorSource source(std::move(targets));
+  CollectingSink sink;
+  probe::Engine engine(
+      settings, source, sink,
+      [&context, include_pem](const probe::ProbeTarget& target) {
+        return std::make_unique<probe::TlsTransport>(context, target, include_pem);
+      },
+      clock);
+  engine.run();
+  return sink.results();
+}
 
 }  // namespace dotscan::testing

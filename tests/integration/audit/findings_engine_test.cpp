@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -14,9 +13,6 @@
 #include <vector>
 
 #include "dotscan/audit/findings.hpp"
-#include "dotscan/probe/engine.hpp"
-#include "dotscan/probe/tls_transport.hpp"
-#include "dotscan/tls/client.hpp"
 
 #include "support/collecting.hpp"
 #include "support/test_server.hpp"
@@ -121,18 +117,8 @@ class AuditEngineTest : public ::testing::Test {
   model::ProbeResult judge(Behaviour behaviour, const std::string& chain, const std::string& key,
                            const std::string& auth_name, const ServerOptions& server_options) {
     TestServer server(behaviour, testCaPath(chain), testCaPath(key), 0, server_options);
-    const tls::ClientContext context(tls_);
-    testing::VectorSource source(
-        {probe::ProbeTarget{kLoopback, server.port(), auth_name, auth_name, auth_name}});
-    testing::CollectingSink sink;
-    probe::Engine engine(
-        settings_, source, sink,
-        [&context](const probe::ProbeTarget& target) {
-          return std::make_unique<probe::TlsTransport>(context, target, false);
-        },
-        clock_);
-    engine.run();
-    auto results = sink.results();
+    auto results = testing::scanOverTls(
+        settings_, tls_, {{kLoopback, server.port(), auth_name, auth_name, auth_name}}, clock_);
     EXPECT_EQ(results.size(), 1U);
     if (results.empty()) return {};
     model::ProbeResult result = std::move(results.front());

@@ -56,17 +56,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::vector<model::ProbeResult> scan(std::vector<ProbeTarget> targets) {
-    const tls::ClientContext context(tls_);
-    testing::VectorSource source(std::move(targets));
-    testing::CollectingSink sink;
-    Engine engine(
-        settings_, source, sink,
-        [&context, pem = include_pem_](const ProbeTarget& target) {
-          return std::make_unique<TlsTransport>(context, target, pem);
-        },
-        clock_);
-    engine.run();
-    return sink.results();
+    return testing::scanOverTls(settings_, tls_, std::move(targets), clock_, include_pem_);
   }
 
   model::ProbeResult scanOne(std::uint16_t port, const std::string& sni = "dot.test") {
