@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "dotscan/targets/spec.hpp"
+#include "dotscan/targets/target_set.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::audit {
@@ -327,41 +328,22 @@ void Policy::loadJson(std::string_view text, std::string_view source) {
 }
 
 void Policy::loadPinFile(std::string_view text, std::string_view source) {
-  std::size_t line_number = 0;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const std::size_t end = std::min(text.find('\n', start), text.size());
-    std::string_view line = text.substr(start, end - start);
-    start = end + 1;
-    ++line_number;
-    if (const auto hash = line.find('#'); hash != std::string_view::npos) {
-      line = line.substr(0, hash);
-    }
-    std::vector<std::string> words;
-    std::size_t at = 0;
-    while (at < line.size()) {
-      while (at < line.size() && std::isspace(static_cast<unsigned char>(line[at])) != 0) ++at;
-      std::size_t stop = at;
-      while (stop < line.size() && std::isspace(static_cast<unsigned char>(line[stop])) == 0) {
-        ++stop;
-      }
-      if (stop > at) words.emplace_back(line.substr(at, stop - at));
-      at = stop;
-    }
-    if (words.empty()) continue;
-    const std::string where = "line " + std::to_string(line_number);
-    if (words.size() < 2) fail(source, where, "expected TARGET PIN [PIN...]");
-    PinLine pin_line;
-    pin_line.selector = parseSelector({words.front()}, source, where, false, intervals_);
-    for (std::size_t i = 1; i < words.size(); ++i) {
-      if (!isValidPin(words[i])) {
-        fail(source, where,
-             "'" + words[i] + "' is not a SPKI SHA-256 pin (44 characters of base64)");
-      }
-      pin_line.pins.push_back(words[i]);
-    }
-    pin_lines_.push_back(std::move(pin_line));
-  }
+  // The line format of -iL files; errors name "SOURCE:LINE", as theirs do.
+  targets::forEachFileLine(
+      text, source, [&](const std::vector<std::string_view>& words, const std::string& origin) {
+        if (words.size() < 2) fail(origin, "", "expected TARGET PIN [PIN...]");
+        PinLine pin_line;
+        pin_line.selector =
+            parseSelector({std::string(words.front())}, origin, "", false, intervals_);
+        for (std::size_t i = 1; i < words.size(); ++i) {
+          const std::string pin(words[i]);
+          if (!isValidPin(pin)) {
+            fail(origin, "", "'" + pin + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+          }
+          pin_line.pins.push_back(pin);
+        }
+        pin_lines_.push_back(std::move(pin_line));
+      });
 }
 
 Expectations Policy::expectationsFor(const Address& address, std::string_view name) const {

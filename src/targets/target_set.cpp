@@ -323,6 +323,12 @@ void forEachLine(std::string_view content, std::string_view source, F&& f) {
 
 }  // namespace
 
+void forEachFileLine(
+    std::string_view content, std::string_view source,
+    const std::function<void(const std::vector<std::string_view>&, const std::string&)>& visit) {
+  forEachLine(content, source, visit);
+}
+
 void forEachTargetLine(std::string_view content, std::string_view source,
                        const std::function<void(TargetInput&&)>& visit) {
   forEachLine(content, source,

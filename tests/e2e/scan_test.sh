@@ -199,7 +199,7 @@ err=$("$DOTSCAN" -q --policy "$WORK/none.json" "$SERVER" 2>&1 >/dev/null); rc=$?
 check "policy missing" "$rc:$err" "2:dotscan: --policy: cannot read '$WORK/none.json': No such file or directory"
 printf '%s not-a-pin\n' "$SERVER" >"$WORK/badpins.txt"
 err=$("$DOTSCAN" -q --pin-file "$WORK/badpins.txt" "$SERVER" 2>&1 >/dev/null); rc=$?
-check "pin file bad" "$rc:$err" "2:dotscan: $WORK/badpins.txt: line 1: 'not-a-pin' is not a SPKI SHA-256 pin (44 characters of base64)"
+check "pin file bad" "$rc:$err" "2:dotscan: $WORK/badpins.txt:1: 'not-a-pin' is not a SPKI SHA-256 pin (44 characters of base64)"
 err=$(echo "$SERVER" | "$DOTSCAN" -q -iL - --pin-file - 2>&1 >/dev/null); rc=$?
 check "stdin twice" "$rc:$err" "2:dotscan: standard input ('-') can be given to only one of -iL, --excludefile, --policy and --pin-file"
 err=$("$DOTSCAN" -q --pin abc "$SERVER" 2>&1 >/dev/null); rc=$?

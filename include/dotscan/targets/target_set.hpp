@@ -101,6 +101,14 @@ std::vector<TargetInput> parseTargetFile(std::string_view content, std::string_v
 // Parses the text of an exclude file: whitespace-separated specs, '#' comments, no ports or names.
 std::vector<TargetInput> parseExcludeFile(std::string_view content, std::string_view source);
 
+// The line format these files share (so does the --pin-file of the audit): '#' starts a comment,
+// a trailing CR is dropped, a NUL byte is refused, blank lines are skipped. Calls
+// visit(fields, "SOURCE:LINE") with the whitespace-separated fields of every other line; errors
+// it or visit throw should start with that origin.
+void forEachFileLine(
+    std::string_view content, std::string_view source,
+    const std::function<void(const std::vector<std::string_view>&, const std::string&)>& visit);
+
 // The same two formats, one record at a time.
 void forEachTargetLine(std::string_view content, std::string_view source,
                        const std::function<void(TargetInput&&)>& visit);

@@ -235,11 +235,12 @@ TEST(PinFile, AddsToThePolicyGroupsPins) {
 }
 
 TEST(PinFile, MistakesNameTheLine) {
-  EXPECT_EQ(pinRefusal("192.0.2.1\n"), "pins.txt: line 1: expected TARGET PIN [PIN...]");
+  EXPECT_EQ(pinRefusal("192.0.2.1\n"), "pins.txt:1: expected TARGET PIN [PIN...]");
   EXPECT_EQ(pinRefusal(std::string("# x\n192.0.2.1 ") + kPinA + " nope\n"),
-            "pins.txt: line 2: 'nope' is not a SPKI SHA-256 pin (44 characters of base64)");
-  EXPECT_NE(pinRefusal(std::string("300.0.0.1 ") + kPinA).find("pins.txt: line 1: "),
-            std::string::npos);
+            "pins.txt:2: 'nope' is not a SPKI SHA-256 pin (44 characters of base64)");
+  EXPECT_NE(pinRefusal(std::string("300.0.0.1 ") + kPinA).find("pins.txt:1: "), std::string::npos);
+  EXPECT_EQ(pinRefusal(std::string("192.0.2.1 ") + kPinA + std::string("\n192.0.2.2 \0", 12)),
+            "pins.txt:2: a NUL byte (is this a text file?)");
   EXPECT_EQ(pinRefusal(""), "");
   EXPECT_EQ(pinRefusal("# only a comment\n\n"), "");
 }
