@@ -213,7 +213,8 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                        tls.verification.reason,
                    std::nullopt});
   }
-  if (tls.version == "TLSv1" || tls.version == "TLSv1.1" || tls.version == "SSLv3") {
+  constexpr int kTls12 = 12;
+  if (const auto rank = negotiatedVersionRank(tls.version); rank && *rank < kTls12) {
     out.push_back({"tls-below-1.2", Severity::High, tls.version + " was negotiated", std::nullopt});
   }
   if (tls.alpn != "dot") {

@@ -27,24 +27,10 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Errors name the source and the JSON path: "policy.json: groups[1].min_days: ...". Keys and
-// values quoted from the file may hold control characters: shown as \xNN, so that the message
-// stays one line.
+// Errors name the source and the JSON path: "policy.json: groups[1].min_days: ...". Control
+// characters quoted from the file are escaped where every error line is printed (cli/run.cpp).
 [[noreturn]] void fail(std::string_view source, const std::string& where, const std::string& what) {
-  const std::string raw = std::string(source) + ": " + (where.empty() ? "" : where + ": ") + what;
-  std::string message;
-  for (const char c : raw) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      static constexpr std::string_view kHex = "0123456789abcdef";
-      message += "\\x";
-      message += kHex[byte >> 4U];
-      message += kHex[byte & 0xfU];
-    } else {
-      message += c;
-    }
-  }
-  throw UsageError(message);
+  throw UsageError(std::string(source) + ": " + (where.empty() ? "" : where + ": ") + what);
 }
 
 std::string text(const Json& value, std::string_view source, const std::string& where) {

@@ -195,6 +195,10 @@ check "pin file" "$(result "$WORK/pinfile.jsonl" "$SERVER" '.verdict.profile + "
 printf '{"dotscan_policy": 1, "groups": [{"name": "x", "min_dayz": 3}]}' >"$WORK/typo.json"
 err=$("$DOTSCAN" -q --policy "$WORK/typo.json" "$SERVER" 2>&1 >/dev/null); rc=$?
 check "policy typo" "$rc:$err" "2:dotscan: $WORK/typo.json: groups[0].min_dayz: unknown key (see docs/audit.md)"
+# A key with a newline in it (JSON "\n"): the error stays one line, the newline shown as \x0a.
+printf '{"dotscan_policy": 1, "a\\nb": 1}' >"$WORK/newline.json"
+err=$("$DOTSCAN" -q --policy "$WORK/newline.json" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "policy key with a newline" "$rc:$err" "2:dotscan: $WORK/newline.json: a\\x0ab: unknown key (expected dotscan_policy, defaults, groups)"
 err=$("$DOTSCAN" -q --policy "$WORK/none.json" "$SERVER" 2>&1 >/dev/null); rc=$?
 check "policy missing" "$rc:$err" "2:dotscan: --policy: cannot read '$WORK/none.json': No such file or directory"
 printf '%s not-a-pin\n' "$SERVER" >"$WORK/badpins.txt"

@@ -1,6 +1,5 @@
 // Fuzz target: the policy file (JSON) and the pin file parsers, fed the same bytes, then a lookup
-// of the expectations of a few targets. Any exception but UsageError, or a message of more than
-// one line, is a bug.
+// of the expectations of a few targets. Any exception but UsageError is a bug.
 #include <cstdint>
 #include <string_view>
 
@@ -20,10 +19,6 @@ void lookUp(const dotscan::audit::Policy& policy) {
   }
 }
 
-void checkMessage(const dotscan::UsageError& error) {
-  if (std::string_view(error.what()).find('\n') != std::string_view::npos) __builtin_trap();
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -33,15 +28,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     dotscan::audit::Policy policy;
     policy.loadJson(text, "fuzz.json");
     lookUp(policy);
-  } catch (const dotscan::UsageError& error) {
-    checkMessage(error);
+  } catch (const dotscan::UsageError&) {
   }
   try {
     dotscan::audit::Policy policy;
     policy.loadPinFile(text, "fuzz.pins");
     lookUp(policy);
-  } catch (const dotscan::UsageError& error) {
-    checkMessage(error);
+  } catch (const dotscan::UsageError&) {
   }
   return 0;
 }
