@@ -230,7 +230,8 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--tls-max", tls_max, "Highest TLS version offered")->type_name("VERSION");
   app.add_option("--alpn", alpn, "ALPN protocols offered, comma-separated ('' for none)")
       ->type_name("LIST");
-  app.add_option("--sni", scan.sni, "Send NAME as SNI to every target (default: the target's name)")
+  app.add_option("--sni", scan.sni,
+                 "Send NAME as SNI to every target (default: the authentication name, if any)")
       ->type_name("NAME");
   app.add_flag("--sni-address", scan.sni_address,
                "Send an address target's address as SNI (not RFC 6066; off by default)");
@@ -281,8 +282,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->check(CLI::Range(0, 36500));
   std::string fail_on = "never";
   app.add_option("--auth-name", scan.auth_name,
-                 "Check every leaf against NAME (default: the target's name; an address target "
-                 "without one is checked against its address)")
+                 "Check every leaf against host name NAME, and send it as SNI (default: the "
+                 "policy group's auth_name, else the target's name; an address target without "
+                 "one is checked against its address)")
       ->type_name("NAME");
   app.add_option("--pin", scan.audit.pins,
                  "SPKI SHA-256 pin in base64 (RFC 7858 4.2, as kdig +tls-pin); repeatable")
