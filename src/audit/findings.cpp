@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "dotscan/util/text.hpp"
+
 namespace dotscan::audit {
 
 using model::Finding;
@@ -24,9 +26,7 @@ std::optional<int> minimumBits(const std::string& key_type) {
 }
 
 bool weakSignature(const std::string& algorithm) {
-  std::string lower = algorithm;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = asciiLower(algorithm);
   return lower.find("sha1") != std::string::npos || lower.find("md5") != std::string::npos ||
          lower.find("md2") != std::string::npos;
 }

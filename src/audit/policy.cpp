@@ -10,6 +10,7 @@
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/targets/target_set.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::audit {
 
@@ -19,13 +20,6 @@ using Json = nlohmann::json;
 
 constexpr int kMaxDays = 36500;
 constexpr std::size_t kMaxTextLength = 1024;  // a name, pin, issuer or target in the policy
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Errors name the source and the JSON path: "policy.json: groups[1].min_days: ...". Control
 // characters quoted from the file are escaped where every error line is printed (cli/run.cpp).
@@ -228,7 +222,7 @@ bool isValidPin(std::string_view text) {
 }
 
 std::optional<int> tlsVersionRank(std::string_view text) {
-  std::string version = lower(text);
+  std::string version = asciiLower(text);
   for (const std::string_view prefix : {"tlsv", "tls"}) {
     if (version.starts_with(prefix)) {
       version.erase(0, prefix.size());
@@ -243,14 +237,14 @@ std::optional<int> tlsVersionRank(std::string_view text) {
 }
 
 std::optional<int> negotiatedVersionRank(std::string_view version) {
-  if (lower(version) == "sslv3") return 0;
+  if (asciiLower(version) == "sslv3") return 0;
   return tlsVersionRank(version);
 }
 
 bool Policy::Selector::matches(const Address& address, std::string_view name) const {
   if (everything || addresses.contains(address)) return true;
   if (name.empty()) return false;
-  std::string wanted = lower(name);
+  std::string wanted = asciiLower(name);
   if (wanted.ends_with('.')) wanted.pop_back();
   if (std::find(names.begin(), names.end(), wanted) != names.end()) return true;
   return std::any_of(suffixes.begin(), suffixes.end(),

@@ -14,6 +14,7 @@
 
 #include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::dns {
 
@@ -181,17 +182,6 @@ std::uint16_t readU16(std::span<const std::uint8_t> bytes, std::size_t offset) {
   return static_cast<std::uint16_t>((unsigned{bytes[offset]} << 8U) | bytes[offset + 1]);
 }
 
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr std::string_view kDigits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::uint8_t byte : bytes) {
-    out.push_back(kDigits[byte >> 4U]);
-    out.push_back(kDigits[byte & 0xfU]);
-  }
-  return out;
-}
-
 // IANA "DNS RCODEs": the ones a message header (with OPT) can carry. 17 to 22 belong to TSIG and
 // TKEY records, never to the header.
 std::string rcodeName(std::uint16_t rcode) {
@@ -265,7 +255,7 @@ std::string genericRdata(const ldns_rr* rr) {
   if (rdataSize(rr) > 0) text.push_back(' ');
   for (std::size_t i = 0; i < ldns_rr_rd_count(rr) && text.size() <= kMaxRecordText; ++i) {
     if (const ldns_rdf* field = ldns_rr_rdf(rr, i); field != nullptr) {
-      text += hex({ldns_rdf_data(field), ldns_rdf_size(field)});
+      text += hexEncode({ldns_rdf_data(field), ldns_rdf_size(field)});
     }
   }
   return text;
@@ -330,7 +320,7 @@ void readOptions(std::span<const std::uint8_t> rdata, model::DnsEdns& edns) {
     switch (code) {
       case LDNS_EDNS_NSID: {
         // RFC 5001 section 2.3: the payload is opaque; many servers put a host name there.
-        edns.nsid_hex = hex(data);
+        edns.nsid_hex = hexEncode(data);
         bool printable = !data.empty();
         for (const std::uint8_t byte : data) printable = printable && byte >= 0x20 && byte < 0x7f;
         if (printable) edns.nsid_text = std::string(data.begin(), data.end());

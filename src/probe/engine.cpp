@@ -14,6 +14,7 @@
 #include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::probe {
 

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "dotscan/dns/message.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::probe {
 
@@ -18,18 +19,6 @@ namespace {
 
 double milliseconds(Duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
-}
-
-std::string hex(std::span<const std::uint8_t> bytes) {
-  static constexpr std::array<char, 16> kDigits = {'0', '1', '2', '3', '4', '5', '6', '7',
-                                                   '8', '9', 'a', 'b', 'c', 'd', 'e', 'f'};
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (const std::uint8_t byte : bytes) {
-    text.push_back(kDigits.at(byte >> 4));
-    text.push_back(kDigits.at(byte & 0x0f));
-  }
-  return text;
 }
 
 std::string formatMs(Duration duration) {
@@ -44,12 +33,6 @@ std::uint16_t randomQueryId() {
 }
 
 }  // namespace
-
-std::string errorText(int error) {
-  std::array<char, 128> buffer{};
-  // The GNU strerror_r returns the message, possibly not in the buffer.
-  return ::strerror_r(error, buffer.data(), buffer.size());
-}
 
 Probe::Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSettings settings)
     : target_(std::move(target)), transport_(std::move(transport)), settings_(std::move(settings)) {
@@ -383,7 +366,7 @@ Next Probe::abort(TimePoint now, Outcome outcome, const std::string& reason) {
 }
 
 void Probe::recordPrefix() {
-  result_.first_bytes_hex = hex(transport_->receivedPrefix());
+  result_.first_bytes_hex = hexEncode(transport_->receivedPrefix());
 }
 
 Next Probe::finish(TimePoint now, Outcome outcome, std::string reason) {

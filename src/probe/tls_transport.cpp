@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "dotscan/probe/probe.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::probe {
 

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::targets {
 
@@ -228,10 +229,8 @@ std::string normaliseHostName(std::string_view text) {
   if (!isValidHostName(text)) {
     throw UsageError("invalid host name '" + std::string(text) + "'");
   }
-  std::string name(text);
+  std::string name = asciiLower(text);
   if (name.back() == '.') name.pop_back();
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return name;
 }
 

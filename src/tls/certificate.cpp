@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "dotscan/tls/openssl_ptr.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::tls {
 
@@ -26,22 +27,11 @@ std::string drainErrors() {
   return reasons.empty() ? "no reason given" : reasons;
 }
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xf]);
-  }
-  return out;
-}
-
 std::string digestHex(const EVP_MD* md, std::span<const std::uint8_t> bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, md, nullptr) != 1) return {};
-  return hex(digest, length);
+  return hexEncode({digest, length});
 }
 
 std::string bioText(BIO* bio) {
@@ -100,7 +90,7 @@ std::string addressText(const ASN1_OCTET_STRING* octets) {
   if (length == 4 && inet_ntop(AF_INET, data, buffer, sizeof buffer) != nullptr) return buffer;
   if (length == 16 && inet_ntop(AF_INET6, data, buffer, sizeof buffer) != nullptr) return buffer;
   // An iPAddress of another length is malformed (RFC 5280 section 4.2.1.6); keep the bytes.
-  return "invalid:" + hex(data, static_cast<std::size_t>(std::max(length, 0)));
+  return "invalid:" + hexEncode({data, static_cast<std::size_t>(std::max(length, 0))});
 }
 
 // The decoded extension `nid`, or null when the certificate has none. One that is there but does
@@ -265,11 +255,8 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
   if (BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(&certificate), nullptr)); serial) {
     char* text = BN_bn2hex(serial.get());
     if (text != nullptr) {
-      info.serial = text;
+      info.serial = asciiLower(text);
       OPENSSL_free(text);
-      for (char& c : info.serial) {
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      }
     }
   } else {
     info.parse_errors.push_back("serial: " + drainErrors());

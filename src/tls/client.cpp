@@ -11,6 +11,7 @@
 
 #include "dotscan/tls/certificate.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::tls {
 
@@ -246,7 +247,7 @@ net::IoStatus Connection::mapResult(int ret) {
     case SSL_ERROR_SYSCALL: {
       const std::string queued = drainErrors();
       if (saved_errno != 0) {
-        failure_ = std::strerror(saved_errno);
+        failure_ = errorText(saved_errno);
       } else if (!queued.empty()) {
         failure_ = queued;
       } else {

@@ -113,7 +113,4 @@ class Probe {
   std::string pending_reason_;
 };
 
-// The one-line text of an errno value.
-std::string errorText(int error);
-
 }  // namespace dotscan::probe

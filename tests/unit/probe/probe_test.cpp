@@ -7,6 +7,7 @@
 #include <set>
 
 #include "dotscan/dns/message.hpp"
+#include "dotscan/util/text.hpp"
 
 #include "support/scripted_transport.hpp"
 
