@@ -37,13 +37,6 @@ std::string_view toString(Phase phase) {
   return "done";
 }
 
-std::optional<Outcome> outcomeFromString(std::string_view text) {
-  for (std::size_t i = 0; i < kOutcomeNames.size(); ++i) {
-    if (kOutcomeNames.at(i) == text) return static_cast<Outcome>(i);
-  }
-  return std::nullopt;
-}
-
 namespace {
 
 constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high",

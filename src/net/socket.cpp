@@ -113,10 +113,6 @@ bool Epoll::watch(int fd, std::uint32_t token, Interest interest, bool added) {
   return ::epoll_ctl(fd_.get(), added ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event) == 0;
 }
 
-void Epoll::unwatch(int fd) {
-  ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
-}
-
 int Epoll::wait(std::span<epoll_event> events, int timeout_ms) {
   return ::epoll_wait(fd_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
 }

@@ -295,9 +295,9 @@ void HumanReport::finish(const ScanMetadata& m) {
 
   // Like nmap's "Not shown": the largest group first.
   std::vector<Outcome> hidden;
-  for (const Outcome outcome :
-       {Outcome::Closed, Outcome::Filtered, Outcome::Unreachable, Outcome::Interrupted}) {
-    if (count(outcome) != 0) hidden.push_back(outcome);
+  for (std::size_t i = 0; i < model::kOutcomeCount; ++i) {
+    const auto outcome = static_cast<Outcome>(i);
+    if (!listed(outcome) && count(outcome) != 0) hidden.push_back(outcome);
   }
   std::stable_sort(hidden.begin(), hidden.end(),
                    [&](Outcome a, Outcome b) { return count(a) > count(b); });

@@ -52,7 +52,6 @@ enum class Phase : std::uint8_t {
 
 std::string_view toString(Outcome outcome);
 std::string_view toString(Phase phase);
-std::optional<Outcome> outcomeFromString(std::string_view text);
 
 // One error the chain verification reported (OpenSSL's X509_V_ERR_* with its text).
 struct VerifyError {

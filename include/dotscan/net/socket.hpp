@@ -75,7 +75,6 @@ class Epoll {
   // Adds fd, or changes its interest if `added` (the caller tracks whether it already added it).
   // Returns false (errno set) on failure.
   bool watch(int fd, std::uint32_t token, Interest interest, bool added);
-  void unwatch(int fd);
   // Waits up to timeout_ms (-1: forever); returns the number of events or -1 with errno (EINTR).
   int wait(std::span<epoll_event> events, int timeout_ms);
   [[nodiscard]] int fd() const { return fd_.get(); }

@@ -65,7 +65,6 @@ class Probe {
 
   [[nodiscard]] model::Phase phase() const { return phase_; }
   [[nodiscard]] int fd() const { return transport_->fd(); }
-  [[nodiscard]] int attempts() const { return result_.attempts; }
   // Counts the sockets the probe opened; a new value means the event loop must register again.
   [[nodiscard]] int generation() const { return generation_; }
   model::ProbeResult takeResult() { return std::move(result_); }
