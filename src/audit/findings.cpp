@@ -99,8 +99,11 @@ std::optional<int> pinMatch(const model::ProbeResult& result,
   return std::nullopt;
 }
 
-std::string versionName(int rank) {
-  return rank == 10 ? "TLS 1.0" : "TLS 1." + std::to_string(rank - 10);
+// Whether the negotiated `version` (OpenSSL's name) is below `minimum`: SSLv3 and older are, a
+// name not known is not judged.
+bool below(const std::string& version, model::TlsVersion minimum) {
+  if (const auto parsed = model::parseTlsVersion(version)) return *parsed < minimum;
+  return version.starts_with("SSL");
 }
 
 // What the policy (or the pin file) asked for and did not get.
@@ -117,11 +120,10 @@ void expectationFindings(const model::ProbeResult& result, const AuditOptions& o
                    std::nullopt});
   }
   if (expect.min_tls) {
-    const auto rank = negotiatedVersionRank(tls.version);
-    if (!rank || *rank < *expect.min_tls) {
+    if (below(tls.version, *expect.min_tls)) {
       out.push_back({"policy-min-tls", expect.severity,
                      tls.version + " was negotiated; " + policy + " wants at least " +
-                         versionName(*expect.min_tls),
+                         std::string(model::toString(*expect.min_tls)),
                      std::nullopt});
     }
   }
@@ -213,8 +215,7 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                        tls.verification.reason,
                    std::nullopt});
   }
-  constexpr int kTls12 = 12;
-  if (const auto rank = negotiatedVersionRank(tls.version); rank && *rank < kTls12) {
+  if (below(tls.version, model::TlsVersion::Tls12)) {
     out.push_back({"tls-below-1.2", Severity::High, tls.version + " was negotiated", std::nullopt});
   }
   if (tls.alpn != "dot") {

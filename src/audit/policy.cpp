@@ -92,9 +92,9 @@ Policy::Fields parseFields(const Json& object, std::string_view source, const st
     } else if (key == "pins") {
       fields.pins = pinList(value, source, at);
     } else if (key == "min_tls") {
-      const auto rank = tlsVersionRank(text(value, source, at));
-      if (!rank) fail(source, at, R"(expected a TLS version: "1.0", "1.1", "1.2" or "1.3")");
-      fields.min_tls = rank;
+      const auto version = model::parseTlsVersion(text(value, source, at));
+      if (!version) fail(source, at, R"(expected a TLS version: "1.0", "1.1", "1.2" or "1.3")");
+      fields.min_tls = version;
     } else if (key == "min_days") {
       if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
           value.get<std::int64_t>() > kMaxDays) {
@@ -219,26 +219,6 @@ bool isValidPin(std::string_view text) {
   };
   return std::all_of(text.begin(), text.end() - 1, base64) &&
          std::string_view("AEIMQUYcgkosw048").find(text[kLength - 2]) != std::string_view::npos;
-}
-
-std::optional<int> tlsVersionRank(std::string_view text) {
-  std::string version = asciiLower(text);
-  for (const std::string_view prefix : {"tlsv", "tls"}) {
-    if (version.starts_with(prefix)) {
-      version.erase(0, prefix.size());
-      break;
-    }
-  }
-  if (version == "1" || version == "1.0") return 10;
-  if (version == "1.1") return 11;
-  if (version == "1.2") return 12;
-  if (version == "1.3") return 13;
-  return std::nullopt;
-}
-
-std::optional<int> negotiatedVersionRank(std::string_view version) {
-  if (asciiLower(version) == "sslv3") return 0;
-  return tlsVersionRank(version);
 }
 
 bool Policy::Selector::matches(const Address& address, std::string_view name) const {

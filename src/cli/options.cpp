@@ -342,8 +342,15 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       scan.engine.probe.tls_timeout == Duration::zero()) {
     throw UsageError("--connect-timeout and --tls-timeout must be above zero");
   }
-  scan.tls.min_version = tls::parseTlsVersion(tls_min, "--tls-min");
-  scan.tls.max_version = tls::parseTlsVersion(tls_max, "--tls-max");
+  const auto version = [](const std::string& text, const std::string& option) {
+    const auto parsed = model::parseTlsVersion(text);
+    if (!parsed) {
+      throw UsageError(option + ": unknown TLS version '" + text + "' (use 1.0, 1.1, 1.2 or 1.3)");
+    }
+    return *parsed;
+  };
+  scan.tls.min_version = version(tls_min, "--tls-min");
+  scan.tls.max_version = version(tls_max, "--tls-max");
   if (scan.tls.min_version > scan.tls.max_version) {
     throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
   }

@@ -251,8 +251,8 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   metadata.tls_timeout_ms = ms(engine_settings.probe.tls_timeout);
   metadata.host_timeout_ms = ms(engine_settings.probe.host_timeout);
   metadata.retries = engine_settings.probe.retries;
-  metadata.tls_min = tls::toString(settings.tls.min_version);
-  metadata.tls_max = tls::toString(settings.tls.max_version);
+  metadata.tls_min = model::toString(settings.tls.min_version);
+  metadata.tls_max = model::toString(settings.tls.max_version);
   metadata.alpn = settings.tls.alpn;
   metadata.trust_store = tls_context.trustStore();
   metadata.dns_timeout_ms = settings.dns ? ms(settings.dns_timeout) : 0;

@@ -115,37 +115,13 @@ std::string groupName(SSL* ssl) {
 
 }  // namespace
 
-TlsVersion parseTlsVersion(const std::string& text, const std::string& option) {
-  std::string value = text;
-  if (value.rfind("TLSv", 0) == 0 || value.rfind("tlsv", 0) == 0) value = value.substr(4);
-  if (value == "1.0" || value == "1") return TlsVersion::Tls10;
-  if (value == "1.1") return TlsVersion::Tls11;
-  if (value == "1.2") return TlsVersion::Tls12;
-  if (value == "1.3") return TlsVersion::Tls13;
-  throw UsageError(option + ": unknown TLS version '" + text + "' (use 1.0, 1.1, 1.2 or 1.3)");
-}
-
-std::string toString(TlsVersion version) {
-  switch (version) {
-    case TlsVersion::Tls10:
-      return "TLSv1";
-    case TlsVersion::Tls11:
-      return "TLSv1.1";
-    case TlsVersion::Tls12:
-      return "TLSv1.2";
-    case TlsVersion::Tls13:
-      return "TLSv1.3";
-  }
-  return "TLSv1.3";
-}
-
 ClientContext::ClientContext(const ClientOptions& options)
     : context_(SSL_CTX_new(TLS_client_method())) {
   if (!context_) throw Error(ExitCode::RuntimeError, "SSL_CTX_new: " + drainErrors());
   SSL_CTX* ctx = context_.get();
   if (options.min_version > options.max_version) {
-    throw UsageError("--tls-min " + toString(options.min_version) + " is above --tls-max " +
-                     toString(options.max_version));
+    throw UsageError("--tls-min " + std::string(toString(options.min_version)) +
+                     " is above --tls-max " + std::string(toString(options.max_version)));
   }
   SSL_CTX_set_min_proto_version(ctx, toOpenSsl(options.min_version));
   SSL_CTX_set_max_proto_version(ctx, toOpenSsl(options.max_version));

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "dotscan/model/finding.hpp"
+#include "dotscan/model/tls_version.hpp"
 #include "dotscan/targets/interval_set.hpp"
 #include "dotscan/util/address.hpp"
 
@@ -35,10 +36,10 @@ namespace dotscan::audit {
 
 // What one target is expected to be. Empty or unset fields expect nothing.
 struct Expectations {
-  std::string group;                 // the policy group that matched; empty: none did
-  std::string auth_name;             // the authentication name the leaf must match
-  std::vector<std::string> pins;     // SPKI SHA-256 pins (base64); any one on the chain suffices
-  std::optional<int> min_tls;        // lowest acceptable TLS version: 10, 11, 12, 13 (TLS 1.x)
+  std::string group;              // the policy group that matched; empty: none did
+  std::string auth_name;          // the authentication name the leaf must match
+  std::vector<std::string> pins;  // SPKI SHA-256 pins (base64); any one on the chain suffices
+  std::optional<model::TlsVersion> min_tls;  // the lowest acceptable negotiated version
   std::optional<int> min_days;       // the leaf must stay valid at least this many more days
   std::vector<std::string> issuers;  // the leaf's issuer must be one of these (RFC 2253 text)
   bool require_dot = false;          // a target that does not confirm DoT is a finding
@@ -47,12 +48,6 @@ struct Expectations {
 
 // A 44-character base64 text of 32 bytes, as `openssl ... | base64` and kdig +tls-pin write it.
 bool isValidPin(std::string_view text);
-
-// "1.2", "TLSv1.2", "tls1.2" -> 12; nullopt if not a TLS version (1.0 to 1.3).
-std::optional<int> tlsVersionRank(std::string_view text);
-
-// A negotiated version as OpenSSL names it ("TLSv1.3", "TLSv1", "SSLv3") -> its rank; SSLv3 is 0.
-std::optional<int> negotiatedVersionRank(std::string_view version);
 
 // Whether `issuer` (RFC 2253 text, as the certificate description has it) is one of `allowed`:
 // case-insensitive, blanks around ',', '+' and '=' ignored.
@@ -83,7 +78,7 @@ class Policy {
   struct Fields {
     std::optional<std::string> auth_name;
     std::optional<std::vector<std::string>> pins;
-    std::optional<int> min_tls;
+    std::optional<model::TlsVersion> min_tls;
     std::optional<int> min_days;
     std::optional<std::vector<std::string>> issuers;
     std::optional<bool> require_dot;

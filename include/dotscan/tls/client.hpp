@@ -16,16 +16,13 @@
 #include <vector>
 
 #include "dotscan/model/result.hpp"
+#include "dotscan/model/tls_version.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/tls/openssl_ptr.hpp"
 
 namespace dotscan::tls {
 
-enum class TlsVersion : std::uint8_t { Tls10, Tls11, Tls12, Tls13 };
-
-// "1.2" or "TLSv1.2" -> Tls12; throws UsageError naming `option` otherwise.
-TlsVersion parseTlsVersion(const std::string& text, const std::string& option);
-std::string toString(TlsVersion version);
+using model::TlsVersion;  // model/tls_version.hpp: parsing and names
 
 struct ClientOptions {
   TlsVersion min_version = TlsVersion::Tls12;

@@ -12,7 +12,7 @@ void lookUp(const dotscan::audit::Policy& policy) {
   for (const char* address : {"192.0.2.1", "127.53.0.1", "2001:db8::53"}) {
     for (const char* name : {"", "dot.test", "a.resolver.example"}) {
       const auto expectations = policy.expectationsFor(*dotscan::Address::parse(address), name);
-      if (expectations.min_tls && (*expectations.min_tls < 10 || *expectations.min_tls > 13)) {
+      if (expectations.min_tls && *expectations.min_tls > dotscan::model::TlsVersion::Tls13) {
         __builtin_trap();
       }
     }

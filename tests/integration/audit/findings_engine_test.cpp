@@ -292,7 +292,7 @@ TEST_F(AuditEngineTest, TlsBelow12) {
 
 TEST_F(AuditEngineTest, PolicyMetRaisesNothing) {
   expect_.group = "lab";
-  expect_.min_tls = 13;
+  expect_.min_tls = model::TlsVersion::Tls13;
   expect_.min_days = 30;
   expect_.issuers = {"CN=dotscan test intermediate CA,O=dotscan test"};
   expect_.require_dot = true;
@@ -305,7 +305,7 @@ TEST_F(AuditEngineTest, PolicyMetRaisesNothing) {
 TEST_F(AuditEngineTest, PolicyMinimumTlsVersion) {
   ServerOptions server;
   server.max_tls_version = testing::kTls12Version;
-  expect_.min_tls = 13;
+  expect_.min_tls = model::TlsVersion::Tls13;
   expect_.severity = Severity::Critical;
   const model::ProbeResult result = audit("ecdsa-chain.pem", "ecdsa.key", "dot.test", server);
   ASSERT_TRUE(result.tls);

@@ -156,6 +156,11 @@ TEST(Findings, SessionFindings) {
   EXPECT_EQ(find(findings, "alpn-not-dot")->severity, Severity::Info);
   EXPECT_EQ(find(findings, "chain-untrusted")->message,
             "the chain does not verify against ca.crt: unable to get local issuer certificate");
+  // SSLv3 is below 1.2 as well; a version name OpenSSL did not know is not judged.
+  result.tls->version = "SSLv3";
+  EXPECT_NE(find(findingsFor(result, {}), "tls-below-1.2"), nullptr);
+  result.tls->version = "unknown";
+  EXPECT_EQ(find(findingsFor(result, {}), "tls-below-1.2"), nullptr);
 }
 
 TEST(Severity, NamesRoundTrip) {
@@ -250,7 +255,7 @@ TEST(Expectations, MetExpectationsAddNothing) {
   Expectations expect;
   expect.group = "resolvers";
   expect.pins = {result.certificates[0].spki_pin_sha256};
-  expect.min_tls = 13;
+  expect.min_tls = model::TlsVersion::Tls13;
   expect.min_days = 30;
   expect.issuers = {"cn=dotscan test intermediate CA, o=dotscan test"};
   expect.require_dot = true;
@@ -289,14 +294,14 @@ TEST(Expectations, PinMismatchFromAnySource) {
 TEST(Expectations, MinimumTlsVersion) {
   model::ProbeResult result = session("ecdsa");
   Expectations expect;
-  expect.min_tls = 13;
+  expect.min_tls = model::TlsVersion::Tls13;
   expect.severity = Severity::Critical;
   result.tls->version = "TLSv1.2";
   const auto findings = findingsFor(result, {}, expect);
   ASSERT_NE(find(findings, "policy-min-tls"), nullptr);
   EXPECT_EQ(find(findings, "policy-min-tls")->severity, Severity::Critical);
-  EXPECT_NE(find(findings, "policy-min-tls")->message.find("TLS 1.3"), std::string::npos);
-  expect.min_tls = 12;
+  EXPECT_NE(find(findings, "policy-min-tls")->message.find("at least TLSv1.3"), std::string::npos);
+  expect.min_tls = model::TlsVersion::Tls12;
   EXPECT_EQ(find(findingsFor(result, {}, expect), "policy-min-tls"), nullptr);
   result.tls->version = "SSLv3";
   EXPECT_NE(find(findingsFor(result, {}, expect), "policy-min-tls"), nullptr);

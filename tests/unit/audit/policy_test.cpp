@@ -57,18 +57,6 @@ TEST(Pins, ValidPinShape) {
   EXPECT_FALSE(isValidPin("y5mWi5PrwUcW/rJdrIf7aSmkCyq8sXic/BQR9VVwjJx="));
 }
 
-TEST(Versions, Ranks) {
-  EXPECT_EQ(tlsVersionRank("1.2"), 12);
-  EXPECT_EQ(tlsVersionRank("TLSv1.3"), 13);
-  EXPECT_EQ(tlsVersionRank("tls1.0"), 10);
-  EXPECT_EQ(tlsVersionRank("1"), 10);
-  EXPECT_FALSE(tlsVersionRank("1.4"));
-  EXPECT_FALSE(tlsVersionRank("SSLv3"));
-  EXPECT_EQ(negotiatedVersionRank("SSLv3"), 0);
-  EXPECT_EQ(negotiatedVersionRank("TLSv1"), 10);
-  EXPECT_EQ(negotiatedVersionRank("TLSv1.1"), 11);
-}
-
 TEST(Issuers, ComparedWithoutCaseOrBlanks) {
   const std::string issuer = "CN=dotscan test intermediate CA,O=dotscan test";
   EXPECT_TRUE(issuerAllowed(issuer, {"cn = dotscan test intermediate ca , o=DOTSCAN TEST"}));
@@ -91,14 +79,14 @@ TEST(Policy, FirstMatchingGroupOverDefaults) {
   const Expectations inner = p.expectationsFor(addr("192.0.2.9"), "");
   EXPECT_EQ(inner.group, "inner");
   EXPECT_EQ(inner.min_days, 60);
-  EXPECT_EQ(inner.min_tls, 12);  // from the defaults
+  EXPECT_EQ(inner.min_tls, model::TlsVersion::Tls12);  // from the defaults
   EXPECT_EQ(inner.pins, std::vector<std::string>{kPinA});
   EXPECT_TRUE(inner.auth_name.empty());  // "outer" also lists it, but the first group wins
 
   const Expectations outer = p.expectationsFor(addr("192.0.2.200"), "");
   EXPECT_EQ(outer.group, "outer");
   EXPECT_EQ(outer.auth_name, "dns.example");
-  EXPECT_EQ(outer.min_tls, 13);
+  EXPECT_EQ(outer.min_tls, model::TlsVersion::Tls13);
   EXPECT_EQ(outer.min_days, 14);
   EXPECT_TRUE(outer.require_dot);
   EXPECT_EQ(outer.severity, model::Severity::Critical);
@@ -111,7 +99,7 @@ TEST(Policy, FirstMatchingGroupOverDefaults) {
 
   const Expectations none = p.expectationsFor(addr("198.51.100.1"), "");
   EXPECT_EQ(none.group, "");
-  EXPECT_EQ(none.min_tls, 12);
+  EXPECT_EQ(none.min_tls, model::TlsVersion::Tls12);
   EXPECT_EQ(none.min_days, 14);
   EXPECT_FALSE(none.require_dot);
   EXPECT_EQ(none.severity, model::Severity::High);
