@@ -32,21 +32,18 @@ namespace {
 // Fills a sockaddr for an address kept as a u128 (IPv4 stored mapped, see util/address.hpp).
 socklen_t toSockaddr(const Address& address, std::uint16_t port, sockaddr_storage& storage) {
   std::memset(&storage, 0, sizeof storage);
-  const u128 value = address.value();
   if (address.isV4()) {
     sockaddr_in sin{};
     sin.sin_family = AF_INET;
     sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(static_cast<std::uint32_t>(value));
+    sin.sin_addr.s_addr = htonl(address.v4());
     std::memcpy(&storage, &sin, sizeof sin);
     return sizeof sin;
   }
   sockaddr_in6 sin6{};
   sin6.sin6_family = AF_INET6;
   sin6.sin6_port = htons(port);
-  for (int i = 0; i < 16; ++i) {
-    sin6.sin6_addr.s6_addr[i] = static_cast<std::uint8_t>(value >> (8 * (15 - i)));
-  }
+  address.toV6Bytes(sin6.sin6_addr.s6_addr);
   std::memcpy(&storage, &sin6, sizeof sin6);
   return sizeof sin6;
 }

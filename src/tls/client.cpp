@@ -330,10 +330,7 @@ model::TlsSession Connection::session(const std::string& trust_store, const std:
     } else {
       // iPAddress SANs compared as bytes: 4 for IPv4, 16 for IPv6 (X509_check_ip(3)).
       std::array<unsigned char, 16> bytes{};
-      const u128 value = address.value();
-      for (std::size_t i = 0; i < bytes.size(); ++i) {
-        bytes.at(i) = static_cast<unsigned char>(value >> (8 * (15 - i)));
-      }
+      address.toV6Bytes(bytes.data());
       const bool v4 = address.isV4();
       session.name_matches =
           X509_check_ip(leaf, v4 ? bytes.data() + 12 : bytes.data(), v4 ? 4 : 16, 0) == 1;
