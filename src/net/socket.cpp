@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -81,6 +82,16 @@ ConnectStep finishConnect(int fd) {
   if (error == 0) return {IoStatus::Done, 0};
   if (error == EINPROGRESS || error == EALREADY) return {IoStatus::NeedWrite, 0};
   return {IoStatus::Failed, error};
+}
+
+bool readyNow(int fd, Interest interest) {
+  if (fd < 0 || interest == Interest::None) return false;
+  pollfd entry{fd, static_cast<short>(interest == Interest::Read ? POLLIN : POLLOUT), 0};
+  int ready = 0;
+  do {
+    ready = ::poll(&entry, 1, 0);
+  } while (ready < 0 && errno == EINTR);
+  return ready > 0 && entry.revents != 0;
 }
 
 std::uint64_t raiseOpenFileLimit() {

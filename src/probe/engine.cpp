@@ -22,6 +22,9 @@ namespace {
 
 constexpr std::uint32_t kWakeToken = ~std::uint32_t{0};
 constexpr std::size_t kEventBatch = 256;
+// New probes started in one pass of the loop, so that starting never holds off the events of
+// probes already in flight for long.
+constexpr std::uint64_t kStartChunk = 128;
 
 int ceilMs(Duration duration) {
   if (duration <= Duration::zero()) return 0;
@@ -29,16 +32,38 @@ int ceilMs(Duration duration) {
   return static_cast<int>(std::min<std::int64_t>(ms, 60'000));
 }
 
+// The latency the loop allows itself: a tenth of the shortest phase timeout, within [2, 50] ms.
+Duration latencyTarget(const ProbeSettings& probe) {
+  Duration shortest = std::min(probe.connect_timeout, probe.tls_timeout);
+  if (probe.dns) shortest = std::min(shortest, probe.dns->timeout);
+  const Duration target = shortest / 10;
+  return std::clamp<Duration>(target, std::chrono::milliseconds(2), std::chrono::milliseconds(50));
+}
+
 }  // namespace
 
-// One event loop: its probes, its epoll set, its deadlines, its pacer.
+// One event loop: its probes, its epoll set, its deadlines, its pacer and its congestion window.
+//
+// The window (nmap's scan engine has the same idea) keeps the loop from starting more probes than
+// it can serve: a loop that is behind sees readiness late, and a deadline would then be taken for
+// silence. Each period of latencyTarget(), the loop halves the window when it was congested (an
+// iteration took longer than the target, a deadline was served later than the target, or a
+// deadline found its answer already waiting), and otherwise, when the window was what held it
+// back, doubles it (before the first congestion) or grows it by an eighth. --max-parallel is the
+// ceiling, never a target.
 class Engine::Loop {
  public:
-  Loop(Engine& engine, std::uint64_t capacity) : engine_(engine), capacity_(capacity) {}
+  Loop(Engine& engine, std::uint64_t capacity)
+      : engine_(engine),
+        capacity_(capacity),
+        window_(static_cast<double>(capacity)),
+        target_(latencyTarget(engine.settings_.probe)) {}
 
   void wake() const noexcept { wakeup_.notify(); }
 
   void run();
+
+  [[nodiscard]] LoopStats stats() const { return stats_; }
 
  private:
   struct Slot {
@@ -49,23 +74,36 @@ class Engine::Loop {
     net::Interest interest = net::Interest::None;
   };
 
-  void startProbes(TimePoint now);
+  void startProbes();
   void startOne(ProbeTarget&& target, TimePoint now);
   void apply(std::uint32_t slot, const Next& next, TimePoint now);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
   template <typename Step>
   void step(std::uint32_t slot, TimePoint now, Step&& action);
   void abortAll(TimePoint now, const std::string& reason);
+  void handleEvents(std::span<const epoll_event> events);
+  void expireDeadlines();
+  void adjustWindow(TimePoint woke, TimePoint now);
+  [[nodiscard]] std::uint64_t limit() const;
+  [[nodiscard]] bool canStart() const;
   [[nodiscard]] int waitTimeout(TimePoint now) const;
 
   Engine& engine_;
   std::uint64_t capacity_;  // this loop's share of --max-parallel; 0 leaves the loop idle
+  double window_;           // probes this loop may have in flight now, at most capacity_
+  Duration target_;
+  TimePoint period_start_{};
+  bool congested_ = false;       // in this period
+  bool window_limited_ = false;  // in this period, the window held back a start
+  bool ever_congested_ = false;
+  LoopStats stats_;
   net::Epoll epoll_;
   net::Wakeup wakeup_;
   net::DeadlineQueue deadlines_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t in_flight_ = 0;
+  std::optional<ProbeTarget> pending_;  // taken from the source, waiting for its rate slot
   bool source_done_ = false;
   std::optional<TimePoint> grace_until_;
 };
@@ -78,6 +116,7 @@ void Engine::Loop::run() {
   }
   std::array<epoll_event, kEventBatch> events{};
   const Clock& clock = engine_.clock_;
+  period_start_ = clock.now();
   for (;;) {
     TimePoint now = clock.now();
     const int level = engine_.stop_level_.load();
@@ -88,56 +127,118 @@ void Engine::Loop::run() {
     if (level == 1 && !grace_until_) {
       grace_until_ = now + engine_.settings_.grace;
       source_done_ = true;
+      pending_.reset();
     }
     if (grace_until_ && now >= *grace_until_) {
       abortAll(now, "interrupted: the scan was stopped and the grace period ran out");
       return;
     }
-    startProbes(now);
-    if (in_flight_ == 0 && source_done_) return;
+    startProbes();
+    if (in_flight_ == 0 && source_done_ && !pending_) return;
 
-    const int count = epoll_.wait(events, waitTimeout(clock.now()));
-    for (int i = 0; i < count; ++i) {
-      const std::uint32_t token = events.at(static_cast<std::size_t>(i)).data.u32;
-      if (token == kWakeToken) {
-        wakeup_.drain();
-        continue;
+    int count = epoll_.wait(events, waitTimeout(clock.now()));
+    const TimePoint woke = clock.now();
+    // Every ready event before any deadline: a deadline must never fire for a socket whose answer
+    // is already waiting in the kernel. A full batch means more may wait: ask again at once.
+    for (std::uint64_t rounds = 0; count > 0; ++rounds) {
+      handleEvents(std::span<const epoll_event>(events).first(static_cast<std::size_t>(count)));
+      if (static_cast<std::size_t>(count) < events.size() || rounds > in_flight_ / kEventBatch) {
+        break;
       }
-      if (token < slots_.size() && slots_[token].probe) {
-        // A fresh time for each step: deadlines and timings count from when the step ran, not
-        // from when the batch began.
-        now = clock.now();
-        step(token, now, [&](Probe& probe) { return probe.onReady(now); });
-      }
+      count = epoll_.wait(events, 0);
     }
-    now = clock.now();
-    while (const auto expired = deadlines_.popExpired(now)) {
-      if (slots_[*expired].probe) {
-        step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
-      }
+    expireDeadlines();
+    adjustWindow(woke, clock.now());
+  }
+}
+
+void Engine::Loop::handleEvents(std::span<const epoll_event> events) {
+  for (const epoll_event& event : events) {
+    const std::uint32_t token = event.data.u32;
+    if (token == kWakeToken) {
+      wakeup_.drain();
+      continue;
+    }
+    if (token < slots_.size() && slots_[token].probe) {
+      // A fresh time for each step: deadlines and timings count from when the step ran, not
+      // from when the batch began.
+      const TimePoint now = engine_.clock_.now();
+      step(token, now, [&](Probe& probe) { return probe.onReady(now); });
     }
   }
+}
+
+void Engine::Loop::expireDeadlines() {
+  TimePoint now = engine_.clock_.now();
+  if (const auto nearest = deadlines_.nearest(); nearest && now - *nearest > target_) {
+    congested_ = true;  // served later than the loop allows itself
+  }
+  while (const auto expired = deadlines_.popExpired(now)) {
+    if (!slots_[*expired].probe) continue;
+    step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
+    now = engine_.clock_.now();
+  }
+}
+
+void Engine::Loop::adjustWindow(TimePoint woke, TimePoint now) {
+  if (now - woke > target_) congested_ = true;
+  if (now - period_start_ < target_) return;
+  const double floor = std::min<double>(static_cast<double>(capacity_), 8.0);
+  if (congested_) {
+    window_ = std::max(floor, window_ / 2);
+    ever_congested_ = true;
+    ++stats_.window_cuts;
+  } else if (window_limited_) {
+    window_ = std::min(static_cast<double>(capacity_),
+                       ever_congested_ ? window_ + std::max(1.0, window_ / 8) : window_ * 2);
+  }
+  stats_.smallest_window = std::min(stats_.smallest_window, static_cast<std::uint64_t>(window_));
+  congested_ = false;
+  window_limited_ = false;
+  period_start_ = now;
+}
+
+std::uint64_t Engine::Loop::limit() const {
+  return std::min(capacity_, static_cast<std::uint64_t>(window_));
+}
+
+bool Engine::Loop::canStart() const {
+  return (pending_ || !source_done_) && in_flight_ < limit() && engine_.stop_level_.load() == 0;
 }
 
 int Engine::Loop::waitTimeout(TimePoint now) const {
   int timeout = deadlines_.epollTimeoutMs(now);
   const auto bound = [&timeout](int ms) { timeout = timeout < 0 ? ms : std::min(timeout, ms); };
-  if (!source_done_ && in_flight_ < capacity_) {
-    if (const auto due = engine_.nextStartDue(now)) bound(ceilMs(*due - now));
+  if (canStart()) {
+    const auto due = engine_.nextStartDue(now);
+    bound(due ? ceilMs(*due - now) : 0);
   }
   if (grace_until_) bound(ceilMs(*grace_until_ - now));
   return timeout;
 }
 
-void Engine::Loop::startProbes(TimePoint now) {
-  while (!source_done_ && in_flight_ < capacity_ && engine_.stop_level_.load() == 0) {
-    now = engine_.clock_.now();
-    if (!engine_.acquireStart(now)) return;
-    ProbeTarget target;
-    if (!engine_.source_.next(target)) {
-      source_done_ = true;
+void Engine::Loop::startProbes() {
+  for (std::uint64_t started = 0; started < kStartChunk; ++started) {
+    if (engine_.stop_level_.load() != 0) return;
+    if (in_flight_ >= limit()) {
+      if (pending_ || !source_done_) window_limited_ = in_flight_ < capacity_;
       return;
     }
+    // The target first, its rate slot second: a loop whose source is empty ends at once instead
+    // of waiting for a slot it has no use for.
+    if (!pending_) {
+      if (source_done_) return;
+      ProbeTarget target;
+      if (!engine_.source_.next(target)) {
+        source_done_ = true;
+        return;
+      }
+      pending_ = std::move(target);
+    }
+    const TimePoint now = engine_.clock_.now();
+    if (!engine_.acquireStart(now)) return;
+    ProbeTarget target = std::move(*pending_);
+    pending_.reset();
     startOne(std::move(target), now);
   }
 }
@@ -190,6 +291,10 @@ void Engine::Loop::step(std::uint32_t slot, TimePoint now, Step&& action) {
 
 void Engine::Loop::apply(std::uint32_t slot, const Next& next, TimePoint now) {
   Slot& entry = slots_[slot];
+  if (next.late) {
+    congested_ = true;
+    ++stats_.late_answers;
+  }
   if (next.done) {
     deadlines_.disarm(slot);
     // The transport closed its socket, which also took it out of the epoll set.
@@ -249,6 +354,17 @@ Engine::Engine(const EngineSettings& settings, TargetSource& source, ResultSink&
 }
 
 Engine::~Engine() = default;
+
+LoopStats Engine::stats() const {
+  LoopStats total;
+  for (const auto& loop : loops_) {
+    const LoopStats one = loop->stats();
+    total.late_answers += one.late_answers;
+    total.window_cuts += one.window_cuts;
+    total.smallest_window = std::min(total.smallest_window, one.smallest_window);
+  }
+  return total;
+}
 
 bool Engine::acquireStart(TimePoint now) {
   if (limiter_.unlimited()) return true;

@@ -17,6 +17,10 @@ using model::Phase;
 
 namespace {
 
+net::Interest interestFor(net::IoStatus status) {
+  return status == net::IoStatus::NeedWrite ? net::Interest::Write : net::Interest::Read;
+}
+
 double milliseconds(Duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
@@ -130,7 +134,7 @@ Next Probe::endHandshake(TimePoint now) {
     return finish(now, Outcome::TlsOk, version + " handshake completed (no DNS query asked for)");
   }
   beginQuery(now);
-  return Next{false, net::Interest::Write, deadline()};
+  return wait(net::IoStatus::NeedWrite);
 }
 
 void Probe::beginQuery(TimePoint now) {
@@ -198,7 +202,7 @@ Next Probe::sendQuery(TimePoint now) {
     query_written_ += step.bytes;
   }
   phase_ = Phase::DnsAnswer;  // the DNS deadline runs on from the query's first byte
-  return Next{false, net::Interest::Read, deadline()};
+  return wait(net::IoStatus::NeedRead);
 }
 
 Next Probe::readAnswer(TimePoint now) {
@@ -289,8 +293,19 @@ Next Probe::endConnect(TimePoint now, int error) {
   connecting_ = false;
   switch (error) {
     case ECONNREFUSED:
-    case ECONNRESET:
       return finish(now, Outcome::Closed, "connection refused");
+    case ECONNRESET:
+    case EPIPE:
+      // A SYN answered with RST gives ECONNREFUSED. A reset after that means the peer completed
+      // the TCP handshake (accepted) and then reset it before we looked: the port is open, and
+      // the failure belongs to the TLS phase, not to the connect.
+      result_.timings.tcp_connect_ms = milliseconds(now - phase_started_);
+      phase_ = Phase::TlsHandshake;
+      phase_started_ = now;
+      phase_deadline_ = now + settings_.tls_timeout;
+      return tlsEnded(now, Outcome::TlsFailed,
+                      "the peer accepted the connection, then reset it before the TLS handshake (" +
+                          errorText(error) + ")");
     case EHOSTUNREACH:
     case ENETUNREACH:
     case EHOSTDOWN:
@@ -310,6 +325,17 @@ Next Probe::endConnect(TimePoint now, int error) {
 }
 
 Next Probe::onTimeout(TimePoint now) {
+  if (now < deadline()) return wait(waiting_for_);  // an early wake-up: keep waiting
+  // A busy event loop may reach a deadline before it has read the readiness event of an answer
+  // that is already waiting: look at the socket before concluding that the peer was silent.
+  if (transport_->readyNow(interestFor(waiting_for_))) {
+    const Phase before = phase_;
+    const int generation = generation_;
+    Next next = advance(now);
+    next.late = true;
+    if (next.done || phase_ != before || generation_ != generation) return next;
+    // Some bytes came but the phase is still not complete: its deadline stands.
+  }
   if (now >= host_deadline_) {
     const std::string why = "host timeout (" + formatMs(settings_.host_timeout) + ")";
     if (cleartext_) return cleartextFailed(now, why);
@@ -317,7 +343,6 @@ Next Probe::onTimeout(TimePoint now) {
     if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) return dnsTimedOut(now, why);
     return handshakeTimedOut(now, why);
   }
-  if (now < phase_deadline_) return wait(waiting_for_);  // an early wake-up: keep waiting
   if (phase_ == Phase::CleartextConnect) {
     return cleartextFailed(now, "connect timeout (" + formatMs(settings_.connect_timeout) + ")");
   }
@@ -385,9 +410,7 @@ Next Probe::finish(TimePoint now, Outcome outcome, std::string reason) {
 
 Next Probe::wait(net::IoStatus status) {
   waiting_for_ = status;
-  const net::Interest interest =
-      status == net::IoStatus::NeedWrite ? net::Interest::Write : net::Interest::Read;
-  return Next{false, interest, deadline()};
+  return Next{false, interestFor(status), deadline()};
 }
 
 TimePoint Probe::deadline() const {

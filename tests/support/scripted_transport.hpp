@@ -72,6 +72,16 @@ class ScriptedTransport final : public probe::Transport {
     fd_ = -1;
   }
   [[nodiscard]] int fd() const override { return fd_; }
+  // answers to readyNow(), the look at the socket when a deadline passes; none left: not ready
+  mutable std::deque<bool> ready_checks;
+  mutable int ready_check_calls = 0;
+  [[nodiscard]] bool readyNow(net::Interest /*interest*/) const override {
+    ++ready_check_calls;
+    if (ready_checks.empty()) return false;
+    const bool ready = ready_checks.front();
+    ready_checks.pop_front();
+    return ready;
+  }
 
  private:
   template <typename T>

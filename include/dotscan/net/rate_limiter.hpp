@@ -2,9 +2,11 @@
 //
 // A virtual-schedule pacer (the GCRA of ATM cell scheduling, as masscan paces its packets): each
 // start is due one interval after the previous one. A loop that wakes late may catch up by at most
-// `burst` starts, so that the rate is smooth rather than a burst once a second. Time comes from the
-// caller, so tests drive it with a ManualClock. Invariant: over any window of length T at most
-// rate * T + burst starts are granted.
+// `burst` starts, so that the rate is smooth rather than a burst once a second; lateness of up to
+// 10 ms is always made up, so that the achieved rate is the requested one and not the rate less
+// the loop's wake-up delay. Time comes from the caller, so tests drive it with a ManualClock.
+// Invariant: over any window of length T at most rate * (T + max(10 ms, (burst - 1) / rate)) + 1
+// starts are granted.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +29,7 @@ class RateLimiter {
 
  private:
   Duration interval_{};
-  Duration slack_{};  // how far behind the schedule may lag: (burst - 1) intervals
+  Duration slack_{};  // how far behind the schedule may lag: (burst - 1) intervals, or 10 ms
   std::optional<TimePoint> next_;
 };
 

@@ -62,11 +62,16 @@ ConnectStep startConnect(const Address& address, std::uint16_t port, UniqueFd& f
 // After the socket became writable (or reported an error): the connect's outcome (SO_ERROR).
 ConnectStep finishConnect(int fd);
 
-// Raises RLIMIT_NOFILE to its hard limit and returns the soft limit in force afterwards.
-std::uint64_t raiseOpenFileLimit();
-
 // Interest of a descriptor in an epoll set.
 enum class Interest : std::uint8_t { None, Read, Write };
+
+// Whether `fd` is ready now for `interest`, or has an error or hang-up pending: a zero-timeout
+// poll(2). The event loop may learn of readiness late when it is busy; a deadline consults this
+// before it concludes that the peer was silent.
+bool readyNow(int fd, Interest interest);
+
+// Raises RLIMIT_NOFILE to its hard limit and returns the soft limit in force afterwards.
+std::uint64_t raiseOpenFileLimit();
 
 // An epoll set whose events carry a 32-bit token (a probe slot) rather than a pointer.
 class Epoll {

@@ -7,7 +7,9 @@
 //
 // Invariants: every target taken from the source gives exactly one result to the sink, even when
 // the scan is stopped or a probe throws (internal-error); at most max_parallel probes are in flight
-// across all loops; new connections start at most `rate` per second, evenly spaced.
+// across all loops, fewer when a loop's congestion window says it cannot serve more; every ready
+// event of a wake-up is handled before any deadline; new connections start at most `rate` per
+// second, evenly spaced.
 #pragma once
 
 #include <atomic>
@@ -43,6 +45,13 @@ class ResultSink {
 
 using TransportFactory = std::function<std::unique_ptr<Transport>(const ProbeTarget&)>;
 
+// How the loops kept up with their probes, summed over the loops (for tests and the metadata).
+struct LoopStats {
+  std::uint64_t late_answers = 0;  // deadlines that found their answer already waiting
+  std::uint64_t window_cuts = 0;   // times a congestion window was halved
+  std::uint64_t smallest_window = ~std::uint64_t{0};  // the smallest window any loop used
+};
+
 struct EngineSettings {
   std::uint32_t threads = 1;
   std::uint64_t max_parallel = 1024;  // across all loops
@@ -69,6 +78,8 @@ class Engine {
   // period; the second ends them at once (outcome interrupted).
   void requestStop() noexcept;
   [[nodiscard]] int stopLevel() const noexcept { return stop_level_.load(); }
+  // After run(): how the loops kept up.
+  [[nodiscard]] LoopStats stats() const;
 
  private:
   class Loop;

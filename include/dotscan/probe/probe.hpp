@@ -9,7 +9,8 @@
 //
 // Invariants: every probe ends with exactly one ProbeResult whose phase is where it ended and whose
 // reason says why; a phase's deadline counts from the phase's start; --retries only repeats a TCP
-// connect that timed out, and the attempts are counted in the result.
+// connect that timed out, and the attempts are counted in the result; no deadline concludes
+// "silent" (filtered, a timeout) without first looking at the socket for an answer already there.
 #pragma once
 
 #include <chrono>
@@ -49,6 +50,9 @@ struct Next {
   bool done = false;
   net::Interest interest = net::Interest::None;
   TimePoint deadline{};
+  // Set by onTimeout() when the deadline found the awaited answer already waiting on the socket:
+  // the event loop was behind, and reads it as a sign of its own congestion.
+  bool late = false;
 };
 
 class Probe {

@@ -28,6 +28,9 @@ class TlsTransport final : public Transport {
   void describeSession(model::ProbeResult& result, std::time_t now) override;
   void close() override;
   [[nodiscard]] int fd() const override { return fd_.get(); }
+  [[nodiscard]] bool readyNow(net::Interest interest) const override {
+    return net::readyNow(fd_.get(), interest);
+  }
 
  private:
   const tls::ClientContext& context_;

@@ -57,6 +57,9 @@ class Transport {
   virtual void close() = 0;
   // The socket to watch, -1 when there is none.
   [[nodiscard]] virtual int fd() const = 0;
+  // Whether what the probe waits for (or an error) is already there: a look at the socket without
+  // waiting, made before a deadline concludes anything.
+  [[nodiscard]] virtual bool readyNow(net::Interest interest) const = 0;
 };
 
 }  // namespace dotscan::probe

@@ -238,6 +238,64 @@ TEST_F(EngineTest, ManyTargetsEachGiveOneResult) {
   EXPECT_EQ(live.handshakesWhenAtLeast(100), 100);
 }
 
+// A clock that moves 4 ms every time it is read: to the engine, every step takes long, as on a
+// machine too busy to keep up with thousands of probes. Each step's deadline has passed by the
+// time the loop gets to look at its events.
+class BusyClock final : public Clock {
+ public:
+  [[nodiscard]] TimePoint now() const override {
+    return TimePoint(std::chrono::hours(1)) + std::chrono::milliseconds(4) * ticks_.fetch_add(1);
+  }
+
+ private:
+  mutable std::atomic<std::int64_t> ticks_{0};
+};
+
+TEST_F(EngineTest, BusyLoopNeverTakesItsBacklogForSilence) {
+  // Issue 16: a loop that started more probes than it could serve took refusals already waiting
+  // in the kernel for silence, and reported closed ports as filtered.
+  settings_.threads = 1;
+  settings_.max_parallel = 1000;
+  settings_.probe.connect_timeout = milliseconds(100);
+  settings_.probe.retries = 0;
+  const std::uint16_t closed = closedPort();
+  std::vector<ProbeTarget> targets(600, ProbeTarget{kLoopback, closed, "", "", ""});
+  const tls::ClientContext context(tls_);
+  testing::VectorSource source(std::move(targets));
+  testing::CollectingSink sink;
+  const BusyClock busy;
+  Engine engine(
+      settings_, source, sink,
+      [&context](const ProbeTarget& target) {
+        return std::make_unique<TlsTransport>(context, target, false);
+      },
+      busy);
+  engine.run();
+  const auto results = sink.results();
+  ASSERT_EQ(results.size(), 600U);
+  int closed_count = 0;
+  for (const auto& result : results) {
+    closed_count += result.outcome == Outcome::Closed ? 1 : 0;
+    EXPECT_EQ(result.outcome, Outcome::Closed) << result.reason;
+  }
+  EXPECT_EQ(closed_count, 600);
+  // The loop saw that it was behind and narrowed its window below --max-parallel.
+  EXPECT_GT(engine.stats().window_cuts, 0U);
+  EXPECT_LT(engine.stats().smallest_window, 1000U);
+}
+
+TEST_F(EngineTest, RateLimitedScanEndsWithItsLastProbe) {
+  // Issue 16: with --rate, each loop waited for its next rate slot before it asked the source
+  // and learned there was nothing left, so one target at 0.05 a second took 20 s on 4 loops.
+  settings_.threads = 4;
+  settings_.rate = 0.05;
+  const auto started = std::chrono::steady_clock::now();
+  const model::ProbeResult result = scanOne(closedPort());
+  EXPECT_EQ(result.outcome, Outcome::Closed);
+  // The bound is the next rate slot (20 s), not a speed.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+}
+
 TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
   settings_.probe.tls_timeout = std::chrono::seconds(60);
   settings_.grace = milliseconds(100);

@@ -105,6 +105,90 @@ TEST_F(ProbeTest, RefusedIsClosed) {
   EXPECT_FALSE(result.timings.tcp_connect_ms);
 }
 
+TEST_F(ProbeTest, ResetAfterAcceptIsATlsFailureNotClosed) {
+  // ECONNREFUSED answers a SYN; ECONNRESET (or EPIPE) means the peer accepted, then reset.
+  for (const int error : {ECONNRESET, EPIPE}) {
+    Probe probe = make();
+    transport_->connects = {{IoStatus::NeedWrite, 0}};
+    transport_->connect_results = {{IoStatus::Failed, error}};
+    start(probe);
+    clock_.advance(milliseconds(4));
+    ASSERT_TRUE(probe.onReady(clock_.now()).done);
+    const model::ProbeResult result = probe.takeResult();
+    EXPECT_EQ(result.outcome, Outcome::TlsFailed);
+    EXPECT_EQ(result.phase, Phase::TlsHandshake);
+    EXPECT_EQ(result.reason,
+              "the peer accepted the connection, then reset it before the TLS "
+              "handshake (" +
+                  errorText(error) + ")");
+    ASSERT_TRUE(result.timings.tcp_connect_ms);
+    EXPECT_DOUBLE_EQ(*result.timings.tcp_connect_ms, 4.0);
+  }
+}
+
+TEST_F(ProbeTest, ConnectDeadlineLooksAtTheSocketBeforeFiltered) {
+  // The loop was too busy to read the refusal before the deadline: the refusal is still the
+  // answer, and the late flag tells the loop it was behind.
+  Probe probe = make();
+  transport_->connects = {{IoStatus::NeedWrite, 0}};
+  transport_->connect_results = {{IoStatus::Failed, ECONNREFUSED}};
+  transport_->ready_checks = {true};
+  start(probe);
+  clock_.advance(seconds(3));
+  const Next next = probe.onTimeout(clock_.now());
+  ASSERT_TRUE(next.done);
+  EXPECT_TRUE(next.late);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::Closed);
+  EXPECT_EQ(result.attempts, 1);
+}
+
+TEST_F(ProbeTest, ConnectedAtTheDeadlineGoesOnToTheHandshake) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::NeedWrite, 0}};
+  transport_->connect_results = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  transport_->ready_checks = {true};
+  start(probe);
+  clock_.advance(seconds(3));
+  const Next next = probe.onTimeout(clock_.now());
+  EXPECT_FALSE(next.done);
+  EXPECT_TRUE(next.late);
+  EXPECT_EQ(probe.phase(), Phase::TlsHandshake);
+  EXPECT_EQ(next.deadline, clock_.now() + seconds(5));  // the handshake's own, fresh deadline
+}
+
+TEST_F(ProbeTest, HandshakeProgressAtTheDeadlineDoesNotExtendIt) {
+  // Bytes were waiting, but the handshake still needs more: the deadline stands.
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead, IoStatus::NeedRead};
+  transport_->prefix = {0x16, 0x03, 0x03};
+  transport_->ready_checks = {true};
+  start(probe);
+  clock_.advance(seconds(5));
+  const Next next = probe.onTimeout(clock_.now());
+  ASSERT_TRUE(next.done);
+  EXPECT_EQ(transport_->handshake_calls, 2);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
+  EXPECT_EQ(result.phase, Phase::TlsHandshake);
+}
+
+TEST_F(ProbeTest, NothingThereAtTheDeadlineIsSilence) {
+  settings_.retries = 0;
+  Probe probe = make();
+  transport_->connects = {{IoStatus::NeedWrite, 0}};
+  transport_->ready_checks = {false};
+  start(probe);
+  clock_.advance(seconds(3));
+  const Next next = probe.onTimeout(clock_.now());
+  ASSERT_TRUE(next.done);
+  EXPECT_FALSE(next.late);
+  EXPECT_EQ(transport_->ready_check_calls, 1);
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::Filtered);
+}
+
 TEST_F(ProbeTest, NoRouteIsUnreachable) {
   for (const int error : {EHOSTUNREACH, ENETUNREACH}) {
     Probe probe = make();
@@ -388,6 +472,19 @@ TEST_F(DnsProbeTest, SilenceIsDnsTimeout) {
   EXPECT_EQ(result.outcome, Outcome::DnsTimeout);
   EXPECT_EQ(result.phase, Phase::DnsAnswer);
   EXPECT_EQ(result.reason, "no answer to the query (DNS timeout (2000 ms))");
+}
+
+TEST_F(DnsProbeTest, AnswerWaitingAtTheDeadlineIsRead) {
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  transport_->receives = {{IoStatus::Done, answerToSent()}};
+  transport_->ready_checks = {true};
+  clock_.advance(seconds(2));
+  next = probe.onTimeout(clock_.now());
+  ASSERT_TRUE(next.done);
+  EXPECT_TRUE(next.late);
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::Dot);
 }
 
 TEST_F(DnsProbeTest, PartialAnswerThenSilenceSaysHowMuch) {
