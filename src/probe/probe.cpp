@@ -375,8 +375,11 @@ Next Probe::handshakeTimedOut(TimePoint now, const std::string& why) {
   recordPrefix();
   const std::size_t received = transport_->receivedPrefix().size();
   if (transport_->peerSpokeNotTls()) {
-    return tlsEnded(now, Outcome::NotTls,
-                    "the peer sent bytes that are not TLS, then nothing (" + why + ")");
+    // The peer may have stopped or may still be sending, byte by byte: say what is known.
+    return tlsEnded(
+        now, Outcome::NotTls,
+        "the peer sent " + std::to_string(received) + (received == 1 ? " byte" : " bytes") +
+            " that are not TLS, and no complete record before the deadline (" + why + ")");
   }
   if (received == 0) {
     return tlsEnded(now, Outcome::TlsTimeout,

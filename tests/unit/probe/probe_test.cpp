@@ -294,6 +294,24 @@ TEST_F(ProbeTest, StallMidHandshakeIsTlsTimeoutWithTheBytesSeen) {
   EXPECT_EQ(result.first_bytes_hex, "160303007a");
 }
 
+TEST_F(ProbeTest, SlowNonTlsBytesSayHowManyNotThatTheyStopped) {
+  // A peer that dribbles garbage a byte at a time never completes a record header: the reason
+  // says what came, not "then nothing" (it may still be sending).
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  transport_->prefix = {'S', 'S', 'H'};
+  transport_->not_tls = true;
+  start(probe);
+  clock_.advance(seconds(5));
+  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::NotTls);
+  EXPECT_EQ(result.reason,
+            "the peer sent 3 bytes that are not TLS, and no complete record before the deadline "
+            "(TLS timeout (5000 ms))");
+}
+
 TEST_F(ProbeTest, HandshakeFailureKeepsOpenSslReason) {
   Probe probe = make();
   transport_->connects = {{IoStatus::Done, 0}};
