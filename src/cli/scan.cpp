@@ -94,11 +94,11 @@ class OrderSource final : public probe::TargetSource {
   OrderSource(targets::TargetOrder& order, const ScanSettings& settings)
       : order_(order), settings_(settings) {}
 
-  bool next(probe::ProbeTarget& target) override {
+  probe::Pull next(probe::ProbeTarget& target) override {
     targets::Target next;
     {
       const std::lock_guard lock(mutex_);
-      if (!order_.next(next)) return false;
+      if (!order_.next(next)) return probe::Pull::Finished;
     }
     target.address = next.address;
     target.port = next.port;
@@ -121,7 +121,7 @@ class OrderSource final : public probe::TargetSource {
     } else {
       target.sni.clear();
     }
-    return true;
+    return probe::Pull::Target;
   }
 
  private:

@@ -105,6 +105,7 @@ class Engine::Loop {
   std::uint64_t in_flight_ = 0;
   std::optional<ProbeTarget> pending_;  // taken from the source, waiting for its rate slot
   bool source_done_ = false;
+  bool source_idle_ = false;  // the source said NotYet: ask again after a wake-up
   std::optional<TimePoint> grace_until_;
 };
 
@@ -157,6 +158,7 @@ void Engine::Loop::handleEvents(std::span<const epoll_event> events) {
     const std::uint32_t token = event.data.u32;
     if (token == kWakeToken) {
       wakeup_.drain();
+      source_idle_ = false;
       continue;
     }
     if (token < slots_.size() && slots_[token].probe) {
@@ -203,7 +205,8 @@ std::uint64_t Engine::Loop::limit() const {
 }
 
 bool Engine::Loop::canStart() const {
-  return (pending_ || !source_done_) && in_flight_ < limit() && engine_.stop_level_.load() == 0;
+  return (pending_ || (!source_done_ && !source_idle_)) && in_flight_ < limit() &&
+         engine_.stop_level_.load() == 0;
 }
 
 int Engine::Loop::waitTimeout(TimePoint now) const {
@@ -227,10 +230,15 @@ void Engine::Loop::startProbes() {
     // The target first, its rate slot second: a loop whose source is empty ends at once instead
     // of waiting for a slot it has no use for.
     if (!pending_) {
-      if (source_done_) return;
+      if (source_done_ || source_idle_) return;
       ProbeTarget target;
-      if (!engine_.source_.next(target)) {
+      const Pull pulled = engine_.source_.next(target);
+      if (pulled == Pull::Finished) {
         source_done_ = true;
+        return;
+      }
+      if (pulled == Pull::NotYet) {
+        source_idle_ = true;
         return;
       }
       pending_ = std::move(target);
@@ -407,6 +415,10 @@ void Engine::run() {
 
 void Engine::requestStop() noexcept {
   stop_level_.fetch_add(1);
+  wake();
+}
+
+void Engine::wake() noexcept {
   for (const auto& loop : loops_) loop->wake();
 }
 

@@ -29,11 +29,20 @@
 
 namespace dotscan::probe {
 
-// Where targets come from. Called by every loop thread: implementations lock.
+// What a loop learns when it asks its source for a target.
+enum class Pull : std::uint8_t {
+  Target,    // `target` was filled
+  NotYet,    // none now, more may come (a discovery stage is still finding hosts)
+  Finished,  // none now, and none ever again
+};
+
+// Where targets come from: a stream. Called by every loop thread: implementations lock. A source
+// that answered NotYet calls Engine::wake() once it has a target again or has finished; a loop
+// with nothing in flight sleeps until then.
 class TargetSource {
  public:
   virtual ~TargetSource() = default;
-  virtual bool next(ProbeTarget& target) = 0;  // false when there are no more
+  virtual Pull next(ProbeTarget& target) = 0;
 };
 
 // Where results go. Called by every loop thread: implementations lock.
@@ -77,6 +86,8 @@ class Engine {
   // Async-signal-safe. The first request stops new probes and gives those in flight the grace
   // period; the second ends them at once (outcome interrupted).
   void requestStop() noexcept;
+  // Async-signal-safe. Wakes every loop, e.g. because a source that answered NotYet has more.
+  void wake() noexcept;
   [[nodiscard]] int stopLevel() const noexcept { return stop_level_.load(); }
   // After run(): how the loops kept up.
   [[nodiscard]] LoopStats stats() const;

@@ -296,6 +296,43 @@ TEST_F(EngineTest, RateLimitedScanEndsWithItsLastProbe) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
 }
 
+TEST_F(EngineTest, StreamedTargetsAreProbedAsTheyArrive) {
+  // A discovery stage hands live hosts to the engine while it runs: loops with nothing to do
+  // sleep (NotYet), wake for each push, and end only when the stream finishes.
+  TestServer live(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  const std::uint16_t closed = closedPort();
+  const tls::ClientContext context(tls_);
+  testing::StreamSource source;
+  testing::CollectingSink sink;
+  Engine engine(
+      settings_, source, sink,
+      [&context](const ProbeTarget& target) {
+        return std::make_unique<TlsTransport>(context, target, false);
+      },
+      clock_);
+  source.attach(engine);
+  std::thread producer([&] {
+    for (int i = 0; i < 6; ++i) {
+      source.push({kLoopback, i % 2 == 0 ? live.port() : closed, "", "", ""});
+      // Wait until that one is done, so that the loops run dry and must sleep in between.
+      while (sink.results().size() < static_cast<std::size_t>(i + 1)) std::this_thread::yield();
+    }
+    source.finish();
+  });
+  engine.run();
+  producer.join();
+  const auto results = sink.results();
+  ASSERT_EQ(results.size(), 6U);
+  int ok = 0;
+  int refused = 0;
+  for (const auto& result : results) {
+    ok += result.outcome == Outcome::TlsOk ? 1 : 0;
+    refused += result.outcome == Outcome::Closed ? 1 : 0;
+  }
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(refused, 3);
+}
+
 TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
   settings_.probe.tls_timeout = std::chrono::seconds(60);
   settings_.grace = milliseconds(100);
