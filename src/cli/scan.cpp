@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "dotscan/net/socket.hpp"
+#include "dotscan/probe/naming.hpp"
 #include "dotscan/probe/tls_transport.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
@@ -91,8 +92,8 @@ class OutputFile {
 // Targets in scan order, with the authentication name and the SNI rule applied (docs/scanning.md).
 class OrderSource final : public probe::TargetSource {
  public:
-  OrderSource(targets::TargetOrder& order, const ScanSettings& settings)
-      : order_(order), settings_(settings) {}
+  OrderSource(targets::TargetOrder& order, probe::NamingRule naming)
+      : order_(order), naming_(std::move(naming)) {}
 
   probe::Pull next(probe::ProbeTarget& target) override {
     targets::Target next;
@@ -100,35 +101,27 @@ class OrderSource final : public probe::TargetSource {
       const std::lock_guard lock(mutex_);
       if (!order_.next(next)) return probe::Pull::Finished;
     }
-    target.address = next.address;
-    target.port = next.port;
-    target.name = std::string(next.name);
-    // The authentication name: --auth-name (the command line overrides the file), else the
-    // policy's for this target, else its own name.
-    target.auth_name = settings_.auth_name;
-    if (target.auth_name.empty() && !settings_.policy.empty()) {
-      target.auth_name = settings_.policy.expectationsFor(target.address, target.name).auth_name;
-    }
-    if (target.auth_name.empty()) target.auth_name = target.name;
-    // SNI: --sni, else the authentication name (RFC 8310 section 8.1 asks clients to send it),
-    // else the address text with --sni-address, else none.
-    if (!settings_.sni.empty()) {
-      target.sni = settings_.sni;
-    } else if (!target.auth_name.empty()) {
-      target.sni = target.auth_name;
-    } else if (settings_.sni_address) {
-      target.sni = next.address.toString();
-    } else {
-      target.sni.clear();
-    }
+    target = probe::nameTarget(next.address, next.port, next.name, naming_);
     return probe::Pull::Target;
   }
 
  private:
   targets::TargetOrder& order_;
-  const ScanSettings& settings_;
+  probe::NamingRule naming_;
   std::mutex mutex_;
 };
+
+// The naming rule of this scan's options (probe/naming.hpp).
+probe::NamingRule namingRule(const ScanSettings& settings) {
+  probe::NamingRule rule{settings.auth_name, settings.sni, settings.sni_address, {}};
+  if (!settings.policy.empty()) {
+    const audit::Policy& policy = settings.policy;
+    rule.policy_auth_name = [&policy](const Address& address, std::string_view name) {
+      return policy.expectationsFor(address, name).auth_name;
+    };
+  }
+  return rule;
+}
 
 // Every result goes to the JSON Lines file and the human listing, under one lock.
 class ReportSink final : public probe::ResultSink {
@@ -222,7 +215,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     engine_settings.probe.dns = std::move(dns);
   }
 
-  OrderSource source(order, settings);
+  OrderSource source(order, namingRule(settings));
   ReportSink sink(json.get(), human.get(), settings.audit, settings.policy);
   const bool include_pem = settings.include_pem;
   const SteadyClock clock;
