@@ -21,6 +21,8 @@ std::string_view toString(Outcome outcome) {
 
 std::string_view toString(Phase phase) {
   switch (phase) {
+    case Phase::Syn:
+      return "syn";
     case Phase::Connect:
       return "tcp-connect";
     case Phase::TlsHandshake:

@@ -42,6 +42,7 @@ inline constexpr int kOutcomeCount = 15;
 
 // Where a probe was when it ended.
 enum class Phase : std::uint8_t {
+  Syn,               // SYN discovery (-sS): a raw SYN and its answer, before any connection
   Connect,           // TCP three-way handshake
   TlsHandshake,      // from the ClientHello to the handshake's end
   CleartextConnect,  // the second connection, for the query in cleartext (not-tls peers)
