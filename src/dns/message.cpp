@@ -15,6 +15,7 @@
 #include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
+#include "dotscan/util/wire_reader.hpp"
 
 namespace dotscan::dns {
 
@@ -178,10 +179,6 @@ std::vector<std::uint8_t> toWire(const ldns_pkt* packet) {
   return {begin, begin + ldns_buffer_position(buffer.get())};
 }
 
-std::uint16_t readU16(std::span<const std::uint8_t> bytes, std::size_t offset) {
-  return static_cast<std::uint16_t>((unsigned{bytes[offset]} << 8U) | bytes[offset + 1]);
-}
-
 // IANA "DNS RCODEs": the ones a message header (with OPT) can carry. 17 to 22 belong to TSIG and
 // TKEY records, never to the header.
 std::string rcodeName(std::uint16_t rcode) {
@@ -309,14 +306,14 @@ std::string rrText(const ldns_rr* rr) {
 }
 
 // RFC 6891 section 6.1.2: the OPT RDATA is a run of {OPTION-CODE, OPTION-LENGTH, OPTION-DATA}.
-// Our own bounds-checked walk: an option cut short ends it, and what came before still counts.
+// Read through WireReader: an option cut short ends the walk, and what came before still counts.
 void readOptions(std::span<const std::uint8_t> rdata, model::DnsEdns& edns) {
-  while (rdata.size() >= kOptionHeaderSize) {
-    const std::uint16_t code = readU16(rdata, 0);
-    const std::size_t length = readU16(rdata, 2);
-    if (rdata.size() - kOptionHeaderSize < length) break;
-    const std::span<const std::uint8_t> data = rdata.subspan(kOptionHeaderSize, length);
-    rdata = rdata.subspan(kOptionHeaderSize + length);
+  WireReader reader(rdata);
+  while (reader.remaining() >= kOptionHeaderSize) {
+    const std::uint16_t code = reader.readU16();
+    const std::size_t length = reader.readU16();
+    const std::span<const std::uint8_t> data = reader.readBytes(length);
+    if (!reader.ok()) break;
     switch (code) {
       case LDNS_EDNS_NSID: {
         // RFC 5001 section 2.3: the payload is opaque; many servers put a host name there.
@@ -329,7 +326,7 @@ void readOptions(std::span<const std::uint8_t> rdata, model::DnsEdns& edns) {
       case LDNS_EDNS_KEEPALIVE:
         // RFC 7828 section 3.1: in a response, TIMEOUT is two bytes in units of 100 ms; an empty
         // option (what a client sends) says nothing about the server's idle timeout.
-        if (data.size() == 2) edns.keepalive_ms = std::uint32_t{readU16(data, 0)} * 100U;
+        if (data.size() == 2) edns.keepalive_ms = std::uint32_t{WireReader(data).readU16()} * 100U;
         break;
       case LDNS_EDNS_PADDING:
         edns.padding = true;
@@ -380,10 +377,12 @@ model::DnsResponse describe(std::span<const std::uint8_t> message, const ldns_pk
   response.opcode = opcodeName(ldns_pkt_get_opcode(packet));
   // The header's counts as sent: ldns takes the OPT record out of the additional section and
   // lowers its ARCOUNT. The message parsed, so it has the whole 12-byte header (RFC 1035 4.1.1).
-  response.qdcount = readU16(message, 4);
-  response.ancount = readU16(message, 6);
-  response.nscount = readU16(message, 8);
-  response.arcount = readU16(message, 10);
+  WireReader counts(message);
+  counts.skip(4);
+  response.qdcount = counts.readU16();
+  response.ancount = counts.readU16();
+  response.nscount = counts.readU16();
+  response.arcount = counts.readU16();
 
   const bool has_edns = ldns_pkt_edns(packet);
   // RFC 6891 section 6.1.3: with OPT, the RCODE has 12 bits, the upper 8 in the OPT TTL.

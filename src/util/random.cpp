@@ -2,25 +2,34 @@
 
 #include <sys/random.h>
 
+#include <array>
 #include <cerrno>
 #include <chrono>
 
 namespace dotscan {
 
-std::uint64_t randomSeed() {
-  std::uint64_t seed = 0;
-  auto* bytes = reinterpret_cast<unsigned char*>(&seed);
+bool randomBytes(std::span<std::uint8_t> out) {
   std::size_t got = 0;
-  while (got < sizeof seed) {
-    const ssize_t n = getrandom(bytes + got, sizeof seed - got, 0);
+  while (got < out.size()) {
+    const ssize_t n = getrandom(out.data() + got, out.size() - got, 0);
     if (n < 0) {
       if (errno == EINTR) continue;
-      // No getrandom (very old kernel or a seccomp filter): the clock still varies run to run.
-      return static_cast<std::uint64_t>(
-          std::chrono::high_resolution_clock::now().time_since_epoch().count());
+      return false;
     }
     got += static_cast<std::size_t>(n);
   }
+  return true;
+}
+
+std::uint64_t randomSeed() {
+  std::array<std::uint8_t, sizeof(std::uint64_t)> bytes{};
+  if (!randomBytes(bytes)) {
+    // No getrandom (very old kernel or a seccomp filter): the clock still varies run to run.
+    return static_cast<std::uint64_t>(
+        std::chrono::high_resolution_clock::now().time_since_epoch().count());
+  }
+  std::uint64_t seed = 0;
+  for (const std::uint8_t byte : bytes) seed = (seed << 8U) | byte;
   return seed;
 }
 
