@@ -1,0 +1,106 @@
+// dotscan/syn/scanner.hpp — SYN discovery: raw SYNs out, a libpcap capture in (nmap -sS, zmap).
+//
+// The I/O layer over the pure discover module (packets, replies, the stateless validator). One
+// sender walks the scan order and writes SYNs to a raw IP socket at --rate, in batches
+// (sendmmsg); one receiver reads the capture (BPF-filtered, non-blocking, immediate mode), keeps
+// only replies the validator accepts, and reports each target's first answer as it comes: live
+// (SYN-ACK: handed to the TLS prober at once, while sending goes on), closed (RST), unreachable
+// (ICMP). After the last SYN the scanner waits --cooldown for late answers; --retries resends
+// SYNs to targets that have not answered, one pass each, after a cooldown each. Targets that never
+// answered are counted, and reported one by one only when asked (a /8 of silence would otherwise
+// be gigabytes of "filtered").
+//
+// The kernel, which knows nothing of our raw SYN, answers each SYN-ACK with a RST: that is
+// expected, and it closes the half-open connection on the target, as zmap and masscan rely on.
+//
+// Invariants: memory is flat in the number of targets (answered targets are remembered, silent
+// ones are not); every target gets at most one answer; the raw socket and the capture are opened
+// by the constructor, so a caller can drop every privilege before run() reads a single packet.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "dotscan/discover/validator.hpp"
+#include "dotscan/targets/target_order.hpp"
+#include "dotscan/util/address.hpp"
+#include "dotscan/util/clock.hpp"
+
+namespace dotscan::syn {
+
+struct Settings {
+  double rate = 0;  // SYNs a second across the scan; 0: as fast as the socket takes them
+  int retries = 1;  // extra passes of SYNs to targets that have not answered
+  Duration cooldown = std::chrono::seconds(3);  // after each pass, for late answers
+  std::string interface;                        // capture here; empty: the route's interface
+  std::optional<Address> source;                // our address; empty: the route's
+  discover::PortRange ports{61000, 65535};      // source ports: above Linux's ephemeral range
+  bool report_silent = false;                   // report each target that never answered
+};
+
+// What became of one target.
+enum class AnswerKind : std::uint8_t { Live, Closed, Unreachable, Silent };
+
+struct Answer {
+  AnswerKind kind = AnswerKind::Silent;
+  Address address;
+  std::uint16_t port = 0;
+  std::string name;              // the name the target came from, if any
+  Address from;                  // who answered (the router, for an ICMP error)
+  std::uint8_t icmp_type = 0;    // Unreachable: the ICMP type and code
+  std::uint8_t icmp_code = 0;
+  std::uint32_t passes = 0;      // how many SYNs had been sent to it when it answered
+  std::chrono::system_clock::time_point when;
+};
+
+struct Counts {
+  std::uint64_t sent = 0;         // SYNs written
+  std::uint64_t send_errors = 0;  // SYNs the socket refused (counted, not retried)
+  std::uint64_t live = 0;
+  std::uint64_t closed = 0;
+  std::uint64_t unreachable = 0;
+  std::uint64_t silent = 0;      // targets with no answer after the last pass
+  std::uint64_t invalid = 0;     // captured replies the validator rejected (forged, stray)
+  std::uint64_t duplicates = 0;  // valid replies for a target that had answered already
+  std::uint64_t captured = 0;    // frames the capture delivered
+  std::uint64_t capture_dropped = 0;  // pcap_stats: dropped by the kernel or the interface
+  double duration_s = 0;
+};
+
+// Makes a fresh order of the scan's targets: one per pass (the same seed gives the same order).
+using OrderFactory = std::function<std::unique_ptr<targets::TargetOrder>()>;
+// Called on the receiver thread (Live, Closed, Unreachable) or the sender's (Silent).
+using AnswerSink = std::function<void(Answer&&)>;
+
+class Scanner {
+ public:
+  // Opens the raw socket and the capture for the family of `first_target` (the route to it picks
+  // the interface and our address unless the settings name them). Throws dotscan::Error:
+  // UsageError without the privilege ("-sS needs root or CAP_NET_RAW"), RuntimeError when the
+  // capture cannot be opened.
+  Scanner(const Settings& settings, const Address& first_target);
+  Scanner(const Scanner&) = delete;
+  Scanner& operator=(const Scanner&) = delete;
+  Scanner(Scanner&&) = delete;
+  Scanner& operator=(Scanner&&) = delete;
+  ~Scanner();
+
+  // Sends and receives until every pass and its cooldown are over, or stop() is called.
+  Counts run(const OrderFactory& orders, const AnswerSink& sink);
+  // Async-signal-safe: ends the sending at once and the cooldown early.
+  void stop() noexcept;
+
+  [[nodiscard]] const std::string& interface() const;
+  [[nodiscard]] const Address& source() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dotscan::syn
