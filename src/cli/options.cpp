@@ -15,6 +15,7 @@
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 
@@ -38,7 +39,7 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
 }
 
 std::string readInputFile(const std::string& path, const std::string& option) {
-  const std::string what = path == "-" ? "standard input" : "'" + path + "'";
+  const std::string what = path == "-" ? "standard input" : quoteInput(path);
   auto failure = [&](int error) {
     return UsageError(option + ": cannot read " + what + ": " + std::strerror(error));
   };
@@ -80,7 +81,7 @@ std::uint64_t parseUnsigned(const std::string& text, const std::string& option) 
     }
   } catch (const std::exception&) {
   }
-  throw UsageError(option + ": '" + text + "' is not a non-negative integer");
+  throw UsageError(option + ": " + quoteInput(text) + " is not a non-negative integer");
 }
 
 std::vector<std::string> splitCommas(const std::string& text) {
@@ -98,7 +99,8 @@ std::vector<std::string> splitCommas(const std::string& text) {
 
 Duration parseDuration(const std::string& text, const std::string& option) {
   const auto bad = [&] {
-    return UsageError(option + ": '" + text + "' is not a duration (like 500ms, 3s, 1.5s, 2m)");
+    return UsageError(option + ": " + quoteInput(text) +
+                      " is not a duration (like 500ms, 3s, 1.5s, 2m)");
   };
   std::size_t used = 0;
   double value = 0;
@@ -326,7 +328,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     out << e.what() << "\n";
     return std::nullopt;
   } catch (const CLI::ParseError& e) {
-    throw UsageError(e.what());
+    // CLI11's messages quote the value as given: bounded here, since they cannot be built with
+    // quoteInput().
+    throw UsageError(clipInput(e.what()));
   }
 
   config.expand.ports = targets::parsePortList(ports);
@@ -345,7 +349,8 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   const auto version = [](const std::string& text, const std::string& option) {
     const auto parsed = model::parseTlsVersion(text);
     if (!parsed) {
-      throw UsageError(option + ": unknown TLS version '" + text + "' (use 1.0, 1.1, 1.2 or 1.3)");
+      throw UsageError(option + ": unknown TLS version " + quoteInput(text) +
+                       " (use 1.0, 1.1, 1.2 or 1.3)");
     }
     return *parsed;
   };
@@ -360,18 +365,19 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (fail_on != "never") {
     scan.fail_on = model::severityFromString(fail_on);
     if (!scan.fail_on) {
-      throw UsageError("--fail-on: unknown level '" + fail_on +
-                       "' (info, low, medium, high, critical or never)");
+      throw UsageError("--fail-on: unknown level " + quoteInput(fail_on) +
+                       " (info, low, medium, high, critical or never)");
     }
   }
   for (const std::string& pin : scan.audit.pins) {
     if (!audit::isValidPin(pin)) {
-      throw UsageError("--pin: '" + pin + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+      throw UsageError("--pin: " + quoteInput(pin) +
+                       " is not a SPKI SHA-256 pin (44 characters of base64)");
     }
   }
   if (!scan.auth_name.empty()) {
     if (!targets::isValidHostName(scan.auth_name)) {
-      throw UsageError("--auth-name: '" + scan.auth_name + "' is not a host name");
+      throw UsageError("--auth-name: " + quoteInput(scan.auth_name) + " is not a host name");
     }
     scan.auth_name = targets::normaliseHostName(scan.auth_name);
   }
@@ -401,7 +407,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
   if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
   if (scan.sni.size() > 253 || scan.sni.find('\0') != std::string::npos) {
-    throw UsageError("--sni: '" + scan.sni + "' is not a host name (at most 253 bytes)");
+    throw UsageError("--sni: " + quoteInput(scan.sni) + " is not a host name (at most 253 bytes)");
   }
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");
@@ -428,7 +434,8 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!max_targets.empty()) {
     config.max_targets = parseU128(max_targets);
     if (!config.max_targets) {
-      throw UsageError("--max-targets: '" + max_targets + "' is not a non-negative integer");
+      throw UsageError("--max-targets: " + quoteInput(max_targets) +
+                       " is not a non-negative integer");
     }
   }
 

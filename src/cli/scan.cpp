@@ -14,6 +14,7 @@
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 
@@ -70,7 +71,7 @@ class OutputFile {
     }
     file_ = std::fopen(path.c_str(), "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
     if (file_ == nullptr) {
-      throw UsageError(option + ": cannot write '" + path + "': " + std::strerror(errno));
+      throw UsageError(option + ": cannot write " + quoteInput(path) + ": " + std::strerror(errno));
     }
     owned_ = true;
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 namespace {
@@ -99,6 +100,24 @@ TEST(Options, ErrorsAreOneLineNamingTheInput) {
             "--max-targets: 'lots' is not a non-negative integer");
   EXPECT_NE(errorOf({"-4", "-6", "10.0.0.1"}).find("excludes"), std::string::npos);
   EXPECT_NE(errorOf({"--bogus", "10.0.0.1"}).find("--bogus"), std::string::npos);
+}
+
+TEST(Options, ErrorsQuoteHugeInputInPart) {
+  // Every echo of a 70,000-byte value is cut to kMaxQuotedInput bytes and the length.
+  const std::string huge(70000, 'x');
+  for (const std::vector<std::string>& words :
+       std::vector<std::vector<std::string>>{{"--sni", huge, "10.0.0.1"},
+                                             {"--seed", huge, "10.0.0.1"},
+                                             {"--connect-timeout", huge, "10.0.0.1"},
+                                             {"--pin", huge, "10.0.0.1"},
+                                             {"--tls-min", huge, "10.0.0.1"},
+                                             {"-iL", "/nonexistent/" + huge},
+                                             {"--threads", huge, "10.0.0.1"},
+                                             {"--" + huge, "10.0.0.1"}}) {
+    const std::string error = errorOf(words);
+    EXPECT_LT(error.size(), 2 * kMaxQuotedInput) << words[0] << ": " << error.substr(0, 1000);
+    EXPECT_NE(error.find(" bytes)"), std::string::npos) << words[0] << ": " << error;
+  }
 }
 
 TEST(Options, HelpAndVersionAnswerAndStop) {
