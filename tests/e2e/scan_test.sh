@@ -348,6 +348,9 @@ check "bad duration" "$rc:$err" \
   "2:dotscan: --connect-timeout: '3x' is not a duration (like 500ms, 3s, 1.5s, 2m)"
 err=$("$DOTSCAN" -q --ca-file "$WORK/missing.pem" 127.0.0.1 2>&1 >/dev/null); rc=$?
 check "bad ca-file exit" "$rc" 2
+err=$("$DOTSCAN" -q --rate nan 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "--rate nan" "$rc:$err" \
+  "2:dotscan: --rate: 'nan' is not a number of connections a second from 0 to 10000000"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

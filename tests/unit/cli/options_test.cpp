@@ -102,6 +102,63 @@ TEST(Options, ErrorsAreOneLineNamingTheInput) {
   EXPECT_NE(errorOf({"--bogus", "10.0.0.1"}).find("--bogus"), std::string::npos);
 }
 
+// Every numeric option refuses NaN, infinity, a sign, blanks, an empty value and overflow with one
+// line that names it; before, "--rate nan" ran unthrottled and "--shards -1" meant 2^64 - 1.
+TEST(Options, EveryNumericOptionRefusesNonNumbers) {
+  for (const std::string option :
+       {"--resolve-parallel", "--seed", "--shards", "--shard", "--max-targets", "--max-parallel",
+        "--rate", "--threads", "--retries", "--dns-max-size", "--warn-days", "--crit-days",
+        "--connect-timeout", "--tls-timeout", "--host-timeout", "--dns-timeout"}) {
+    for (const std::string value :
+         {"nan", "NaN", "inf", "-inf", "infinity", "-1", "+1", "1e400", "-0",
+          "99999999999999999999999999999999999999999", " 5", "5 ", "", "0x", "1,5", "five"}) {
+      const std::string error = errorOf({option, value, "10.0.0.1"});
+      EXPECT_EQ(error.rfind(option + ": '" + value + "' is not a", 0), 0U)
+          << option << " " << value << ": [" << error << "]";
+    }
+  }
+}
+
+TEST(Options, NumericOptionsInRange) {
+  auto c = parseOk({"--rate",
+                    "2.5",
+                    "--threads",
+                    "256",
+                    "--retries",
+                    "0",
+                    "--dns-max-size",
+                    "12",
+                    "--warn-days",
+                    "36500",
+                    "--crit-days",
+                    "0",
+                    "--resolve-parallel",
+                    "1024",
+                    "--max-parallel",
+                    "0x10",
+                    "--shards",
+                    "3",
+                    "--shard",
+                    "2",
+                    "10.0.0.1"});
+  EXPECT_EQ(c.scan.engine.rate, 2.5);
+  EXPECT_EQ(c.scan.engine.threads, 256U);
+  EXPECT_EQ(c.scan.engine.probe.retries, 0);
+  EXPECT_EQ(c.scan.dns_max_size, 12U);
+  EXPECT_EQ(c.scan.audit.warn_days, 36500);
+  EXPECT_EQ(c.scan.audit.crit_days, 0);
+  EXPECT_EQ(c.expand.resolve_parallelism, 1024U);
+  EXPECT_EQ(*c.scan.max_parallel, 16U);
+  EXPECT_EQ(c.scan.engine.probe.connect_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(errorOf({"--threads", "257", "10.0.0.1"}),
+            "--threads: '257' is not a whole number from 1 to 256");
+  EXPECT_EQ(errorOf({"--rate", "1e8", "10.0.0.1"}),
+            "--rate: '1e8' is not a number of connections a second from 0 to 10000000");
+  EXPECT_EQ(errorOf({"--connect-timeout", "1e-3s", "10.0.0.1"}), "");
+  EXPECT_EQ(parseOk({"--connect-timeout", "1.5e3ms", "10.0.0.1"}).scan.engine.probe.connect_timeout,
+            std::chrono::milliseconds(1500));
+}
+
 TEST(Options, ErrorsQuoteHugeInputInPart) {
   // Every echo of a 70,000-byte value is cut to kMaxQuotedInput bytes and the length.
   const std::string huge(70000, 'x');
