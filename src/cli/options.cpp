@@ -184,6 +184,18 @@ Duration parseDuration(const std::string& text, const std::string& option) {
 
 namespace {
 
+// OpenSSL looks a hashed CA directory up only when a chain needs it, so a missing one would pass
+// silently and leave every chain untrusted (a missing --ca-file fails at load time).
+void checkCaDirectory(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw UsageError("--ca-dir: cannot use " + quoteInput(path) + ": " + errorText(errno));
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    throw UsageError("--ca-dir: " + quoteInput(path) + " is not a directory");
+  }
+}
+
 // Every numeric option of the command line, with its range.
 void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
   ScanSettings& scan = config.scan;
@@ -432,6 +444,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
   }
   scan.tls.alpn = splitCommas(alpn);
+  if (!scan.tls.ca_dir.empty()) checkCaDirectory(scan.tls.ca_dir);
   scan.dns = !no_dns;
   scan.cleartext_check = !no_cleartext;
   if (fail_on != "never") {

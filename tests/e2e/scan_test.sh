@@ -115,6 +115,12 @@ check "--ca-dir" "$(result "$WORK/cadir.jsonl" "$SERVER" '[.tls.verification.tru
 "$DOTSCAN" -q --ca-dir "$WORK" --auth-name dot.test -oJ "$WORK/nocadir.jsonl" "$SERVER" >/dev/null 2>&1
 check "--ca-dir without the root" "$(result "$WORK/nocadir.jsonl" "$SERVER" '.tls.verification.reason')" \
   "unable to get local issuer certificate"
+# A missing directory, or a file, is a usage error as a missing --ca-file is.
+err=$("$DOTSCAN" -q --ca-dir "$WORK/no-such-dir" -oJ "$WORK/missing-dir.jsonl" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--ca-dir missing" "$rc:$err" "2:dotscan: --ca-dir: cannot use '$WORK/no-such-dir': No such file or directory"
+err=$("$DOTSCAN" -q --ca-dir "$CA/ca.crt" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--ca-dir a file" "$rc:$err" "2:dotscan: --ca-dir: '$CA/ca.crt' is not a directory"
+[[ ! -e "$WORK/missing-dir.jsonl" ]] && pass || fail "--ca-dir missing: the -oJ file was created"
 "$DOTSCAN" -q --pin "$pin" -oJ "$WORK/pin.jsonl" "$SERVER" >/dev/null 2>&1
 check "strict-pin" "$(result "$WORK/pin.jsonl" "$SERVER" '.verdict.profile + " " + (.verdict.pin_match|tostring)')" \
   "strict-pin 0"

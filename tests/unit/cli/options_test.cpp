@@ -177,6 +177,17 @@ TEST(Options, ErrorsQuoteHugeInputInPart) {
   }
 }
 
+// A hashed CA directory must exist, as a --ca-file must: OpenSSL would not notice a missing one.
+TEST(Options, CaDirMustBeADirectory) {
+  EXPECT_EQ(errorOf({"--ca-dir", "/nonexistent/certs", "10.0.0.1"}),
+            "--ca-dir: cannot use '/nonexistent/certs': No such file or directory");
+  const std::string file = ::testing::TempDir() + "dotscan_options_test_ca.pem";
+  std::ofstream(file) << "not a directory\n";
+  EXPECT_EQ(errorOf({"--ca-dir", file, "10.0.0.1"}), "--ca-dir: '" + file + "' is not a directory");
+  EXPECT_EQ(parseOk({"--ca-dir", ::testing::TempDir(), "10.0.0.1"}).scan.tls.ca_dir,
+            ::testing::TempDir());
+}
+
 TEST(Options, HelpAndVersionAnswerAndStop) {
   std::ostringstream out;
   EXPECT_FALSE(parse({"--help"}, out));
