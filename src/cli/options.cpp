@@ -144,15 +144,34 @@ class NumberOptions {
   std::map<std::string, Entry> entries_;  // a map: CLI11 keeps a reference to each text
 };
 
-std::vector<std::string> splitCommas(const std::string& text) {
-  std::vector<std::string> parts;
+// --alpn: '' offers none; otherwise every comma-separated item is a protocol name of 1 to 255
+// bytes (RFC 7301 section 3.1). ",," or "dot," is refused rather than read as fewer protocols.
+std::vector<std::string> parseAlpnList(const std::string& text) {
+  std::vector<std::string> protocols;
+  if (text.empty()) return protocols;
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    if (comma == start) {
+      throw UsageError("--alpn: " + quoteInput(text) + " has an empty item ('' offers no ALPN)");
+    }
+    if (comma - start > 255) {
+      throw UsageError("--alpn: " + quoteInput(text.substr(start, comma - start)) +
+                       " is longer than 255 bytes");
+    }
+    protocols.push_back(text.substr(start, comma - start));
     start = comma + 1;
   }
-  return parts;
+  return protocols;
+}
+
+// --auth-name and --sni: a host name (letters, digits, '-', '_'; labels of 1 to 63), lower-cased
+// and without a trailing dot. A control character or a blank is refused, never sent.
+std::string hostNameOption(const std::string& text, const std::string& option) {
+  if (!targets::isValidHostName(text)) {
+    throw UsageError(option + ": " + quoteInput(text) + " is not a host name");
+  }
+  return targets::normaliseHostName(text);
 }
 
 }  // namespace
@@ -237,8 +256,17 @@ void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
   scan.dns_max_size = numbers.whole("--dns-max-size", scan.dns_max_size, 12, 65535);
   scan.audit.warn_days = static_cast<int>(
       numbers.whole("--warn-days", static_cast<std::uint64_t>(scan.audit.warn_days), 0, 36500));
+  const auto days = [&](const char* option, int value) {
+    return std::string(option) + " " + std::to_string(value) +
+           (numbers.given(option) ? "" : " (the default)");
+  };
   scan.audit.crit_days = static_cast<int>(
       numbers.whole("--crit-days", static_cast<std::uint64_t>(scan.audit.crit_days), 0, 36500));
+  // High is the nearer threshold: a crit window wider than the warn window would never be medium.
+  if (scan.audit.crit_days > scan.audit.warn_days) {
+    throw UsageError(days("--crit-days", scan.audit.crit_days) + " is above " +
+                     days("--warn-days", scan.audit.warn_days));
+  }
 }
 
 }  // namespace
@@ -443,7 +471,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (scan.tls.min_version > scan.tls.max_version) {
     throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
   }
-  scan.tls.alpn = splitCommas(alpn);
+  scan.tls.alpn = parseAlpnList(alpn);
   if (!scan.tls.ca_dir.empty()) checkCaDirectory(scan.tls.ca_dir);
   scan.dns = !no_dns;
   scan.cleartext_check = !no_cleartext;
@@ -460,12 +488,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                        " is not a SPKI SHA-256 pin (44 characters of base64)");
     }
   }
-  if (!scan.auth_name.empty()) {
-    if (!targets::isValidHostName(scan.auth_name)) {
-      throw UsageError("--auth-name: " + quoteInput(scan.auth_name) + " is not a host name");
-    }
-    scan.auth_name = targets::normaliseHostName(scan.auth_name);
-  }
+  if (!scan.auth_name.empty()) scan.auth_name = hostNameOption(scan.auth_name, "--auth-name");
   // Standard input can be read once: a second "-" would silently read nothing.
   std::size_t stdin_readers = policy_file == "-" ? 1 : 0;
   for (const auto* paths : {&input_lists, &exclude_files, &pin_files}) {
@@ -491,9 +514,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!query_spec.empty()) scan.query = dns::parseQuerySpec(query_spec, scan.query);
   scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
   if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
-  if (scan.sni.size() > 253 || scan.sni.find('\0') != std::string::npos) {
-    throw UsageError("--sni: " + quoteInput(scan.sni) + " is not a host name (at most 253 bytes)");
-  }
+  if (!scan.sni.empty()) scan.sni = hostNameOption(scan.sni, "--sni");
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");
   }

@@ -188,6 +188,39 @@ TEST(Options, CaDirMustBeADirectory) {
             ::testing::TempDir());
 }
 
+TEST(Options, AlpnRefusesEmptyItems) {
+  EXPECT_EQ(parseOk({"--alpn", "", "10.0.0.1"}).scan.tls.alpn, std::vector<std::string>{});
+  EXPECT_EQ(parseOk({"--alpn", "dot,h2", "10.0.0.1"}).scan.tls.alpn,
+            (std::vector<std::string>{"dot", "h2"}));
+  for (const std::string list : {",,", ",", "dot,", ",dot", "dot,,h2"}) {
+    EXPECT_EQ(errorOf({"--alpn", list, "10.0.0.1"}),
+              "--alpn: '" + list + "' has an empty item ('' offers no ALPN)");
+  }
+  EXPECT_EQ(errorOf({"--alpn", "dot," + std::string(256, 'a'), "10.0.0.1"}),
+            "--alpn: '" + std::string(256, 'a') + "' is longer than 255 bytes");
+}
+
+TEST(Options, CritDaysMustNotExceedWarnDays) {
+  EXPECT_EQ(errorOf({"--crit-days", "40", "10.0.0.1"}),
+            "--crit-days 40 is above --warn-days 30 (the default)");
+  EXPECT_EQ(errorOf({"--warn-days", "5", "10.0.0.1"}),
+            "--crit-days 7 (the default) is above --warn-days 5");
+  EXPECT_EQ(errorOf({"--warn-days", "5", "--crit-days", "6", "10.0.0.1"}),
+            "--crit-days 6 is above --warn-days 5");
+  auto c = parseOk({"--warn-days", "5", "--crit-days", "5", "10.0.0.1"});
+  EXPECT_EQ(c.scan.audit.crit_days, 5);
+}
+
+// --sni is refused where --auth-name is: control characters, blanks, an empty label.
+TEST(Options, SniIsAHostNameAsAuthNameIs) {
+  for (const std::string name : {"dot\x1b[31m.test", "dot\ntest", "a b", "a..b", "-a.test"}) {
+    EXPECT_EQ(errorOf({"--sni", name, "10.0.0.1"}), "--sni: '" + name + "' is not a host name");
+    EXPECT_EQ(errorOf({"--auth-name", name, "10.0.0.1"}),
+              "--auth-name: '" + name + "' is not a host name");
+  }
+  EXPECT_EQ(parseOk({"--sni", "Dot.Test.", "10.0.0.1"}).scan.sni, "dot.test");
+}
+
 TEST(Options, HelpAndVersionAnswerAndStop) {
   std::ostringstream out;
   EXPECT_FALSE(parse({"--help"}, out));
