@@ -18,6 +18,7 @@
 
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
+#include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -212,6 +213,65 @@ void checkCaDirectory(const std::string& path) {
   }
   if (!S_ISDIR(info.st_mode)) {
     throw UsageError("--ca-dir: " + quoteInput(path) + " is not a directory");
+  }
+}
+
+// Where an output goes, to tell two outputs naming one file apart however they are spelled.
+struct OutputTarget {
+  std::string what;  // "-oJ '-'", "--metadata 'x.json'", "the listing"
+  std::string path;  // as given; "-" is standard output
+  std::string real;  // "-", or the real path (of its directory, for a file not there yet)
+  std::optional<std::pair<dev_t, ino_t>> inode;  // a file, pipe or socket that exists
+  bool device = false;                           // a character device: /dev/null, a terminal
+};
+
+OutputTarget outputTarget(std::string what, const std::string& path) {
+  OutputTarget target{std::move(what), path, path, std::nullopt, false};
+  struct stat info {};
+  const bool exists =
+      path == "-" ? ::fstat(STDOUT_FILENO, &info) == 0 : ::stat(path.c_str(), &info) == 0;
+  if (exists) target.inode = std::pair{info.st_dev, info.st_ino};
+  target.device = exists && S_ISCHR(info.st_mode);
+  if (path == "-") return target;
+  const std::size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (const CPtr<char, ::free> real(::realpath(exists ? path.c_str() : directory.c_str(), nullptr));
+      real) {
+    target.real = exists ? std::string(real.get()) : std::string(real.get()) + "/" + name;
+  }
+  return target;
+}
+
+// Two outputs that are one file would interleave, truncate and overwrite each other's lines:
+// -oJ F --metadata F, ./F and F, a link to F, '-' twice, or -oJ F with the listing going to F.
+void checkOutputsDistinct(const ScanConfig& config) {
+  const ScanSettings& scan = config.scan;
+  std::vector<OutputTarget> outputs;
+  if (!scan.json_path.empty()) {
+    outputs.push_back(outputTarget("-oJ " + quoteInput(scan.json_path), scan.json_path));
+  }
+  if (!scan.metadata_path.empty()) {
+    outputs.push_back(
+        outputTarget("--metadata " + quoteInput(scan.metadata_path), scan.metadata_path));
+  }
+  if (scan.json_path != "-") outputs.push_back(outputTarget("the listing", "-"));
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      const OutputTarget& a = outputs[i];
+      const OutputTarget& b = outputs[j];
+      // Two writers on one character device (/dev/null, a terminal) lose nothing to each other,
+      // but '-' twice is a mistake wherever standard output goes.
+      const bool same =
+          (a.path == "-" && b.path == "-") ||
+          (!a.device && !b.device && (a.real == b.real || (a.inode && a.inode == b.inode)));
+      if (same) {
+        const bool stdout_both = a.path == "-" || b.path == "-";
+        throw UsageError(a.what + " and " + b.what + " are the same " +
+                         (stdout_both ? "output (standard output)" : "file") +
+                         ": give each output its own file");
+      }
+    }
   }
 }
 
@@ -542,6 +602,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     std::string text = readInputFile(path, "--excludefile");
     config.excludes.files.emplace_back(path == "-" ? "<stdin>" : path, std::move(text));
   }
+  checkOutputsDistinct(config);
   if (config.targets.arguments.empty() && config.targets.files.empty()) {
     throw UsageError("no targets given: name them as arguments or with -iL FILE (see --help)");
   }

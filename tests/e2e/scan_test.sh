@@ -354,6 +354,9 @@ check "bad duration" "$rc:$err" \
   "2:dotscan: --connect-timeout: '3x' is not a duration (like 500ms, 3s, 1.5s, 2m)"
 err=$("$DOTSCAN" -q --ca-file "$WORK/missing.pem" 127.0.0.1 2>&1 >/dev/null); rc=$?
 check "bad ca-file exit" "$rc" 2
+err=$("$DOTSCAN" -q -oJ "$WORK/same.jsonl" --metadata "$WORK/./same.jsonl" 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "one file twice" "$rc:$err" \
+  "2:dotscan: -oJ '$WORK/same.jsonl' and --metadata '$WORK/./same.jsonl' are the same file: give each output its own file"
 err=$("$DOTSCAN" -q --rate nan 127.0.0.1 2>&1 >/dev/null); rc=$?
 check "--rate nan" "$rc:$err" \
   "2:dotscan: --rate: 'nan' is not a number of connections a second from 0 to 10000000"

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -219,6 +220,35 @@ TEST(Options, SniIsAHostNameAsAuthNameIs) {
               "--auth-name: '" + name + "' is not a host name");
   }
   EXPECT_EQ(parseOk({"--sni", "Dot.Test.", "10.0.0.1"}).scan.sni, "dot.test");
+}
+
+// Two outputs naming one file, however spelled, are refused: they would overwrite each other.
+TEST(Options, TwoOutputsCannotShareAFile) {
+  const std::string dir = ::testing::TempDir() + "dotscan_options_outputs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  const std::string file = dir + "/out.jsonl";  // not there yet
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", file, "10.0.0.1"}),
+            "-oJ '" + file + "' and --metadata '" + file +
+                "' are the same file: give each output its own file");
+  EXPECT_NE(errorOf({"-oJ", file, "--metadata", dir + "/./out.jsonl", "10.0.0.1"}), "");
+  std::ofstream(file) << "";
+  std::filesystem::create_hard_link(file, dir + "/hard.jsonl");
+  std::filesystem::create_symlink(file, dir + "/soft.jsonl");
+  EXPECT_NE(errorOf({"-oJ", dir + "/hard.jsonl", "--metadata", file, "10.0.0.1"}), "");
+  EXPECT_NE(errorOf({"-oJ", file, "--metadata", dir + "/soft.jsonl", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "-", "--metadata", "-", "10.0.0.1"}),
+            "-oJ '-' and --metadata '-' are the same output (standard output): give each output "
+            "its own file");
+  // Without -oJ -, the listing is on standard output.
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", "-", "10.0.0.1"}),
+            "--metadata '-' and the listing are the same output (standard output): give each "
+            "output its own file");
+  // Distinct files, and /dev/null twice (a character device loses nothing), are fine.
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", dir + "/meta.json", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "-", "--metadata", dir + "/meta.json", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "/dev/null", "--metadata", "/dev/null", "10.0.0.1"}), "");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Options, HelpAndVersionAnswerAndStop) {
