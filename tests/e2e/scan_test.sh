@@ -275,6 +275,14 @@ validate "schema range" "$WORK/range.jsonl"
 validate "schema metadata" "$WORK/meta.json"
 grep -q "^Not shown: 15 closed" "$WORK/range.txt" && pass || fail "summary: $(cat "$WORK/range.txt")"
 
+# -q hides the summary lines, never a warning.
+"$DOTSCAN" -q --max-parallel 4611686018427387904 -oJ "$WORK/lowered.jsonl" "$NET.14" >/dev/null 2>"$WORK/lowered.err"
+check "-q keeps the --max-parallel warning" \
+  "$(grep -c '^dotscan: warning: --max-parallel 4611686018427387904 is above what the open-file limit' "$WORK/lowered.err")" 1
+"$DOTSCAN" -q -sL 224.0.0.1 10.0.0.1 >/dev/null 2>"$WORK/excluded.err"
+check "-q keeps the exclusion warning" "$(cat "$WORK/excluded.err")" \
+  "dotscan: warning: 1 targets removed by the default exclusion lists (--no-default-exclude keeps them)"
+
 # --- inside a network namespace of our own: filtered, unreachable, Ctrl-C -----------------------
 if unshare -n true 2>/dev/null && command -v nft >/dev/null; then
   cat > "$WORK/netns.sh" <<NS
