@@ -24,7 +24,8 @@ constexpr std::size_t kMaxTextLength = 1024;  // a name, pin, issuer or target i
 // Errors name the source and the JSON path: "policy.json: groups[1].min_days: ...". Control
 // characters quoted from the file are escaped where every error line is printed (cli/run.cpp).
 [[noreturn]] void fail(std::string_view source, const std::string& where, const std::string& what) {
-  throw UsageError(std::string(source) + ": " + (where.empty() ? "" : where + ": ") + what);
+  throw UsageError(clipInput(source) + ": " + (where.empty() ? "" : clipInput(where) + ": ") +
+                   what);
 }
 
 std::string text(const Json& value, std::string_view source, const std::string& where) {
@@ -52,7 +53,7 @@ std::vector<std::string> pinList(const Json& value, std::string_view source,
   for (std::size_t i = 0; i < pins.size(); ++i) {
     if (!isValidPin(pins[i])) {
       fail(source, where + "[" + std::to_string(i) + "]",
-           "'" + pins[i] + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+           quoteInput(pins[i]) + " is not a SPKI SHA-256 pin (44 characters of base64)");
     }
   }
   return pins;
@@ -87,7 +88,8 @@ Policy::Fields parseFields(const Json& object, std::string_view source, const st
     at += key;
     if (key == "auth_name") {
       const std::string name = text(value, source, at);
-      if (!targets::isValidHostName(name)) fail(source, at, "'" + name + "' is not a host name");
+      if (!targets::isValidHostName(name))
+        fail(source, at, quoteInput(name) + " is not a host name");
       fields.auth_name = targets::normaliseHostName(name);
     } else if (key == "pins") {
       fields.pins = pinList(value, source, at);
@@ -141,7 +143,7 @@ Policy::Selector parseSelector(const std::vector<std::string>& entries, std::str
     for (const std::string& spec : specs) {
       if (namePattern(spec)) {
         if (!targets::isValidHostName(spec.substr(2))) {
-          fail(source, at, "'" + spec + "' is not a name pattern (*.DOMAIN)");
+          fail(source, at, quoteInput(spec) + " is not a name pattern (*.DOMAIN)");
         }
         selector.suffixes.push_back("." + targets::normaliseHostName(spec.substr(2)));
         continue;
@@ -269,7 +271,7 @@ void Policy::loadJson(std::string_view text, std::string_view source) {
     group.name = object.contains("name") ? audit::text(object["name"], source, where + ".name")
                                          : "group " + std::to_string(i + 1);
     if (!names.insert(group.name).second) {
-      fail(source, where + ".name", "'" + group.name + "' names two groups");
+      fail(source, where + ".name", quoteInput(group.name) + " names two groups");
     }
     if (object.contains("targets")) {
       const std::vector<std::string> entries =
@@ -298,7 +300,8 @@ void Policy::loadPinFile(std::string_view text, std::string_view source) {
         for (std::size_t i = 1; i < words.size(); ++i) {
           const std::string pin(words[i]);
           if (!isValidPin(pin)) {
-            fail(origin, "", "'" + pin + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+            fail(origin, "",
+                 quoteInput(pin) + " is not a SPKI SHA-256 pin (44 characters of base64)");
           }
           pin_line.pins.push_back(pin);
         }

@@ -8,13 +8,19 @@
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <map>
 #include <ostream>
 #include <thread>
 
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
+#include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 
@@ -38,7 +44,7 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
 }
 
 std::string readInputFile(const std::string& path, const std::string& option) {
-  const std::string what = path == "-" ? "standard input" : "'" + path + "'";
+  const std::string what = path == "-" ? "standard input" : quoteInput(path);
   auto failure = [&](int error) {
     return UsageError(option + ": cannot read " + what + ": " + std::strerror(error));
   };
@@ -71,62 +77,259 @@ std::string readInputFile(const std::string& path, const std::string& option) {
 
 namespace {
 
-std::uint64_t parseUnsigned(const std::string& text, const std::string& option) {
-  try {
-    std::size_t used = 0;
-    if (!text.empty() && text[0] != '-' && text[0] != '+') {
-      const unsigned long long value = std::stoull(text, &used, 0);
-      if (used == text.size()) return value;
-    }
-  } catch (const std::exception&) {
+constexpr double kMaxRate = 1e7;
+constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
+
+// A whole number: decimal, or hexadecimal after 0x; no sign, blank or exponent, nothing past the
+// digits, no overflow (strtoull, and CLI11 2.1 after it, read "-1" as 2^64 - 1).
+std::uint64_t parseWhole(const std::string& text, const std::string& option, std::uint64_t min = 0,
+                         std::uint64_t max = kNoLimit) {
+  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const std::string_view digits = std::string_view(text).substr(hex ? 2 : 0);
+  std::uint64_t value = 0;
+  const char* end = digits.data() + digits.size();
+  const auto [stop, error] = std::from_chars(digits.data(), end, value, hex ? 16 : 10);
+  if (!digits.empty() && error == std::errc() && stop == end && value >= min && value <= max) {
+    return value;
   }
-  throw UsageError(option + ": '" + text + "' is not a non-negative integer");
+  if (min == 0 && max == kNoLimit) {
+    throw UsageError(option + ": " + quoteInput(text) + " is not a non-negative integer");
+  }
+  throw UsageError(option + ": " + quoteInput(text) + " is not a whole number from " +
+                   std::to_string(min) + " to " + std::to_string(max));
 }
 
-std::vector<std::string> splitCommas(const std::string& text) {
-  std::vector<std::string> parts;
+// A finite decimal number at the start of `text`, which starts with a digit or a point: no sign,
+// "nan", "inf" or hex float (CLI11 2.1 takes "nan" for a double, and NaN passes its range checks).
+// `used` gets the length of the number; what follows (a duration's unit) is the caller's.
+std::optional<double> parseDecimal(std::string_view text, std::size_t& used) {
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '.')) {
+    return std::nullopt;
+  }
+  double value = 0;
+  const auto [stop, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || !std::isfinite(value)) return std::nullopt;
+  used = static_cast<std::size_t>(stop - text.data());
+  return value;
+}
+
+// The numeric options, taken as text and parsed after CLI11 by the functions above, so that
+// every one refuses NaN, infinity, a sign, blanks and overflow with the same kind of message.
+class NumberOptions {
+ public:
+  // `shown_default` is only for --help: a value not given is the caller's fallback.
+  CLI::Option* add(CLI::App& app, const std::string& name, const std::string& help,
+                   const std::string& shown_default = "") {
+    Entry& entry = entries_[name];
+    entry.option = app.add_option(name, entry.text, help)->type_name("N");
+    if (!shown_default.empty()) entry.option->default_str(shown_default);
+    return entry.option;
+  }
+  // The text given, or nullopt when the option was not on the command line ("" was given).
+  [[nodiscard]] std::optional<std::string> given(const std::string& name) const {
+    const Entry& entry = entries_.at(name);
+    if (entry.option->count() == 0) return std::nullopt;
+    return entry.text;
+  }
+  [[nodiscard]] std::uint64_t whole(const std::string& name, std::uint64_t fallback,
+                                    std::uint64_t min = 0, std::uint64_t max = kNoLimit) const {
+    const auto text = given(name);
+    return text ? parseWhole(*text, name, min, max) : fallback;
+  }
+
+ private:
+  struct Entry {
+    CLI::Option* option = nullptr;
+    std::string text;
+  };
+  std::map<std::string, Entry> entries_;  // a map: CLI11 keeps a reference to each text
+};
+
+// --alpn: '' offers none; otherwise every comma-separated item is a protocol name of 1 to 255
+// bytes (RFC 7301 section 3.1). ",," or "dot," is refused rather than read as fewer protocols.
+std::vector<std::string> parseAlpnList(const std::string& text) {
+  std::vector<std::string> protocols;
+  if (text.empty()) return protocols;
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) parts.push_back(text.substr(start, comma - start));
+    if (comma == start) {
+      throw UsageError("--alpn: " + quoteInput(text) + " has an empty item ('' offers no ALPN)");
+    }
+    if (comma - start > 255) {
+      throw UsageError("--alpn: " + quoteInput(text.substr(start, comma - start)) +
+                       " is longer than 255 bytes");
+    }
+    protocols.push_back(text.substr(start, comma - start));
     start = comma + 1;
   }
-  return parts;
+  return protocols;
+}
+
+// --auth-name and --sni: a host name (letters, digits, '-', '_'; labels of 1 to 63), lower-cased
+// and without a trailing dot. A control character or a blank is refused, never sent.
+std::string hostNameOption(const std::string& text, const std::string& option) {
+  if (!targets::isValidHostName(text)) {
+    throw UsageError(option + ": " + quoteInput(text) + " is not a host name");
+  }
+  return targets::normaliseHostName(text);
 }
 
 }  // namespace
 
 Duration parseDuration(const std::string& text, const std::string& option) {
   const auto bad = [&] {
-    return UsageError(option + ": '" + text + "' is not a duration (like 500ms, 3s, 1.5s, 2m)");
+    return UsageError(option + ": " + quoteInput(text) +
+                      " is not a duration (like 500ms, 3s, 1.5s, 2m)");
   };
   std::size_t used = 0;
-  double value = 0;
-  try {
-    if (text.empty() ||
-        !(std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '.')) {
-      throw bad();
-    }
-    value = std::stod(text, &used);
-  } catch (const std::logic_error&) {
-    throw bad();
-  }
+  const std::optional<double> value = parseDecimal(text, used);
+  if (!value) throw bad();
   const std::string unit = text.substr(used);
   double seconds = 0;
   if (unit.empty() || unit == "s") {
-    seconds = value;
+    seconds = *value;
   } else if (unit == "ms") {
-    seconds = value / 1000;
+    seconds = *value / 1000;
   } else if (unit == "m") {
-    seconds = value * 60;
+    seconds = *value * 60;
   } else if (unit == "h") {
-    seconds = value * 3600;
+    seconds = *value * 3600;
   } else {
     throw bad();
   }
   if (!(seconds >= 0) || seconds > 86400.0 * 365) throw bad();
   return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(seconds));
 }
+
+namespace {
+
+// OpenSSL looks a hashed CA directory up only when a chain needs it, so a missing one would pass
+// silently and leave every chain untrusted (a missing --ca-file fails at load time).
+void checkCaDirectory(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw UsageError("--ca-dir: cannot use " + quoteInput(path) + ": " + errorText(errno));
+  }
+  if (!S_ISDIR(info.st_mode)) {
+    throw UsageError("--ca-dir: " + quoteInput(path) + " is not a directory");
+  }
+}
+
+// Where an output goes, to tell two outputs naming one file apart however they are spelled.
+struct OutputTarget {
+  std::string what;  // "-oJ '-'", "--metadata 'x.json'", "the listing"
+  std::string path;  // as given; "-" is standard output
+  std::string real;  // "-", or the real path (of its directory, for a file not there yet)
+  std::optional<std::pair<dev_t, ino_t>> inode;  // a file, pipe or socket that exists
+  bool device = false;                           // a character device: /dev/null, a terminal
+};
+
+OutputTarget outputTarget(std::string what, const std::string& path) {
+  OutputTarget target{std::move(what), path, path, std::nullopt, false};
+  struct stat info {};
+  const bool exists =
+      path == "-" ? ::fstat(STDOUT_FILENO, &info) == 0 : ::stat(path.c_str(), &info) == 0;
+  if (exists) target.inode = std::pair{info.st_dev, info.st_ino};
+  target.device = exists && S_ISCHR(info.st_mode);
+  if (path == "-") return target;
+  const std::size_t slash = path.rfind('/');
+  const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (const CPtr<char, ::free> real(::realpath(exists ? path.c_str() : directory.c_str(), nullptr));
+      real) {
+    target.real = exists ? std::string(real.get()) : std::string(real.get()) + "/" + name;
+  }
+  return target;
+}
+
+// Two outputs that are one file would interleave, truncate and overwrite each other's lines:
+// -oJ F --metadata F, ./F and F, a link to F, '-' twice, or -oJ F with the listing going to F.
+void checkOutputsDistinct(const ScanConfig& config) {
+  const ScanSettings& scan = config.scan;
+  std::vector<OutputTarget> outputs;
+  if (!scan.json_path.empty()) {
+    outputs.push_back(outputTarget("-oJ " + quoteInput(scan.json_path), scan.json_path));
+  }
+  if (!scan.metadata_path.empty()) {
+    outputs.push_back(
+        outputTarget("--metadata " + quoteInput(scan.metadata_path), scan.metadata_path));
+  }
+  if (scan.json_path != "-") outputs.push_back(outputTarget("the listing", "-"));
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    for (std::size_t j = i + 1; j < outputs.size(); ++j) {
+      const OutputTarget& a = outputs[i];
+      const OutputTarget& b = outputs[j];
+      // Two writers on one character device (/dev/null, a terminal) lose nothing to each other,
+      // but '-' twice is a mistake wherever standard output goes.
+      const bool same =
+          (a.path == "-" && b.path == "-") ||
+          (!a.device && !b.device && (a.real == b.real || (a.inode && a.inode == b.inode)));
+      if (same) {
+        const bool stdout_both = a.path == "-" || b.path == "-";
+        throw UsageError(a.what + " and " + b.what + " are the same " +
+                         (stdout_both ? "output (standard output)" : "file") +
+                         ": give each output its own file");
+      }
+    }
+  }
+}
+
+// Every numeric option of the command line, with its range.
+void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
+  ScanSettings& scan = config.scan;
+  config.expand.resolve_parallelism = static_cast<unsigned>(
+      numbers.whole("--resolve-parallel", config.expand.resolve_parallelism, 1, 1024));
+  if (const auto seed = numbers.given("--seed")) config.seed = parseWhole(*seed, "--seed");
+  const std::uint64_t shards = numbers.whole("--shards", 1);
+  const std::uint64_t shard = numbers.whole("--shard", 0);
+  if (shards == 0) throw UsageError("--shards must be at least 1");
+  if (shard >= shards) {
+    throw UsageError("--shard " + std::to_string(shard) + " is out of range: with --shards " +
+                     std::to_string(shards) + " it is 0 to " + std::to_string(shards - 1));
+  }
+  config.shard = {shards, shard};
+  if (const auto max_targets = numbers.given("--max-targets")) {
+    config.max_targets = parseU128(*max_targets);
+    if (!config.max_targets) {
+      throw UsageError("--max-targets: " + quoteInput(*max_targets) +
+                       " is not a non-negative integer");
+    }
+  }
+  if (const auto max_parallel = numbers.given("--max-parallel")) {
+    scan.max_parallel = parseWhole(*max_parallel, "--max-parallel");
+    if (*scan.max_parallel == 0) throw UsageError("--max-parallel must be at least 1");
+  }
+  if (const auto rate = numbers.given("--rate")) {
+    std::size_t used = 0;
+    const std::optional<double> value = parseDecimal(*rate, used);
+    if (!value || used != rate->size() || *value > kMaxRate) {
+      throw UsageError("--rate: " + quoteInput(*rate) +
+                       " is not a number of connections a second from 0 to 10000000");
+    }
+    scan.engine.rate = *value;
+  }
+  scan.engine.threads = static_cast<std::uint32_t>(
+      numbers.whole("--threads", std::max(1U, std::thread::hardware_concurrency()), 1, 256));
+  scan.engine.probe.retries = static_cast<int>(
+      numbers.whole("--retries", static_cast<std::uint64_t>(scan.engine.probe.retries), 0, 10));
+  scan.dns_max_size = numbers.whole("--dns-max-size", scan.dns_max_size, 12, 65535);
+  scan.audit.warn_days = static_cast<int>(
+      numbers.whole("--warn-days", static_cast<std::uint64_t>(scan.audit.warn_days), 0, 36500));
+  const auto days = [&](const char* option, int value) {
+    return std::string(option) + " " + std::to_string(value) +
+           (numbers.given(option) ? "" : " (the default)");
+  };
+  scan.audit.crit_days = static_cast<int>(
+      numbers.whole("--crit-days", static_cast<std::uint64_t>(scan.audit.crit_days), 0, 36500));
+  // High is the nearer threshold: a crit window wider than the warn window would never be medium.
+  if (scan.audit.crit_days > scan.audit.warn_days) {
+    throw UsageError(days("--crit-days", scan.audit.crit_days) + " is above " +
+                     days("--warn-days", scan.audit.warn_days));
+  }
+}
+
+}  // namespace
 
 std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out) {
   ScanConfig config;
@@ -148,11 +351,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   bool only_v4 = false;
   bool only_v6 = false;
   bool no_resolve = false;
-  std::string seed;
-  std::uint64_t shards = 1;
-  std::uint64_t shard = 0;
-  std::string max_targets;
-  unsigned resolve_parallel = 64;
+  NumberOptions numbers;
 
   app.add_option("targets", positional, "Targets to scan (see the target syntax above)");
   app.add_option("--input-list", input_lists,
@@ -181,50 +380,35 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   auto* v6 = app.add_flag("-6", only_v6, "IPv6 only: resolve names to AAAA records only");
   v4->excludes(v6);
   app.add_flag("-n", no_resolve, "Never resolve host names (a name is then an error)");
-  app.add_option("--resolve-parallel", resolve_parallel,
-                 "Name lookups in flight at once (1 to 1024)")
-      ->type_name("N")
-      ->check(CLI::Range(1U, 1024U));
-  app.add_option("--seed", seed, "Seed of the pseudo-random target order (random by default)")
-      ->type_name("N");
-  app.add_option("--shards", shards, "Split the target order into N parts...")->type_name("N");
-  app.add_option("--shard", shard, "...and scan part I (0-based; same --seed on every machine)")
+  numbers.add(app, "--resolve-parallel", "Name lookups in flight at once (1 to 1024)", "64");
+  numbers.add(app, "--seed", "Seed of the pseudo-random target order (random by default)");
+  numbers.add(app, "--shards", "Split the target order into N parts...", "1");
+  numbers.add(app, "--shard", "...and scan part I (0-based; same --seed on every machine)", "0")
       ->type_name("I");
-  app.add_option("--max-targets", max_targets, "Stop after N targets (in this shard)")
-      ->type_name("N");
+  numbers.add(app, "--max-targets", "Stop after N targets (in this shard)");
   app.add_flag("--list-targets", config.list_targets,
                "(-sL) Print the targets in scan order and exit without sending a packet");
   app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
 
   ScanSettings& scan = config.scan;
-  std::string max_parallel;
   std::string connect_timeout = "3s";
   std::string tls_timeout = "5s";
   std::string host_timeout = "0";
   std::string tls_min = "1.2";
   std::string tls_max = "1.3";
   std::string alpn = "dot";
-  std::uint32_t threads = std::max(1U, std::thread::hardware_concurrency());
-  app.add_option("--max-parallel", max_parallel,
-                 "Probes in flight at once (default: from the open-file limit, at most 16384)")
-      ->type_name("N");
-  app.add_option("--rate", scan.engine.rate,
-                 "New connections a second, evenly spaced (0: no limit)")
-      ->type_name("N")
-      ->check(CLI::Range(0.0, 1e7));
-  app.add_option("--threads", threads, "Event loops (default: one per core)")
-      ->type_name("N")
-      ->check(CLI::Range(1U, 256U));
+  numbers.add(app, "--max-parallel",
+              "Probes in flight at once (default: from the open-file limit, at most 16384)");
+  numbers.add(app, "--rate", "New connections a second, evenly spaced (0: no limit)", "0");
+  numbers.add(app, "--threads", "Event loops (default: one per core)");
   app.add_option("--connect-timeout", connect_timeout, "TCP connect timeout per attempt")
       ->type_name("TIME");
   app.add_option("--tls-timeout", tls_timeout, "TLS handshake timeout, from the connect")
       ->type_name("TIME");
   app.add_option("--host-timeout", host_timeout, "Whole-target time limit (0: none)")
       ->type_name("TIME");
-  app.add_option("--retries", scan.engine.probe.retries,
-                 "Extra TCP connect attempts after a connect timeout (never after a refusal)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 10));
+  numbers.add(app, "--retries",
+              "Extra TCP connect attempts after a connect timeout (never after a refusal)", "1");
   app.add_option("--tls-min", tls_min, "Lowest TLS version offered (1.0, 1.1, 1.2, 1.3)")
       ->type_name("VERSION");
   app.add_option("--tls-max", tls_max, "Highest TLS version offered")->type_name("VERSION");
@@ -269,17 +453,11 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       "Do not ask a peer that speaks no TLS the query in cleartext on a second connection");
   app.add_option("--dns-timeout", dns_timeout, "Time for the whole answer, from the query")
       ->type_name("TIME");
-  app.add_option("--dns-max-size", scan.dns_max_size,
-                 "Answers announced longer than N bytes are malformed (default 65535)")
-      ->type_name("N")
-      ->check(CLI::Range(12, 65535));
-  app.add_option("--warn-days", scan.audit.warn_days,
-                 "A certificate expiring within N days is a medium finding (default 30)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 36500));
-  app.add_option("--crit-days", scan.audit.crit_days, "...within N days, a high one (default 7)")
-      ->type_name("N")
-      ->check(CLI::Range(0, 36500));
+  numbers.add(app, "--dns-max-size",
+              "Answers announced longer than N bytes are malformed (default 65535)");
+  numbers.add(app, "--warn-days",
+              "A certificate expiring within N days is a medium finding (default 30)");
+  numbers.add(app, "--crit-days", "...within N days, a high one (default 7)");
   std::string fail_on = "never";
   app.add_option("--auth-name", scan.auth_name,
                  "Check every leaf against host name NAME, and send it as SNI (default: the "
@@ -326,15 +504,13 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     out << e.what() << "\n";
     return std::nullopt;
   } catch (const CLI::ParseError& e) {
-    throw UsageError(e.what());
+    // CLI11's messages quote the value as given: bounded here, since they cannot be built with
+    // quoteInput().
+    throw UsageError(clipInput(e.what()));
   }
 
   config.expand.ports = targets::parsePortList(ports);
-  if (!max_parallel.empty()) {
-    scan.max_parallel = parseUnsigned(max_parallel, "--max-parallel");
-    if (*scan.max_parallel == 0) throw UsageError("--max-parallel must be at least 1");
-  }
-  scan.engine.threads = threads;
+  parseNumbers(numbers, config);
   scan.engine.probe.connect_timeout = parseDuration(connect_timeout, "--connect-timeout");
   scan.engine.probe.tls_timeout = parseDuration(tls_timeout, "--tls-timeout");
   scan.engine.probe.host_timeout = parseDuration(host_timeout, "--host-timeout");
@@ -345,7 +521,8 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   const auto version = [](const std::string& text, const std::string& option) {
     const auto parsed = model::parseTlsVersion(text);
     if (!parsed) {
-      throw UsageError(option + ": unknown TLS version '" + text + "' (use 1.0, 1.1, 1.2 or 1.3)");
+      throw UsageError(option + ": unknown TLS version " + quoteInput(text) +
+                       " (use 1.0, 1.1, 1.2 or 1.3)");
     }
     return *parsed;
   };
@@ -354,27 +531,24 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (scan.tls.min_version > scan.tls.max_version) {
     throw UsageError("--tls-min " + tls_min + " is above --tls-max " + tls_max);
   }
-  scan.tls.alpn = splitCommas(alpn);
+  scan.tls.alpn = parseAlpnList(alpn);
+  if (!scan.tls.ca_dir.empty()) checkCaDirectory(scan.tls.ca_dir);
   scan.dns = !no_dns;
   scan.cleartext_check = !no_cleartext;
   if (fail_on != "never") {
     scan.fail_on = model::severityFromString(fail_on);
     if (!scan.fail_on) {
-      throw UsageError("--fail-on: unknown level '" + fail_on +
-                       "' (info, low, medium, high, critical or never)");
+      throw UsageError("--fail-on: unknown level " + quoteInput(fail_on) +
+                       " (info, low, medium, high, critical or never)");
     }
   }
   for (const std::string& pin : scan.audit.pins) {
     if (!audit::isValidPin(pin)) {
-      throw UsageError("--pin: '" + pin + "' is not a SPKI SHA-256 pin (44 characters of base64)");
+      throw UsageError("--pin: " + quoteInput(pin) +
+                       " is not a SPKI SHA-256 pin (44 characters of base64)");
     }
   }
-  if (!scan.auth_name.empty()) {
-    if (!targets::isValidHostName(scan.auth_name)) {
-      throw UsageError("--auth-name: '" + scan.auth_name + "' is not a host name");
-    }
-    scan.auth_name = targets::normaliseHostName(scan.auth_name);
-  }
+  if (!scan.auth_name.empty()) scan.auth_name = hostNameOption(scan.auth_name, "--auth-name");
   // Standard input can be read once: a second "-" would silently read nothing.
   std::size_t stdin_readers = policy_file == "-" ? 1 : 0;
   for (const auto* paths : {&input_lists, &exclude_files, &pin_files}) {
@@ -400,16 +574,13 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!query_spec.empty()) scan.query = dns::parseQuerySpec(query_spec, scan.query);
   scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
   if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
-  if (scan.sni.size() > 253 || scan.sni.find('\0') != std::string::npos) {
-    throw UsageError("--sni: '" + scan.sni + "' is not a host name (at most 253 bytes)");
-  }
+  if (!scan.sni.empty()) scan.sni = hostNameOption(scan.sni, "--sni");
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");
   }
   if (only_v4) config.expand.family = Family::V4;
   if (only_v6) config.expand.family = Family::V6;
   config.expand.resolve = !no_resolve;
-  config.expand.resolve_parallelism = resolve_parallel;
   if (!no_default_exclude) {
     config.expand.builtin_excludes.emplace_back("default exclusions",
                                                 targets::defaultExcludeList());
@@ -417,19 +588,6 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (exclude_reserved) {
     config.expand.builtin_excludes.emplace_back("reserved exclusions",
                                                 targets::reservedExcludeList());
-  }
-  if (!seed.empty()) config.seed = parseUnsigned(seed, "--seed");
-  config.shard = {shards, shard};
-  if (shards == 0) throw UsageError("--shards must be at least 1");
-  if (shard >= shards) {
-    throw UsageError("--shard " + std::to_string(shard) + " is out of range: with --shards " +
-                     std::to_string(shards) + " it is 0 to " + std::to_string(shards - 1));
-  }
-  if (!max_targets.empty()) {
-    config.max_targets = parseU128(max_targets);
-    if (!config.max_targets) {
-      throw UsageError("--max-targets: '" + max_targets + "' is not a non-negative integer");
-    }
   }
 
   for (const std::string& spec : positional) config.targets.arguments.push_back({spec, {}, {}, {}});
@@ -444,6 +602,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     std::string text = readInputFile(path, "--excludefile");
     config.excludes.files.emplace_back(path == "-" ? "<stdin>" : path, std::move(text));
   }
+  checkOutputsDistinct(config);
   if (config.targets.arguments.empty() && config.targets.files.empty()) {
     throw UsageError("no targets given: name them as arguments or with -iL FILE (see --help)");
   }

@@ -11,17 +11,13 @@ namespace dotscan::cli {
 
 namespace {
 
-void warn(const std::string& message) {
-  std::cerr << "dotscan: warning: " << message << "\n";
-}
-
 int runConfig(const ScanConfig& config) {
   targets::ExpandReport report;
   targets::SystemResolver resolver;
   const targets::TargetSet set =
       targets::expandTargets(config.targets, config.excludes, config.expand, resolver, report);
   for (const std::string& warning : report.warnings) warn(warning);
-  if (report.excluded_by_builtin != 0 && !config.quiet) {
+  if (report.excluded_by_builtin != 0) {
     warn(toString(report.excluded_by_builtin) +
          " targets removed by the default exclusion lists (--no-default-exclude keeps them)");
   }

@@ -15,6 +15,7 @@
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 
@@ -71,7 +72,7 @@ class OutputFile {
     }
     file_ = std::fopen(path.c_str(), "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
     if (file_ == nullptr) {
-      throw UsageError(option + ": cannot write '" + path + "': " + std::strerror(errno));
+      throw UsageError(option + ": cannot write " + quoteInput(path) + ": " + std::strerror(errno));
     }
     owned_ = true;
   }
@@ -171,23 +172,25 @@ class ReportSink final : public probe::ResultSink {
   std::uint64_t scanned_ = 0;
 };
 
-std::uint64_t chooseParallelism(const ScanSettings& settings, bool quiet) {
+std::uint64_t chooseParallelism(const ScanSettings& settings) {
   const std::uint64_t limit = net::raiseOpenFileLimit();
   const std::uint64_t reserve = kReservedFds + 4ULL * settings.engine.threads;
   const std::uint64_t usable = limit > reserve + 1 ? limit - reserve : 1;
   if (!settings.max_parallel) return std::min(usable, kDefaultParallelCap);
   if (*settings.max_parallel > usable) {
-    if (!quiet) {
-      std::cerr << "dotscan: warning: --max-parallel " << *settings.max_parallel
-                << " is above what the open-file limit (" << limit << ") allows; using " << usable
-                << "\n";
-    }
+    warn("--max-parallel " + std::to_string(*settings.max_parallel) +
+         " is above what the open-file limit (" + std::to_string(limit) + ") allows; using " +
+         std::to_string(usable));
     return usable;
   }
   return *settings.max_parallel;
 }
 
 }  // namespace
+
+void warn(const std::string& message) {
+  std::cerr << "dotscan: warning: " << message << "\n";
+}
 
 int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
   const ScanSettings& settings = config.scan;
@@ -202,7 +205,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   if (settings.json_path != "-") human = std::make_unique<report::HumanReport>(stdout);
 
   probe::EngineSettings engine_settings = settings.engine;
-  engine_settings.max_parallel = chooseParallelism(settings, config.quiet);
+  engine_settings.max_parallel = chooseParallelism(settings);
   if (settings.dns) {
     // One query for the whole scan; each probe writes its own random ID over this one's.
     dns::BuiltQuery built = dns::buildQuery(settings.query, 0);

@@ -128,7 +128,7 @@ RdfPtr parseName(const std::string& name, std::string& why) {
 RdfPtr parseNameOrThrow(const std::string& name) {
   std::string why;
   RdfPtr rdf = parseName(name, why);
-  if (!rdf) throw UsageError("--query: bad name '" + name + "' (" + why + ")");
+  if (!rdf) throw UsageError("--query: bad name " + quoteInput(name) + " (" + why + ")");
   return rdf;
 }
 
@@ -348,7 +348,7 @@ std::string questionProblem(const ldns_pkt* packet, const model::DnsQuery& query
   const ldns_rr* question = ldns_rr_list_rr(questions, 0);
   std::string why;
   const RdfPtr expected_name = parseName(query.name, why);
-  if (!expected_name) return "the query's name '" + query.name + "' is unusable: " + why;
+  if (!expected_name) return "the query's name " + quoteInput(query.name) + " is unusable: " + why;
   const ldns_rdf* owner = ldns_rr_owner(question);
   // ldns_dname_compare is case-insensitive, as RFC 4343 asks of name comparison.
   if (owner == nullptr || ldns_rdf_get_type(owner) != LDNS_RDF_TYPE_DNAME ||
@@ -356,7 +356,7 @@ std::string questionProblem(const ldns_pkt* packet, const model::DnsQuery& query
     return "name " + nameText(owner) + ", expected " + query.name;
   }
   const std::optional<std::uint16_t> expected_type = parseType(query.type);
-  if (!expected_type) return "the query's type '" + query.type + "' is unknown";
+  if (!expected_type) return "the query's type " + quoteInput(query.type) + " is unknown";
   const auto type = static_cast<std::uint16_t>(ldns_rr_get_type(question));
   if (type != *expected_type) return "type " + typeName(type) + ", expected " + query.type;
   const auto rr_class = static_cast<std::uint16_t>(ldns_rr_get_class(question));
@@ -455,8 +455,9 @@ QueryOptions parseQuerySpec(const std::string& spec, QueryOptions base) {
     const std::string type_text = spec.substr(slash + 1);
     const std::optional<std::uint16_t> type = parseType(type_text);
     if (!type) {
-      throw UsageError("--query: unknown type '" + type_text + "' in '" + spec +
-                       "' (expected a mnemonic such as A, AAAA or NS, or TYPE1 to TYPE65535)");
+      throw UsageError("--query: unknown type " + quoteInput(type_text) + " in " +
+                       quoteInput(spec) +
+                       " (expected a mnemonic such as A, AAAA or NS, or TYPE1 to TYPE65535)");
     }
     base.type = *type;
   }

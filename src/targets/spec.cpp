@@ -13,7 +13,7 @@ namespace dotscan::targets {
 namespace {
 
 [[noreturn]] void fail(std::string_view text, const std::string& why) {
-  throw UsageError("invalid target '" + std::string(text) + "': " + why);
+  throw UsageError("invalid target " + quoteInput(text) + ": " + why);
 }
 
 bool allOf(std::string_view text, std::string_view allowed) {
@@ -72,7 +72,7 @@ Spec parseCidr(std::string_view text, std::size_t slash) {
     if (!v6_text && isValidHostName(base_text) && !allOf(base_text, "0123456789.")) {
       fail(text, "a prefix length on a host name is not supported; give the address block");
     }
-    fail(text, "'" + std::string(base_text) + "' is not an IP address");
+    fail(text, quoteInput(base_text) + " is not an IP address");
   }
   const unsigned width = v6_text ? 128 : 32;
   auto length = parseDecimal(length_text, width);
@@ -86,12 +86,12 @@ Spec parseCidr(std::string_view text, std::size_t slash) {
 
 Spec parseV6Range(std::string_view text, std::size_t dash) {
   auto first = Address::parseV6(text.substr(0, dash));
-  if (!first) fail(text, "'" + std::string(text.substr(0, dash)) + "' is not an IPv6 address");
+  if (!first) fail(text, quoteInput(text.substr(0, dash)) + " is not an IPv6 address");
   const std::string_view end_text = text.substr(dash + 1);
   u128 last = 0;
   if (end_text.find(':') != std::string_view::npos) {
     auto end = Address::parseV6(end_text);
-    if (!end) fail(text, "'" + std::string(end_text) + "' is not an IPv6 address");
+    if (!end) fail(text, quoteInput(end_text) + " is not an IPv6 address");
     last = end->value();
   } else {
     // "2001:db8::1-ff": the end replaces the last 16-bit group.
@@ -125,11 +125,11 @@ OctetSet parseOctetSet(std::string_view whole, std::string_view part) {
     std::size_t end = part.find(',', start);
     if (end == std::string_view::npos) end = part.size();
     const std::string_view item = part.substr(start, end - start);
-    if (item.empty()) fail(whole, "empty item in octet list '" + std::string(part) + "'");
+    if (item.empty()) fail(whole, "empty item in octet list " + quoteInput(part));
     const auto range = parseNumberRange(item, 0, 255);
-    if (!range) fail(whole, "octet '" + std::string(item) + "' is not a number from 0 to 255");
+    if (!range) fail(whole, "octet " + quoteInput(item) + " is not a number from 0 to 255");
     const auto [lo, hi] = *range;
-    if (hi < lo) fail(whole, "octet range '" + std::string(item) + "' ends before it starts");
+    if (hi < lo) fail(whole, "octet range " + quoteInput(item) + " ends before it starts");
     for (unsigned v = lo; v <= hi; ++v) set.set(v);
     start = end + 1;
   }
@@ -227,7 +227,7 @@ bool isValidHostName(std::string_view text) {
 
 std::string normaliseHostName(std::string_view text) {
   if (!isValidHostName(text)) {
-    throw UsageError("invalid host name '" + std::string(text) + "'");
+    throw UsageError("invalid host name " + quoteInput(text));
   }
   std::string name = asciiLower(text);
   if (name.back() == '.') name.pop_back();
@@ -236,7 +236,7 @@ std::string normaliseHostName(std::string_view text) {
 
 Spec parseSpec(std::string_view text) {
   if (text.empty()) throw UsageError("invalid target '': empty");
-  if (text.size() > 1024) fail(text.substr(0, 64), "longer than 1024 characters");
+  if (text.size() > 1024) fail(text, "longer than 1024 characters");
   if (auto slash = text.rfind('/'); slash != std::string_view::npos) return parseCidr(text, slash);
   if (text.find(':') != std::string_view::npos) {
     if (text.find('%') != std::string_view::npos) fail(text, "zone indexes are not supported");
@@ -275,7 +275,7 @@ std::vector<std::string> splitSpecList(std::string_view text) {
       continue;
     }
     if (token.empty()) {
-      throw UsageError("invalid target list '" + std::string(text) + "': empty item");
+      throw UsageError("invalid target list " + quoteInput(text) + ": empty item");
     }
     specs.emplace_back(token);
   }
@@ -284,7 +284,7 @@ std::vector<std::string> splitSpecList(std::string_view text) {
 
 std::vector<std::uint16_t> parsePortList(std::string_view text) {
   auto bad = [&](const std::string& why) -> void {
-    throw UsageError("invalid port list '" + std::string(text) + "': " + why);
+    throw UsageError("invalid port list " + quoteInput(text) + ": " + why);
   };
   if (text.empty()) bad("empty");
   std::vector<std::uint16_t> ports;
@@ -296,10 +296,10 @@ std::vector<std::uint16_t> parsePortList(std::string_view text) {
     start = end + 1;
     if (item.empty()) bad("empty item");
     const auto range = parseNumberRange(item, 1, 65535);
-    if (!range) bad("'" + std::string(item) + "' is not a port number from 1 to 65535");
+    if (!range) bad(quoteInput(item) + " is not a port number from 1 to 65535");
     const auto [lo, hi] = *range;
     if (lo == 0) bad("port 0 cannot be scanned");
-    if (hi < lo) bad("range '" + std::string(item) + "' ends before it starts");
+    if (hi < lo) bad("range " + quoteInput(item) + " ends before it starts");
     for (unsigned p = lo; p <= hi; ++p) ports.push_back(static_cast<std::uint16_t>(p));
     // Overlapping ranges must not grow the list without bound.
     if (ports.size() > 65535) sortUnique(ports);

@@ -6,6 +6,7 @@
 
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::targets {
 
@@ -27,7 +28,7 @@ void atOrigin(const std::string& origin, F&& f) {
     f();
   } catch (const UsageError& e) {
     if (origin.empty()) throw;
-    throw UsageError(origin + ": " + e.what());
+    throw UsageError(clipInput(origin) + ": " + e.what());
   }
 }
 
@@ -102,7 +103,8 @@ class Expander {
     for (std::size_t i = 0; i < lookups_.size(); ++i) {
       if (results[i].addresses.empty()) {
         ++report_.names_failed;
-        report_.warnings.push_back("cannot resolve '" + lookups_[i] + "': " + results[i].error);
+        report_.warnings.push_back("cannot resolve " + quoteInput(lookups_[i]) + ": " +
+                                   results[i].error);
       } else {
         ++report_.names_resolved;
       }
@@ -138,7 +140,7 @@ class Expander {
 
   std::uint32_t lookup(const std::string& name) {
     if (!options_.resolve) {
-      throw UsageError("'" + name + "' is a host name, and -n forbids resolving it");
+      throw UsageError(quoteInput(name) + " is a host name, and -n forbids resolving it");
     }
     auto [it, inserted] = lookup_index_.emplace(name, static_cast<std::uint32_t>(lookups_.size()));
     if (inserted) lookups_.push_back(name);
@@ -162,8 +164,8 @@ class Expander {
 
   [[noreturn]] void refuseFamily(const std::string& text) const {
     const bool v4 = *options_.family == Family::V4;
-    throw UsageError("invalid target '" + text + "': " + (v4 ? "IPv6" : "IPv4") + " target, but -" +
-                     (v4 ? "4" : "6") + " was given");
+    throw UsageError("invalid target " + quoteInput(text) + ": " + (v4 ? "IPv6" : "IPv4") +
+                     " target, but -" + (v4 ? "4" : "6") + " was given");
   }
 
   // The named target wins over the same address given bare on the same port.
@@ -344,8 +346,8 @@ void forEachTargetLine(std::string_view content, std::string_view source,
                   }
                   if (next < fields.size()) input.name = normaliseHostName(fields[next++]);
                   if (next < fields.size()) {
-                    throw UsageError("unexpected '" + std::string(fields[next]) +
-                                     "' (a line is: TARGET [PORTS] [NAME])");
+                    throw UsageError("unexpected " + quoteInput(fields[next]) +
+                                     " (a line is: TARGET [PORTS] [NAME])");
                   }
                 });
                 visit(std::move(input));

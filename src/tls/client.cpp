@@ -138,7 +138,7 @@ ClientContext::ClientContext(const ClientOptions& options)
     std::vector<unsigned char> wire;  // RFC 7301: each protocol as a one-byte length and its bytes
     for (const std::string& protocol : options.alpn) {
       if (protocol.empty() || protocol.size() > 255) {
-        throw UsageError("--alpn: protocol names are 1 to 255 bytes ('" + protocol + "')");
+        throw UsageError("ALPN protocol names are 1 to 255 bytes (" + quoteInput(protocol) + ")");
       }
       wire.push_back(static_cast<unsigned char>(protocol.size()));
       wire.insert(wire.end(), protocol.begin(), protocol.end());
@@ -152,8 +152,8 @@ ClientContext::ClientContext(const ClientOptions& options)
     const char* file = options.ca_file.empty() ? nullptr : options.ca_file.c_str();
     const char* dir = options.ca_dir.empty() ? nullptr : options.ca_dir.c_str();
     if (SSL_CTX_load_verify_locations(ctx, file, dir) != 1) {
-      const std::string what =
-          file != nullptr ? "--ca-file " + options.ca_file : "--ca-dir " + options.ca_dir;
+      const std::string what = file != nullptr ? "--ca-file " + clipInput(options.ca_file)
+                                               : "--ca-dir " + clipInput(options.ca_dir);
       throw UsageError(what + ": cannot load certificates (" + drainErrors() + ")");
     }
     trust_store_ = file != nullptr ? options.ca_file : options.ca_dir;

@@ -30,4 +30,19 @@ std::string errorText(int error) {
   return ::strerror_r(error, buffer.data(), buffer.size());
 }
 
+std::string clipInput(std::string_view input) {
+  if (input.size() <= kMaxQuotedInput) return std::string(input);
+  std::size_t cut = kMaxQuotedInput;
+  // Back off over UTF-8 continuation bytes (10xxxxxx) so that no character is cut in half.
+  for (int k = 0; k < 3 && cut > 0 && (static_cast<unsigned char>(input[cut]) & 0xc0U) == 0x80U;
+       ++k) {
+    --cut;
+  }
+  return std::string(input.substr(0, cut)) + "\u2026(" + std::to_string(input.size()) + " bytes)";
+}
+
+std::string quoteInput(std::string_view input) {
+  return "'" + clipInput(input) + "'";
+}
+
 }  // namespace dotscan

@@ -111,6 +111,11 @@ mkdir "$WORK/dir"
 expect_error dir-file 2 "dotscan: -iL: cannot read '$WORK/dir': Is a directory" "${L[@]}" -iL "$WORK/dir"
 printf '10.0.0.1\n10.0.0.1/x\n' >"$WORK/bad.txt"
 expect_error file-line 2 "dotscan: $WORK/bad.txt:2: invalid target '10.0.0.1/x': prefix length must be a number from 0 to 32" "${L[@]}" -iL "$WORK/bad.txt"
+# A 10 MB token: the error quotes its start and its length, not all of it.
+head -c 10000000 /dev/zero | tr '\0' 9 >"$WORK/huge.txt"
+err=$("$DOTSCAN" "${L[@]}" -iL "$WORK/huge.txt" 2>&1 >/dev/null); rc=$?
+[[ $rc -eq 2 && ${#err} -lt 1000 && "$err" == *"(10000000 bytes)': "* ]] && pass ||
+  fail "huge token: exit $rc, ${#err} bytes: ${err:0:400}"
 expect_error all-excluded 2 "dotscan: no targets to scan after exclusions (4 removed by --exclude, 0 by the default exclusion lists)" "${L[@]}" --exclude 10.0.0.0/24 10.0.0.0/30
 expect_error no-targets 2 "dotscan: no targets given: name them as arguments or with -iL FILE (see --help)" "${L[@]}"
 expect_error no-resolve 2 "dotscan: 'localhost' is a host name, and -n forbids resolving it" "${L[@]}" -n localhost

@@ -115,6 +115,12 @@ check "--ca-dir" "$(result "$WORK/cadir.jsonl" "$SERVER" '[.tls.verification.tru
 "$DOTSCAN" -q --ca-dir "$WORK" --auth-name dot.test -oJ "$WORK/nocadir.jsonl" "$SERVER" >/dev/null 2>&1
 check "--ca-dir without the root" "$(result "$WORK/nocadir.jsonl" "$SERVER" '.tls.verification.reason')" \
   "unable to get local issuer certificate"
+# A missing directory, or a file, is a usage error as a missing --ca-file is.
+err=$("$DOTSCAN" -q --ca-dir "$WORK/no-such-dir" -oJ "$WORK/missing-dir.jsonl" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--ca-dir missing" "$rc:$err" "2:dotscan: --ca-dir: cannot use '$WORK/no-such-dir': No such file or directory"
+err=$("$DOTSCAN" -q --ca-dir "$CA/ca.crt" "$SERVER" 2>&1 >/dev/null); rc=$?
+check "--ca-dir a file" "$rc:$err" "2:dotscan: --ca-dir: '$CA/ca.crt' is not a directory"
+[[ ! -e "$WORK/missing-dir.jsonl" ]] && pass || fail "--ca-dir missing: the -oJ file was created"
 "$DOTSCAN" -q --pin "$pin" -oJ "$WORK/pin.jsonl" "$SERVER" >/dev/null 2>&1
 check "strict-pin" "$(result "$WORK/pin.jsonl" "$SERVER" '.verdict.profile + " " + (.verdict.pin_match|tostring)')" \
   "strict-pin 0"
@@ -269,6 +275,14 @@ validate "schema range" "$WORK/range.jsonl"
 validate "schema metadata" "$WORK/meta.json"
 grep -q "^Not shown: 15 closed" "$WORK/range.txt" && pass || fail "summary: $(cat "$WORK/range.txt")"
 
+# -q hides the summary lines, never a warning.
+"$DOTSCAN" -q --max-parallel 4611686018427387904 -oJ "$WORK/lowered.jsonl" "$NET.14" >/dev/null 2>"$WORK/lowered.err"
+check "-q keeps the --max-parallel warning" \
+  "$(grep -c '^dotscan: warning: --max-parallel 4611686018427387904 is above what the open-file limit' "$WORK/lowered.err")" 1
+"$DOTSCAN" -q -sL 224.0.0.1 10.0.0.1 >/dev/null 2>"$WORK/excluded.err"
+check "-q keeps the exclusion warning" "$(cat "$WORK/excluded.err")" \
+  "dotscan: warning: 1 targets removed by the default exclusion lists (--no-default-exclude keeps them)"
+
 # --- inside a network namespace of our own: filtered, unreachable, Ctrl-C -----------------------
 if unshare -n true 2>/dev/null && command -v nft >/dev/null; then
   cat > "$WORK/netns.sh" <<NS
@@ -348,6 +362,12 @@ check "bad duration" "$rc:$err" \
   "2:dotscan: --connect-timeout: '3x' is not a duration (like 500ms, 3s, 1.5s, 2m)"
 err=$("$DOTSCAN" -q --ca-file "$WORK/missing.pem" 127.0.0.1 2>&1 >/dev/null); rc=$?
 check "bad ca-file exit" "$rc" 2
+err=$("$DOTSCAN" -q -oJ "$WORK/same.jsonl" --metadata "$WORK/./same.jsonl" 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "one file twice" "$rc:$err" \
+  "2:dotscan: -oJ '$WORK/same.jsonl' and --metadata '$WORK/./same.jsonl' are the same file: give each output its own file"
+err=$("$DOTSCAN" -q --rate nan 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "--rate nan" "$rc:$err" \
+  "2:dotscan: --rate: 'nan' is not a number of connections a second from 0 to 10000000"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

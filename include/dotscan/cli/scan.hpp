@@ -18,6 +18,10 @@ struct ScanPlan {
   std::string targets_planned;  // decimal
 };
 
+// One "dotscan: warning: ..." line on stderr. -q never hides a warning (README: "errors and
+// warnings still appear").
+void warn(const std::string& message);
+
 // Scans every target of `order`; returns the exit code (0, or 130 when interrupted).
 int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan);
 

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 namespace dotscan::cli {
 namespace {
@@ -99,6 +101,154 @@ TEST(Options, ErrorsAreOneLineNamingTheInput) {
             "--max-targets: 'lots' is not a non-negative integer");
   EXPECT_NE(errorOf({"-4", "-6", "10.0.0.1"}).find("excludes"), std::string::npos);
   EXPECT_NE(errorOf({"--bogus", "10.0.0.1"}).find("--bogus"), std::string::npos);
+}
+
+// Every numeric option refuses NaN, infinity, a sign, blanks, an empty value and overflow with one
+// line that names it; before, "--rate nan" ran unthrottled and "--shards -1" meant 2^64 - 1.
+TEST(Options, EveryNumericOptionRefusesNonNumbers) {
+  for (const std::string option :
+       {"--resolve-parallel", "--seed", "--shards", "--shard", "--max-targets", "--max-parallel",
+        "--rate", "--threads", "--retries", "--dns-max-size", "--warn-days", "--crit-days",
+        "--connect-timeout", "--tls-timeout", "--host-timeout", "--dns-timeout"}) {
+    for (const std::string value :
+         {"nan", "NaN", "inf", "-inf", "infinity", "-1", "+1", "1e400", "-0",
+          "99999999999999999999999999999999999999999", " 5", "5 ", "", "0x", "1,5", "five"}) {
+      const std::string error = errorOf({option, value, "10.0.0.1"});
+      EXPECT_EQ(error.rfind(option + ": '" + value + "' is not a", 0), 0U)
+          << option << " " << value << ": [" << error << "]";
+    }
+  }
+}
+
+TEST(Options, NumericOptionsInRange) {
+  auto c = parseOk({"--rate",
+                    "2.5",
+                    "--threads",
+                    "256",
+                    "--retries",
+                    "0",
+                    "--dns-max-size",
+                    "12",
+                    "--warn-days",
+                    "36500",
+                    "--crit-days",
+                    "0",
+                    "--resolve-parallel",
+                    "1024",
+                    "--max-parallel",
+                    "0x10",
+                    "--shards",
+                    "3",
+                    "--shard",
+                    "2",
+                    "10.0.0.1"});
+  EXPECT_EQ(c.scan.engine.rate, 2.5);
+  EXPECT_EQ(c.scan.engine.threads, 256U);
+  EXPECT_EQ(c.scan.engine.probe.retries, 0);
+  EXPECT_EQ(c.scan.dns_max_size, 12U);
+  EXPECT_EQ(c.scan.audit.warn_days, 36500);
+  EXPECT_EQ(c.scan.audit.crit_days, 0);
+  EXPECT_EQ(c.expand.resolve_parallelism, 1024U);
+  EXPECT_EQ(*c.scan.max_parallel, 16U);
+  EXPECT_EQ(c.scan.engine.probe.connect_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(errorOf({"--threads", "257", "10.0.0.1"}),
+            "--threads: '257' is not a whole number from 1 to 256");
+  EXPECT_EQ(errorOf({"--rate", "1e8", "10.0.0.1"}),
+            "--rate: '1e8' is not a number of connections a second from 0 to 10000000");
+  EXPECT_EQ(errorOf({"--connect-timeout", "1e-3s", "10.0.0.1"}), "");
+  EXPECT_EQ(parseOk({"--connect-timeout", "1.5e3ms", "10.0.0.1"}).scan.engine.probe.connect_timeout,
+            std::chrono::milliseconds(1500));
+}
+
+TEST(Options, ErrorsQuoteHugeInputInPart) {
+  // Every echo of a 70,000-byte value is cut to kMaxQuotedInput bytes and the length.
+  const std::string huge(70000, 'x');
+  for (const std::vector<std::string>& words :
+       std::vector<std::vector<std::string>>{{"--sni", huge, "10.0.0.1"},
+                                             {"--seed", huge, "10.0.0.1"},
+                                             {"--connect-timeout", huge, "10.0.0.1"},
+                                             {"--pin", huge, "10.0.0.1"},
+                                             {"--tls-min", huge, "10.0.0.1"},
+                                             {"-iL", "/nonexistent/" + huge},
+                                             {"--threads", huge, "10.0.0.1"},
+                                             {"--" + huge, "10.0.0.1"}}) {
+    const std::string error = errorOf(words);
+    EXPECT_LT(error.size(), 2 * kMaxQuotedInput) << words[0] << ": " << error.substr(0, 1000);
+    EXPECT_NE(error.find(" bytes)"), std::string::npos) << words[0] << ": " << error;
+  }
+}
+
+// A hashed CA directory must exist, as a --ca-file must: OpenSSL would not notice a missing one.
+TEST(Options, CaDirMustBeADirectory) {
+  EXPECT_EQ(errorOf({"--ca-dir", "/nonexistent/certs", "10.0.0.1"}),
+            "--ca-dir: cannot use '/nonexistent/certs': No such file or directory");
+  const std::string file = ::testing::TempDir() + "dotscan_options_test_ca.pem";
+  std::ofstream(file) << "not a directory\n";
+  EXPECT_EQ(errorOf({"--ca-dir", file, "10.0.0.1"}), "--ca-dir: '" + file + "' is not a directory");
+  EXPECT_EQ(parseOk({"--ca-dir", ::testing::TempDir(), "10.0.0.1"}).scan.tls.ca_dir,
+            ::testing::TempDir());
+}
+
+TEST(Options, AlpnRefusesEmptyItems) {
+  EXPECT_EQ(parseOk({"--alpn", "", "10.0.0.1"}).scan.tls.alpn, std::vector<std::string>{});
+  EXPECT_EQ(parseOk({"--alpn", "dot,h2", "10.0.0.1"}).scan.tls.alpn,
+            (std::vector<std::string>{"dot", "h2"}));
+  for (const std::string list : {",,", ",", "dot,", ",dot", "dot,,h2"}) {
+    EXPECT_EQ(errorOf({"--alpn", list, "10.0.0.1"}),
+              "--alpn: '" + list + "' has an empty item ('' offers no ALPN)");
+  }
+  EXPECT_EQ(errorOf({"--alpn", "dot," + std::string(256, 'a'), "10.0.0.1"}),
+            "--alpn: '" + std::string(256, 'a') + "' is longer than 255 bytes");
+}
+
+TEST(Options, CritDaysMustNotExceedWarnDays) {
+  EXPECT_EQ(errorOf({"--crit-days", "40", "10.0.0.1"}),
+            "--crit-days 40 is above --warn-days 30 (the default)");
+  EXPECT_EQ(errorOf({"--warn-days", "5", "10.0.0.1"}),
+            "--crit-days 7 (the default) is above --warn-days 5");
+  EXPECT_EQ(errorOf({"--warn-days", "5", "--crit-days", "6", "10.0.0.1"}),
+            "--crit-days 6 is above --warn-days 5");
+  auto c = parseOk({"--warn-days", "5", "--crit-days", "5", "10.0.0.1"});
+  EXPECT_EQ(c.scan.audit.crit_days, 5);
+}
+
+// --sni is refused where --auth-name is: control characters, blanks, an empty label.
+TEST(Options, SniIsAHostNameAsAuthNameIs) {
+  for (const std::string name : {"dot\x1b[31m.test", "dot\ntest", "a b", "a..b", "-a.test"}) {
+    EXPECT_EQ(errorOf({"--sni", name, "10.0.0.1"}), "--sni: '" + name + "' is not a host name");
+    EXPECT_EQ(errorOf({"--auth-name", name, "10.0.0.1"}),
+              "--auth-name: '" + name + "' is not a host name");
+  }
+  EXPECT_EQ(parseOk({"--sni", "Dot.Test.", "10.0.0.1"}).scan.sni, "dot.test");
+}
+
+// Two outputs naming one file, however spelled, are refused: they would overwrite each other.
+TEST(Options, TwoOutputsCannotShareAFile) {
+  const std::string dir = ::testing::TempDir() + "dotscan_options_outputs";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  const std::string file = dir + "/out.jsonl";  // not there yet
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", file, "10.0.0.1"}),
+            "-oJ '" + file + "' and --metadata '" + file +
+                "' are the same file: give each output its own file");
+  EXPECT_NE(errorOf({"-oJ", file, "--metadata", dir + "/./out.jsonl", "10.0.0.1"}), "");
+  std::ofstream(file) << "";
+  std::filesystem::create_hard_link(file, dir + "/hard.jsonl");
+  std::filesystem::create_symlink(file, dir + "/soft.jsonl");
+  EXPECT_NE(errorOf({"-oJ", dir + "/hard.jsonl", "--metadata", file, "10.0.0.1"}), "");
+  EXPECT_NE(errorOf({"-oJ", file, "--metadata", dir + "/soft.jsonl", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "-", "--metadata", "-", "10.0.0.1"}),
+            "-oJ '-' and --metadata '-' are the same output (standard output): give each output "
+            "its own file");
+  // Without -oJ -, the listing is on standard output.
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", "-", "10.0.0.1"}),
+            "--metadata '-' and the listing are the same output (standard output): give each "
+            "output its own file");
+  // Distinct files, and /dev/null twice (a character device loses nothing), are fine.
+  EXPECT_EQ(errorOf({"-oJ", file, "--metadata", dir + "/meta.json", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "-", "--metadata", dir + "/meta.json", "10.0.0.1"}), "");
+  EXPECT_EQ(errorOf({"-oJ", "/dev/null", "--metadata", "/dev/null", "10.0.0.1"}), "");
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Options, HelpAndVersionAnswerAndStop) {

@@ -7,6 +7,7 @@
 
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/util/error.hpp"
+#include "dotscan/util/text.hpp"
 
 #include "support/fake_resolver.hpp"
 
@@ -214,6 +215,17 @@ TEST(Expand, ErrorsCarryTheirOrigin) {
                                   {"10.0.0.300", {}, {}, "hosts.txt:2"}};
   EXPECT_EQ(usageErrorOf([&] { expand(inputs); }),
             "hosts.txt:2: invalid target '10.0.0.300': octet '300' is not a number from 0 to 255");
+}
+
+TEST(Expand, ErrorsQuoteAHugeTokenInPart) {
+  // A 70,000-byte token (and file name) must not become a 70 KB error line.
+  const std::string token(70000, '9');
+  const std::string origin = std::string(70000, 'f') + ":1";
+  std::vector<TargetInput> inputs{{token, {}, {}, origin}};
+  const std::string error = usageErrorOf([&] { expand(inputs); });
+  EXPECT_LT(error.size(), 4 * kMaxQuotedInput) << error.substr(0, 1000);
+  EXPECT_NE(error.find("\u2026(70000 bytes)'"), std::string::npos) << error.substr(0, 1000);
+  EXPECT_NE(error.find("\u2026(70002 bytes): "), std::string::npos) << error.substr(0, 1000);
 }
 
 TEST(Expand, TheWholeIPv6SpaceIsRefused) {
