@@ -133,21 +133,12 @@ TEST(Validator, AcceptsTheRightSynAckAndRstAck) {
   }
 }
 
-TEST(Validator, SequenceNumberWrapsAround) {
-  // Find a target whose sequence number is 0xffffffff... rarely; instead check the arithmetic on
-  // whatever the hash gives: ack is seq + 1 modulo 2^32.
-  const Validator v = validator();
-  const Probe probe = v.makeProbe(kTarget, 853);
-  const std::uint32_t ack = probe.seq + 1U;
-  EXPECT_TRUE(v.validates(answer(kTarget, kUs, 853, probe.source_port, ack)));
-}
-
 TEST(Validator, RejectsForgedAndStrayReplies) {
   const Validator v = validator();
   const Probe probe = v.makeProbe(kTarget, 853);
   const std::uint16_t wrong_port = probe.source_port == 40000 ? 40001 : 40000;
-  // Wrong ack number: off by one either way, our sequence number itself, zero.
-  for (const std::uint32_t ack : {probe.seq + 2, probe.seq, probe.seq + 0U - 0U, 0U}) {
+  // Wrong ack number: off by one, our sequence number itself, one below it, zero.
+  for (const std::uint32_t ack : {probe.seq + 2, probe.seq, probe.seq - 1, 0U}) {
     EXPECT_FALSE(v.validates(answer(kTarget, kUs, 853, probe.source_port, ack))) << ack;
   }
   // Wrong destination port (ours), wrong source port (theirs), another target, not to us.
