@@ -34,6 +34,10 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
       args.emplace_back("--list-targets");
     } else if (arg == "-oJ") {
       args.emplace_back("--output-json");
+    } else if (arg == "-sS") {
+      args.emplace_back("--syn");
+    } else if (arg == "-sT") {
+      args.emplace_back("--connect-scan");
     } else if (arg == "-p-") {
       args.emplace_back("--ports=-");
     } else {
@@ -391,6 +395,26 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
 
   ScanSettings& scan = config.scan;
+  bool connect_scan = false;
+  std::string cooldown = "3s";
+  std::string source_ip;
+  auto* syn = app.add_flag("--syn", scan.discovery.syn,
+                           "(-sS) SYN discovery: raw SYNs at --rate and a packet capture; live "
+                           "hosts go on to TLS (needs root or CAP_NET_RAW)");
+  auto* connect = app.add_flag("--connect-scan", connect_scan,
+                               "(-sT) A full TCP connect per target (the default)");
+  syn->excludes(connect);
+  app.add_option("--cooldown", cooldown,
+                 "-sS: how long to wait for late answers after the last SYN (and each pass)")
+      ->type_name("TIME");
+  app.add_option("--interface", scan.discovery.interface,
+                 "-sS: send and capture on this interface (default: the route's)")
+      ->type_name("NAME");
+  app.add_option("--source-ip", source_ip, "-sS: our address in the SYNs (default: the route's)")
+      ->type_name("ADDRESS");
+  app.add_flag("--write-silent", scan.discovery.write_silent,
+               "-sS: write a filtered record for every target that never answered (by default "
+               "they are only counted in the metadata)");
   std::string connect_timeout = "3s";
   std::string tls_timeout = "5s";
   std::string host_timeout = "0";
@@ -399,7 +423,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   std::string alpn = "dot";
   numbers.add(app, "--max-parallel",
               "Probes in flight at once (default: from the open-file limit, at most 16384)");
-  numbers.add(app, "--rate", "New connections a second, evenly spaced (0: no limit)", "0");
+  numbers.add(app, "--rate",
+              "New connections a second, evenly spaced (0: no limit); with -sS, SYNs a second",
+              "0");
   numbers.add(app, "--threads", "Event loops (default: one per core)");
   app.add_option("--connect-timeout", connect_timeout, "TCP connect timeout per attempt")
       ->type_name("TIME");
@@ -408,7 +434,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--host-timeout", host_timeout, "Whole-target time limit (0: none)")
       ->type_name("TIME");
   numbers.add(app, "--retries",
-              "Extra TCP connect attempts after a connect timeout (never after a refusal)", "1");
+              "Extra TCP connect attempts after a connect timeout (never after a refusal); "
+              "with -sS, extra SYNs to targets that have not answered",
+              "1");
   app.add_option("--tls-min", tls_min, "Lowest TLS version offered (1.0, 1.1, 1.2, 1.3)")
       ->type_name("VERSION");
   app.add_option("--tls-max", tls_max, "Highest TLS version offered")->type_name("VERSION");
@@ -577,6 +605,20 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!scan.sni.empty()) scan.sni = hostNameOption(scan.sni, "--sni");
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");
+  }
+  scan.discovery.cooldown = parseDuration(cooldown, "--cooldown");
+  if (!source_ip.empty()) {
+    scan.discovery.source = Address::parse(source_ip);
+    if (!scan.discovery.source) {
+      throw UsageError("--source-ip: " + quoteInput(source_ip) + " is not an IP address");
+    }
+  }
+  if (!scan.discovery.syn) {
+    for (const auto& [given, name] : {std::pair{!scan.discovery.interface.empty(), "--interface"},
+                                      std::pair{!source_ip.empty(), "--source-ip"},
+                                      std::pair{scan.discovery.write_silent, "--write-silent"}}) {
+      if (given) throw UsageError(std::string(name) + " goes with -sS (SYN discovery)");
+    }
   }
   if (only_v4) config.expand.family = Family::V4;
   if (only_v6) config.expand.family = Family::V6;

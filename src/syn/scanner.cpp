@@ -1,8 +1,6 @@
 #include "dotscan/syn/scanner.hpp"
 
 #include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -13,7 +11,9 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <ifaddrs.h>
 #include <mutex>
+#include <net/if.h>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -30,8 +30,8 @@ namespace dotscan::syn {
 
 namespace {
 
-constexpr std::size_t kBatch = 64;       // SYNs per sendmmsg
-constexpr int kSnapLength = 256;         // headers are all a reply is read for
+constexpr std::size_t kBatch = 64;        // SYNs per sendmmsg
+constexpr int kSnapLength = 256;          // headers are all a reply is read for
 constexpr int kCaptureBuffer = 64 << 20;  // the kernel's ring for the capture: no drops at rate
 
 // One target, as the answered set keys it.
@@ -161,8 +161,8 @@ class Scanner::Impl {
   [[nodiscard]] bool answered(const Key& key);
 
   net::UniqueFd raw_;
-  net::UniqueFd stop_fd_;     // readable once stop() was called
-  net::UniqueFd done_fd_;     // readable once the receiver should drain and end
+  net::UniqueFd stop_fd_;  // readable once stop() was called
+  net::UniqueFd done_fd_;  // readable once the receiver should drain and end
   pcap_t* pcap_ = nullptr;
   discover::LinkType link_ = discover::LinkType::Raw;
   discover::Validator validator_;
@@ -192,8 +192,7 @@ Scanner::Impl::Impl(const Settings& settings, const Address& first_target)
       stop_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       done_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       validator_(discover::Validator::withRandomKey(source_, settings.ports)),
-      limiter_(settings.rate,
-               static_cast<std::uint32_t>(std::max(1.0, settings.rate / 1000.0))) {
+      limiter_(settings.rate, static_cast<std::uint32_t>(std::max(1.0, settings.rate / 1000.0))) {
   if (source_.family() != family_) {
     throw UsageError("--source-ip " + source_.toString() + " is not of the targets' family");
   }
@@ -297,10 +296,17 @@ void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const Answe
     if (const auto named = names_.find(key); named != names_.end()) answer.name = named->second;
     answer.passes = pass_ + 1;
     switch (answer.kind) {
-      case AnswerKind::Live: ++counts_.live; break;
-      case AnswerKind::Closed: ++counts_.closed; break;
-      case AnswerKind::Unreachable: ++counts_.unreachable; break;
-      case AnswerKind::Silent: break;
+      case AnswerKind::Live:
+        ++counts_.live;
+        break;
+      case AnswerKind::Closed:
+        ++counts_.closed;
+        break;
+      case AnswerKind::Unreachable:
+        ++counts_.unreachable;
+        break;
+      case AnswerKind::Silent:
+        break;
     }
   }
   sink(std::move(answer));
@@ -334,8 +340,8 @@ void Scanner::Impl::receive(const AnswerSink& sink) {
 void Scanner::Impl::flush() {
   std::size_t done = 0;
   while (done < queued_ && !stopping_.load()) {
-    const int sent = ::sendmmsg(raw_.get(), &messages_.at(done),
-                                static_cast<unsigned>(queued_ - done), 0);
+    const int sent =
+        ::sendmmsg(raw_.get(), &messages_.at(done), static_cast<unsigned>(queued_ - done), 0);
     if (sent > 0) {
       done += static_cast<std::size_t>(sent);
       counts_.sent += static_cast<std::uint64_t>(sent);

@@ -21,7 +21,17 @@
 namespace dotscan::cli {
 
 // How to probe and where to write, beyond which targets.
+// How hosts are found before the TLS prober sees them (docs/discovery.md).
+struct DiscoverySettings {
+  bool syn = false;  // -sS: raw SYNs and a capture; false: -sT, a full connect per target
+  Duration cooldown = std::chrono::seconds(3);  // -sS: wait for late answers after each pass
+  std::string interface;                        // --interface; empty: the route's
+  std::optional<Address> source;                // --source-ip; empty: the route's
+  bool write_silent = false;                    // --write-silent: a record per silent target
+};
+
 struct ScanSettings {
+  DiscoverySettings discovery;
   probe::EngineSettings engine;               // threads, parallelism, rate, per-phase timeouts
   std::optional<std::uint64_t> max_parallel;  // nullopt: sized from the open-file limit
   tls::ClientOptions tls;

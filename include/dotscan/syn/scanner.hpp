@@ -50,11 +50,11 @@ struct Answer {
   AnswerKind kind = AnswerKind::Silent;
   Address address;
   std::uint16_t port = 0;
-  std::string name;              // the name the target came from, if any
-  Address from;                  // who answered (the router, for an ICMP error)
-  std::uint8_t icmp_type = 0;    // Unreachable: the ICMP type and code
+  std::string name;            // the name the target came from, if any
+  Address from;                // who answered (the router, for an ICMP error)
+  std::uint8_t icmp_type = 0;  // Unreachable: the ICMP type and code
   std::uint8_t icmp_code = 0;
-  std::uint32_t passes = 0;      // how many SYNs had been sent to it when it answered
+  std::uint32_t passes = 0;  // how many SYNs had been sent to it when it answered
   std::chrono::system_clock::time_point when;
 };
 
@@ -64,10 +64,10 @@ struct Counts {
   std::uint64_t live = 0;
   std::uint64_t closed = 0;
   std::uint64_t unreachable = 0;
-  std::uint64_t silent = 0;      // targets with no answer after the last pass
-  std::uint64_t invalid = 0;     // captured replies the validator rejected (forged, stray)
-  std::uint64_t duplicates = 0;  // valid replies for a target that had answered already
-  std::uint64_t captured = 0;    // frames the capture delivered
+  std::uint64_t silent = 0;           // targets with no answer after the last pass
+  std::uint64_t invalid = 0;          // captured replies the validator rejected (forged, stray)
+  std::uint64_t duplicates = 0;       // valid replies for a target that had answered already
+  std::uint64_t captured = 0;         // frames the capture delivered
   std::uint64_t capture_dropped = 0;  // pcap_stats: dropped by the kernel or the interface
   double duration_s = 0;
 };

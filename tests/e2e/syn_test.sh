@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# End-to-end tests of SYN discovery (-sS) through the built binary, in two network namespaces this
+# test creates and removes: a scanner namespace and a target namespace joined by a veth pair, with
+# addresses from 198.18.0.0/15 (the benchmarking range). In the target namespace:
+#   198.18.0.10  a real unbound serving DoT on 853 (scripts/unbound-dot.sh)     -> dot
+#   198.18.0.11  nothing listening: the kernel answers RST                      -> closed
+#   198.18.0.12  an nftables rule drops TCP/853                                 -> filtered
+#   198.18.0.13  an nftables rule rejects with ICMP host-unreachable            -> unreachable
+# Checks -sS against -sT on the same targets, --write-silent, the metadata counts, the privilege
+# drop (no capability left after start-up), the error without privilege, and Ctrl-C during the
+# cooldown. Needs root (CI has it): without it, it fails under
+# CI=true and skips elsewhere.
+# Usage: syn_test.sh PATH/TO/dotscan
+set -u
+DOTSCAN=$(realpath "${1:?usage: $0 path/to/dotscan}")
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+if [[ $(id -u) -ne 0 ]] || ! command -v ip >/dev/null || ! command -v nft >/dev/null; then
+  if [[ "${CI:-}" == "true" ]]; then
+    echo "FAIL: SYN discovery tests need root, ip and nft (CI has them)"
+    exit 1
+  fi
+  echo "SKIP: SYN discovery tests need root, ip and nft"
+  exit 0
+fi
+WORK=$(mktemp -d)
+chmod 755 "$WORK"
+TAG=$$
+NS_S="dsyn-s-$TAG"
+NS_T="dsyn-t-$TAG"
+cleanup() {
+  ip netns exec "$NS_T" bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/unbound" >/dev/null 2>&1
+  ip netns del "$NS_S" 2>/dev/null
+  ip netns del "$NS_T" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {  # check NAME GOT EXPECTED
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
+}
+validate() {  # validate NAME FILE: every line valid against the schema
+  if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$2" \
+    >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
+}
+result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
+meta() { jq -r "select(.record == \"metadata\") | $2" "$1"; }
+ins() { ip netns exec "$NS_S" "$@"; }
+int() { ip netns exec "$NS_T" "$@"; }
+
+ip netns add "$NS_S"
+ip netns add "$NS_T"
+ip link add "vs$TAG" type veth peer name "vt$TAG"
+ip link set "vs$TAG" netns "$NS_S"
+ip link set "vt$TAG" netns "$NS_T"
+ins ip link set lo up
+int ip link set lo up
+ins ip addr add 198.18.0.1/24 dev "vs$TAG"
+int ip addr add 198.18.0.2/24 dev "vt$TAG"
+for host in 10 11 12 13; do int ip addr add "198.18.0.$host/32" dev "vt$TAG"; done
+ins ip link set "vs$TAG" up
+int ip link set "vt$TAG" up
+int nft add table inet dsyn
+int nft add chain inet dsyn in '{ type filter hook input priority 0; }'
+int nft add rule inet dsyn in ip daddr 198.18.0.12 tcp dport 853 drop
+int nft add rule inet dsyn in ip daddr 198.18.0.13 tcp dport 853 reject with icmp type host-unreachable
+int bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" 198.18.0.10 >/dev/null || {
+  echo "FAIL: cannot start unbound in the target namespace"; exit 1; }
+CA="$WORK/unbound/ca/ca.crt"
+chmod -R a+rX "$WORK"
+
+# --- -sS classifies every kind of address, and agrees with -sT ----------------------------------
+ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --ca-file "$CA" \
+  -oJ "$WORK/syn.jsonl" 198.18.0.10-13 >"$WORK/syn.txt" 2>"$WORK/syn.err"
+check "-sS exit" "$?" 0
+check "-sS dot" "$(result "$WORK/syn.jsonl" 198.18.0.10 .outcome)" dot
+check "-sS closed" "$(result "$WORK/syn.jsonl" 198.18.0.11 '.outcome + " " + .phase')" "closed syn"
+check "-sS filtered" "$(result "$WORK/syn.jsonl" 198.18.0.12 '.outcome + " " + .phase')" \
+  "filtered syn"
+check "-sS unreachable" "$(result "$WORK/syn.jsonl" 198.18.0.13 '.outcome + " " + .phase')" \
+  "unreachable syn"
+check "-sS records" "$(jq -s '[.[] | select(.record == "result")] | length' "$WORK/syn.jsonl")" 4
+validate "-sS schema" "$WORK/syn.jsonl"
+ins "$DOTSCAN" -q -sT --connect-timeout 1s --retries 0 --ca-file "$CA" -oJ "$WORK/connect.jsonl" \
+  198.18.0.10-13 >/dev/null 2>&1
+for host in 10 11 12 13; do
+  check "-sS and -sT agree on .$host" "$(result "$WORK/syn.jsonl" "198.18.0.$host" .outcome)" \
+    "$(result "$WORK/connect.jsonl" "198.18.0.$host" .outcome)"
+done
+
+# --- silent targets are counted, not written, unless asked --------------------------------------
+ins "$DOTSCAN" -q -sS --cooldown 500ms --retries 1 --ca-file "$CA" -oJ "$WORK/quiet.jsonl" \
+  198.18.0.10-13 198.18.0.100-119 >/dev/null 2>&1
+check "silent not written" "$(result "$WORK/quiet.jsonl" 198.18.0.12 .outcome)" ""
+check "silent counted" "$(meta "$WORK/quiet.jsonl" .discovery.silent)" 21
+check "live counted" "$(meta "$WORK/quiet.jsonl" .discovery.live)" 1
+check "closed counted" "$(meta "$WORK/quiet.jsonl" .discovery.closed)" 1
+check "two passes sent" "$(meta "$WORK/quiet.jsonl" .discovery.sent)" $((24 + 21))
+check "mode" "$(meta "$WORK/quiet.jsonl" .discovery.mode)" syn
+check "live still probed" "$(result "$WORK/quiet.jsonl" 198.18.0.10 .outcome)" dot
+validate "quiet schema" "$WORK/quiet.jsonl"
+
+# --- privileges: gone after start-up; without them, one line and exit 2 --------------------------
+ins "$DOTSCAN" -q -sS --cooldown 30s --retries 0 --ca-file "$CA" -oJ "$WORK/caps.jsonl" \
+  198.18.0.12 >/dev/null 2>&1 &
+pid=$!
+caps=""
+for _ in $(seq 100); do  # until the scan has dropped its privileges (its uid is no longer 0)
+  uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+  if [[ -n "$uid" && "$uid" != 0 ]]; then
+    caps=$(awk '/^CapEff:/ { print $2 }' "/proc/$pid/status")
+    break
+  fi
+  sleep 0.05
+done
+check "uid after start-up" "$(getent passwd "$uid" | cut -d: -f1)" nobody
+check "no capability after start-up" "$caps" 0000000000000000
+# Ctrl-C during the cooldown: valid output, exit 130.
+kill -INT "$pid"
+wait "$pid"
+check "ctrl-c in cooldown exit" "$?" 130
+check "ctrl-c in cooldown metadata" "$(meta "$WORK/caps.jsonl" .interrupted)" true
+validate "ctrl-c schema" "$WORK/caps.jsonl"
+
+err=$(ins setpriv --reuid=65534 --regid=65534 --clear-groups "$DOTSCAN" -q -sS 198.18.0.10 \
+  2>&1 >/dev/null)
+rc=$?
+check "unprivileged exit" "$rc" 2
+check "unprivileged message" "$(echo "$err" | wc -l):${err:0:41}" \
+  "1:dotscan: -sS needs root or CAP_NET_RAW (r"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
