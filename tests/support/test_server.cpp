@@ -312,7 +312,7 @@ void serveDns(const Session& session, Behaviour behaviour) {
   bool written = false;
   switch (behaviour) {
     case Behaviour::DnsDribbleLength:
-      written = writeSlowly(session, bytes, std::chrono::milliseconds(700));
+      written = writeSlowly(session, bytes, std::chrono::milliseconds(1500));
       break;
     case Behaviour::DnsDribbleBody:
       written = writeAll(ssl, bytes.first(2)) &&

@@ -63,7 +63,7 @@ enum class Behaviour {
   DnsMaxLengthCut,      // announce 65,535 bytes, send 100, then close the session
   DnsWrongQuestion,     // answer a question other than the one asked
   DnsTwoFrames,         // answer correctly, then send a second frame of garbage at once
-  DnsDribbleLength,     // send the answer one byte every 700 ms (the length spans the deadline)
+  DnsDribbleLength,     // send the answer one byte every 1.5 s (the deadline falls in the length)
   DnsDribbleBody,       // send the length at once, then the body one byte every 50 ms
   DnsDribbleInTime,     // send the answer one byte every 2 ms (slow, but well in time)
   CloseAfterHandshake,  // complete the handshake, then close the session without reading
