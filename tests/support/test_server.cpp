@@ -1,16 +1,21 @@
 #include "support/test_server.hpp"
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -49,6 +54,24 @@ int selectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* out_lengt
   return SSL_TLSEXT_ERR_NOACK;
 }
 
+// SSL_CTX_use_certificate_chain_file, without its refusal of any certificate that leaves an error
+// queued: a certificate whose extensions do not decode is accepted by SSL_CTX_use_certificate,
+// but its check queues "invalid certificate", and the hostile matrix must be able to send it.
+bool useChainFile(SSL_CTX* ctx, const std::string& chain_file) {
+  BIO* bio = BIO_new_file(chain_file.c_str(), "r");
+  if (bio == nullptr) return false;
+  bool ok = true;
+  X509* certificate = nullptr;
+  for (int i = 0; ok && (certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr)); ++i) {
+    ok = (i == 0 ? SSL_CTX_use_certificate(ctx, certificate)
+                 : SSL_CTX_add1_chain_cert(ctx, certificate)) == 1;
+    X509_free(certificate);
+  }
+  BIO_free(bio);
+  if (ok) ERR_clear_error();  // the end of the file, and the checks' complaints
+  return ok && SSL_CTX_get0_certificate(ctx) != nullptr;
+}
+
 // Reads exactly `length` bytes of application data; false on EOF or error.
 bool readExact(SSL* ssl, std::uint8_t* out, std::size_t length) {
   std::size_t done = 0;
@@ -60,10 +83,35 @@ bool readExact(SSL* ssl, std::uint8_t* out, std::size_t length) {
   return true;
 }
 
-bool writeAll(SSL* ssl, const std::vector<std::uint8_t>& bytes) {
+bool writeAll(SSL* ssl, std::span<const std::uint8_t> bytes) {
   std::size_t written = 0;
   return bytes.empty() || SSL_write_ex(ssl, bytes.data(), bytes.size(), &written) == 1;
 }
+
+// Ends the connection with a RST instead of a FIN (SO_LINGER with a zero timeout, socket(7)); the
+// caller closes `fd`.
+void resetOnClose(int fd) {
+  const linger hard{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+}
+
+// Bytes written to `fd` that the peer has not acknowledged yet (SIOCOUTQ, tcp(7)).
+int unsentBytes(int fd) {
+  int pending = 0;
+  return ::ioctl(fd, SIOCOUTQ, &pending) == 0 ? pending : 0;
+}
+
+// Sends each small write in its own segment, so that slow bytes really arrive one by one.
+void noDelay(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+// Bytes that are no protocol at all, with a terminal escape sequence among them: the report must
+// show them escaped.
+constexpr std::array<std::uint8_t, 24> kGarbage = {0x00, 0xff, 0x1b, '[',  '2',  'J',  0x07, 0x9b,
+                                                   0x7f, 0x08, 0x0d, 0x0a, 0xde, 0xad, 0xbe, 0xef,
+                                                   0x01, 0x02, 0x03, 0x04, 0xc0, 0xc1, 0xf5, 0xfe};
 
 void put16(std::vector<std::uint8_t>& out, std::size_t value) {
   out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xff));
@@ -89,6 +137,9 @@ std::vector<std::uint8_t> answerFor(const std::vector<std::uint8_t>& query, Beha
   put16(out, 0);
   put16(out, huge ? 0 : 1);  // an OPT record with NSID and keepalive
   out.insert(out.end(), query.begin() + 12, query.begin() + static_cast<long>(end));
+  if (behaviour == Behaviour::DnsWrongQuestion && end > 13) {
+    out[13] = out[13] == 'x' ? 'y' : 'x';  // the first letter of the name: another name
+  }
   for (std::size_t i = 0; i < answers; ++i) {
     if (behaviour == Behaviour::DnsCompressionLoop) {
       put16(out, 0xc000 | out.size());  // a pointer to this very pointer
@@ -129,17 +180,29 @@ std::vector<std::uint8_t> answerFor(const std::vector<std::uint8_t>& query, Beha
   return out;
 }
 
-// One DNS exchange after the handshake, misbehaving as asked.
-void serveDns(SSL* ssl, Behaviour behaviour, const std::function<bool()>& wait_for_close) {
-  std::array<std::uint8_t, 2> prefix{};
-  if (!readExact(ssl, prefix.data(), prefix.size())) return;
-  std::vector<std::uint8_t> query(static_cast<std::size_t>(prefix[0]) << 8 | prefix[1]);
-  if (!readExact(ssl, query.data(), query.size())) return;
-  if (behaviour == Behaviour::DnsSilence) {
-    wait_for_close();
-    return;
+// A session after its handshake, and what serving it may do besides reading and writing records.
+struct Session {
+  SSL* ssl;
+  int fd;
+  std::function<void()> wait_for_close;
+  std::function<bool()> wait_readable;                   // false when the server stops
+  std::function<bool(std::chrono::milliseconds)> pause;  // false when the server stops
+};
+
+// Writes `bytes` as one-byte records, `interval` apart; false once the client went away.
+bool writeSlowly(const Session& session, std::span<const std::uint8_t> bytes,
+                 std::chrono::milliseconds interval) {
+  for (const std::uint8_t byte : bytes) {
+    std::size_t written = 0;
+    if (SSL_write_ex(session.ssl, &byte, 1, &written) != 1 || !session.pause(interval)) {
+      return false;
+    }
   }
-  const std::vector<std::uint8_t> answer = answerFor(query, behaviour);
+  return true;
+}
+
+// The frame (length prefix and message) that `behaviour` sends for `answer`.
+std::vector<std::uint8_t> frameFor(const std::vector<std::uint8_t>& answer, Behaviour behaviour) {
   std::vector<std::uint8_t> frame;
   switch (behaviour) {
     case Behaviour::DnsZeroLength:
@@ -150,21 +213,137 @@ void serveDns(SSL* ssl, Behaviour behaviour, const std::function<bool()>& wait_f
       frame.insert(frame.end(), answer.begin(), answer.end());
       break;
     case Behaviour::DnsBodyCut:
+    case Behaviour::ResetMidAnswer:
       put16(frame, answer.size());
       frame.insert(frame.end(), answer.begin(),
                    answer.begin() + static_cast<long>(answer.size() / 2));
+      break;
+    case Behaviour::DnsLengthOnly:
+      put16(frame, answer.size());
+      break;
+    case Behaviour::DnsHalfLength:
+    case Behaviour::DnsHalfLengthClose:
+      frame.push_back(static_cast<std::uint8_t>(answer.size() >> 8));
+      break;
+    case Behaviour::DnsShortMessage:
+      put16(frame, 5);
+      frame.insert(frame.end(), answer.begin(), answer.begin() + 5);
+      break;
+    case Behaviour::DnsGarbageBody:
+      put16(frame, answer.size());
+      for (std::size_t i = 0; i < answer.size(); ++i) {
+        frame.push_back(kGarbage.at(i % kGarbage.size()));
+      }
+      break;
+    case Behaviour::DnsMaxLengthCut:
+      put16(frame, 65535);
+      frame.insert(frame.end(), answer.begin(), answer.end());
+      frame.resize(2 + 100, 0);
+      break;
+    case Behaviour::DnsTwoFrames:
+      put16(frame, answer.size());
+      frame.insert(frame.end(), answer.begin(), answer.end());
+      put16(frame, kGarbage.size());
+      frame.insert(frame.end(), kGarbage.begin(), kGarbage.end());
       break;
     default:
       put16(frame, answer.size());
       frame.insert(frame.end(), answer.begin(), answer.end());
       break;
   }
-  if (!writeAll(ssl, frame)) return;
-  if (behaviour == Behaviour::DnsBodyCut || behaviour == Behaviour::DnsAnswerThenClose) {
-    SSL_shutdown(ssl);
+  return frame;
+}
+
+// Sends `count` KeyUpdate messages (RFC 8446 section 4.6.3), each flushed at once
+// (SSL_key_update(3): SSL_do_handshake sends it).
+bool sendKeyUpdates(SSL* ssl, int count, int type) {
+  for (int i = 0; i < count; ++i) {
+    if (SSL_key_update(ssl, type) != 1 || SSL_do_handshake(ssl) != 1) return false;
+  }
+  return true;
+}
+
+// One DNS exchange after the handshake, misbehaving as asked.
+void serveDns(const Session& session, Behaviour behaviour) {
+  SSL* ssl = session.ssl;
+  if (behaviour == Behaviour::ResetAfterHandshake) {
+    // Once the query is there, so that the client meets the reset reading, not writing.
+    static_cast<void>(session.wait_readable());
+    resetOnClose(session.fd);
     return;
   }
-  wait_for_close();
+  if (behaviour == Behaviour::RenegotiateBeforeQuery) {
+    // SSL_renegotiate(3): the server's SSL_do_handshake sends a HelloRequest (RFC 5246 section
+    // 7.4.1.1); the blocking read of the query below then runs the client's new handshake.
+    if (SSL_renegotiate(ssl) != 1 || SSL_do_handshake(ssl) != 1) return;
+  }
+  std::array<std::uint8_t, 2> prefix{};
+  if (!readExact(ssl, prefix.data(), prefix.size())) return;
+  std::vector<std::uint8_t> query(static_cast<std::size_t>(prefix[0]) << 8 | prefix[1]);
+  if (!readExact(ssl, query.data(), query.size())) return;
+  switch (behaviour) {
+    case Behaviour::DnsSilence:
+      session.wait_for_close();
+      return;
+    case Behaviour::ResetAfterQuery:
+      resetOnClose(session.fd);
+      return;
+    case Behaviour::PlaintextAfterHandshake: {
+      // Bytes outside any record: to the client's record layer, a record header it cannot accept.
+      static constexpr std::string_view kPlain = "plain DNS bytes inside a TLS session";
+      ::send(session.fd, kPlain.data(), kPlain.size(), MSG_NOSIGNAL);
+      session.wait_for_close();
+      return;
+    }
+    case Behaviour::RenegotiateBeforeAnswer:
+      if (SSL_renegotiate(ssl) != 1 || SSL_do_handshake(ssl) != 1) return;
+      break;
+    case Behaviour::KeyUpdateBeforeAnswer:
+      if (!sendKeyUpdates(ssl, 10, SSL_KEY_UPDATE_REQUESTED)) return;
+      break;
+    case Behaviour::KeyUpdateFlood:
+      if (!sendKeyUpdates(ssl, 1000, SSL_KEY_UPDATE_NOT_REQUESTED)) return;
+      break;
+    default:
+      break;
+  }
+  const std::vector<std::uint8_t> frame = frameFor(answerFor(query, behaviour), behaviour);
+  const std::span<const std::uint8_t> bytes(frame);
+  bool written = false;
+  switch (behaviour) {
+    case Behaviour::DnsDribbleLength:
+      written = writeSlowly(session, bytes, std::chrono::milliseconds(1500));
+      break;
+    case Behaviour::DnsDribbleBody:
+      written = writeAll(ssl, bytes.first(2)) &&
+                writeSlowly(session, bytes.subspan(2), std::chrono::milliseconds(50));
+      break;
+    case Behaviour::DnsDribbleInTime:
+      written = writeSlowly(session, bytes, std::chrono::milliseconds(2));
+      break;
+    default:
+      written = writeAll(ssl, bytes);
+      break;
+  }
+  if (!written) return;
+  switch (behaviour) {
+    case Behaviour::DnsBodyCut:
+    case Behaviour::DnsAnswerThenClose:
+    case Behaviour::DnsHalfLengthClose:
+    case Behaviour::DnsMaxLengthCut:
+      SSL_shutdown(ssl);
+      return;
+    case Behaviour::ResetMidAnswer:
+      // A close with a RST drops what is still in the send queue (socket(7), SO_LINGER): wait
+      // until the half answer has left, so that the client really gets it before the reset.
+      while (unsentBytes(session.fd) > 0 && session.pause(std::chrono::milliseconds(1))) {
+      }
+      resetOnClose(session.fd);
+      return;
+    default:
+      session.wait_for_close();
+      return;
+  }
 }
 
 }  // namespace
@@ -184,9 +363,12 @@ TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
   if (ctx == nullptr) throw std::runtime_error("SSL_CTX_new");
   context_ = ctx;
   SSL_CTX_set_security_level(ctx, 0);  // the weak and sha1 fixtures must load
-  if (SSL_CTX_use_certificate_chain_file(ctx, chain_file.c_str()) != 1 ||
+  if (!useChainFile(ctx, chain_file) ||
       SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    throw std::runtime_error("cannot load " + chain_file + " / " + key_file);
+    std::array<char, 256> reason{};
+    ERR_error_string_n(ERR_get_error(), reason.data(), reason.size());
+    ERR_clear_error();
+    throw std::runtime_error("cannot load " + chain_file + " / " + key_file + ": " + reason.data());
   }
   if (options.max_tls_version != 0) {
     // No lower bound either, whatever the system configuration says: TLS 1.0 and 1.1 sign with
@@ -197,7 +379,7 @@ TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
     }
   }
   SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, &select_alpn_dot_);
-  if (behaviour == Behaviour::HugeChain) {
+  if (chain_copies > 0) {
     BIO* bio = BIO_new_file(testCaPath("intermediate.crt").c_str(), "r");
     X509* intermediate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
     BIO_free(bio);
@@ -220,6 +402,17 @@ TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
   // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
   port_ = ntohs(address.sin_port);
   stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (behaviour == Behaviour::BacklogFull) {
+    // A backlog of 0 admits one connection to the accept queue; with this one waiting there and
+    // nobody accepting, the kernel drops every later SYN (tcp_conn_request: "listen overflow").
+    if (::listen(listen_fd_, 0) != 0) throw std::runtime_error("listen(0)");
+    filler_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+    if (::connect(filler_fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      throw std::runtime_error(std::string("filler connect: ") + std::strerror(errno));
+    }
+    return;
+  }
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
 
@@ -227,12 +420,13 @@ TestServer::~TestServer() {
   stopping_ = true;
   const std::uint64_t one = 1;
   [[maybe_unused]] const ssize_t written = ::write(stop_fd_, &one, sizeof one);
-  acceptor_.join();
+  if (acceptor_.joinable()) acceptor_.join();
   {
     const std::lock_guard lock(mutex_);
     for (const int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
   }
   for (std::thread& worker : workers_) worker.join();
+  if (filler_fd_ >= 0) ::close(filler_fd_);
   ::close(listen_fd_);
   ::close(stop_fd_);
   SSL_CTX_free(ctxOf(context_));
@@ -253,6 +447,12 @@ bool TestServer::waitReadable(int fd) const {
   return (fds[1].revents & POLLIN) == 0;
 }
 
+bool TestServer::pause(std::chrono::milliseconds interval) const {
+  std::array<pollfd, 1> stop{{{stop_fd_, POLLIN, 0}}};
+  ::poll(stop.data(), stop.size(), static_cast<int>(interval.count()));
+  return !stopping_ && (stop[0].revents & POLLIN) == 0;
+}
+
 void TestServer::acceptLoop() {
   while (waitReadable(listen_fd_)) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -266,31 +466,94 @@ void TestServer::acceptLoop() {
 
 void TestServer::serve(int fd) {
   std::array<char, 4096> buffer{};
+  // Reads what the client sent first (the ClientHello); false when it closed or we stop.
+  const auto read_hello = [&] {
+    return waitReadable(fd) && ::recv(fd, buffer.data(), buffer.size(), 0) > 0;
+  };
+  const auto send_bytes = [fd](std::span<const std::uint8_t> bytes) {
+    return ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  };
+  // Holds the connection open until the client closes it (or we stop), reading what it sends.
+  const auto hold = [&] {
+    while (waitReadable(fd) && ::recv(fd, buffer.data(), buffer.size(), 0) > 0) {
+    }
+  };
   switch (behaviour_) {
     case Behaviour::StallBeforeHandshake:
       while (waitReadable(fd)) {
         // Readable means the client wrote or closed; keep stalling until it closes.
         if (::recv(fd, buffer.data(), buffer.size(), MSG_PEEK | MSG_DONTWAIT) == 0) break;
-        std::array<pollfd, 1> stop{{{stop_fd_, POLLIN, 0}}};
-        ::poll(stop.data(), stop.size(), 20);
-        if (stopping_) break;
+        if (!pause(std::chrono::milliseconds(20))) break;
       }
       break;
     case Behaviour::CloseMidHandshake:
     case Behaviour::ResetMidHandshake:
     case Behaviour::Alert:
-      if (waitReadable(fd) && ::recv(fd, buffer.data(), buffer.size(), 0) > 0) {
+      if (read_hello()) {
         if (behaviour_ == Behaviour::Alert) {
           // A TLS 1.2 record: alert, fatal (2), handshake_failure (40) (RFC 5246 section 7.2).
-          static constexpr std::array<unsigned char, 7> kAlert = {0x15, 0x03, 0x03, 0x00,
-                                                                  0x02, 0x02, 0x28};
-          ::send(fd, kAlert.data(), kAlert.size(), MSG_NOSIGNAL);
+          static constexpr std::array<std::uint8_t, 7> kAlert = {0x15, 0x03, 0x03, 0x00,
+                                                                 0x02, 0x02, 0x28};
+          send_bytes(kAlert);
         }
-        if (behaviour_ == Behaviour::ResetMidHandshake) {
-          const linger hard{1, 0};
-          ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-        }
+        if (behaviour_ == Behaviour::ResetMidHandshake) resetOnClose(fd);
       }
+      break;
+    case Behaviour::ResetOnAccept:
+      resetOnClose(fd);
+      break;
+    case Behaviour::CloseOnAccept:
+      break;
+    case Behaviour::GarbageAtOnce:
+      if (send_bytes(kGarbage)) hold();
+      break;
+    case Behaviour::SlowGarbage:
+      noDelay(fd);
+      for (std::size_t i = 0;; ++i) {
+        if (!send_bytes(std::span(kGarbage).subspan(i % kGarbage.size(), 1))) break;
+        if (!pause(std::chrono::milliseconds(400))) break;
+        // Drain what the client sent; a read of 0 is its close.
+        const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) break;
+      }
+      break;
+    case Behaviour::HttpResponse:
+      if (read_hello()) {
+        static constexpr std::string_view kHttp =
+            "HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+            "Content-Length: 22\r\nConnection: close\r\n\r\n<h1>Bad Request</h1>\r\n";
+        ::send(fd, kHttp.data(), kHttp.size(), MSG_NOSIGNAL);
+        ::shutdown(fd, SHUT_WR);
+        hold();
+      }
+      break;
+    case Behaviour::TlsHeaderGarbage:
+      if (read_hello()) {
+        // A handshake record (22), TLS 1.2, of 24 bytes: the garbage, read as a handshake message.
+        static constexpr std::array<std::uint8_t, 5> kHeader = {0x16, 0x03, 0x03, 0x00,
+                                                                kGarbage.size()};
+        if (send_bytes(kHeader) && send_bytes(kGarbage)) hold();
+      }
+      break;
+    case Behaviour::OversizedRecord:
+      // RFC 8446 section 5.1: a record is at most 2^14 bytes (2^14 + 256 encrypted).
+      if (read_hello()) {
+        static constexpr std::array<std::uint8_t, 5> kHeader = {0x16, 0x03, 0x03, 0xff, 0xff};
+        if (send_bytes(kHeader)) hold();
+      }
+      break;
+    case Behaviour::CloseNotify:
+      // A cleartext alert record: warning (1), close_notify (0) (RFC 5246 section 7.2.1).
+      if (read_hello()) {
+        static constexpr std::array<std::uint8_t, 7> kAlert = {0x15, 0x03, 0x03, 0x00,
+                                                               0x02, 0x01, 0x00};
+        send_bytes(kAlert);
+      }
+      break;
+    case Behaviour::StallMidHandshake:
+    case Behaviour::DribbleHandshake:
+      serveSlowHandshake(fd);
       break;
     case Behaviour::PlainDns: {
       // A cleartext DNS server on the DoT port: a ClientHello (0x16 0x03 ...) is garbage to it.
@@ -306,7 +569,7 @@ void TestServer::serve(int fd) {
           std::vector<std::uint8_t> frame;
           put16(frame, answer.size());
           frame.insert(frame.end(), answer.begin(), answer.end());
-          ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+          send_bytes(frame);
           break;
         }
       }
@@ -315,38 +578,86 @@ void TestServer::serve(int fd) {
     case Behaviour::PlainTcp: {
       static constexpr std::string_view kBanner = "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n";
       ::send(fd, kBanner.data(), kBanner.size(), MSG_NOSIGNAL);
-      while (waitReadable(fd) && ::recv(fd, buffer.data(), buffer.size(), 0) > 0) {
-      }
+      hold();
       break;
     }
-    default: {
-      SSL* ssl = SSL_new(ctxOf(context_));
-      SSL_set_fd(ssl, fd);
-      // Serve until the client closes: a read returns 0 or fails.
-      const auto wait_for_close = [&] {
-        while (waitReadable(fd) && SSL_read(ssl, buffer.data(), buffer.size()) > 0) {
-        }
-        return true;
-      };
-      if (SSL_accept(ssl) == 1) {
-        ++handshakes_;
-        if (behaviour_ == Behaviour::Normal || behaviour_ == Behaviour::HugeChain) {
-          wait_for_close();
-        } else if (behaviour_ == Behaviour::CloseAfterHandshake) {
-          SSL_shutdown(ssl);
-        } else {
-          serveDns(ssl, behaviour_, wait_for_close);
-        }
-      }
-      ERR_clear_error();
-      SSL_free(ssl);
+    default:
+      serveTls(fd);
       break;
-    }
   }
   // Unregister before closing, so that the destructor never shuts down a reused descriptor.
   const std::lock_guard lock(mutex_);
   std::erase(client_fds_, fd);
   ::close(fd);
+}
+
+void TestServer::serveTls(int fd) {
+  std::array<char, 4096> buffer{};
+  SSL* ssl = SSL_new(ctxOf(context_));
+  SSL_set_fd(ssl, fd);
+  const Session session{
+      ssl, fd,
+      // Serve until the client closes: a read returns 0 or fails.
+      [&] {
+        while (waitReadable(fd) && SSL_read(ssl, buffer.data(), buffer.size()) > 0) {
+        }
+      },
+      [this, fd] { return waitReadable(fd); },
+      [this](std::chrono::milliseconds interval) { return pause(interval); }};
+  if (SSL_accept(ssl) == 1) {
+    ++handshakes_;
+    if (behaviour_ == Behaviour::Normal || behaviour_ == Behaviour::HugeChain) {
+      session.wait_for_close();
+    } else if (behaviour_ == Behaviour::CloseAfterHandshake) {
+      SSL_shutdown(ssl);
+    } else {
+      serveDns(session, behaviour_);
+    }
+  }
+  ERR_clear_error();
+  SSL_free(ssl);
+}
+
+// The server's side of the handshake over memory BIOs, so that its bytes reach the socket cut
+// short (StallMidHandshake) or one at a time (DribbleHandshake); then holds the connection.
+void TestServer::serveSlowHandshake(int fd) {
+  noDelay(fd);
+  SSL* ssl = SSL_new(ctxOf(context_));
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  BIO_set_mem_eof_return(in, -1);  // an empty input is "retry", not the end of the stream
+  SSL_set_bio(ssl, in, out);       // the SSL owns both from here
+  SSL_set_accept_state(ssl);
+  std::array<std::uint8_t, 4096> buffer{};
+  std::size_t sent = 0;
+  bool going = true;
+  while (going) {
+    const int ret = SSL_do_handshake(ssl);
+    int got = 0;
+    while (going && (got = BIO_read(out, buffer.data(), static_cast<int>(buffer.size()))) > 0) {
+      for (const std::uint8_t byte : std::span(buffer).first(static_cast<std::size_t>(got))) {
+        if (behaviour_ == Behaviour::StallMidHandshake && sent >= 60) break;
+        if (::send(fd, &byte, 1, MSG_NOSIGNAL) != 1) {
+          going = false;
+          break;
+        }
+        ++sent;
+        if (behaviour_ == Behaviour::DribbleHandshake && !pause(std::chrono::milliseconds(10))) {
+          going = false;
+          break;
+        }
+      }
+    }
+    if (!going || ret == 1 || SSL_get_error(ssl, ret) != SSL_ERROR_WANT_READ) break;
+    if (!waitReadable(fd)) break;
+    const ssize_t received = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (received <= 0) break;
+    BIO_write(in, buffer.data(), static_cast<int>(received));
+  }
+  while (going && waitReadable(fd) && ::recv(fd, buffer.data(), buffer.size(), 0) > 0) {
+  }
+  ERR_clear_error();
+  SSL_free(ssl);
 }
 
 }  // namespace dotscan::testing

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -21,7 +22,28 @@ enum class Behaviour {
   ResetMidHandshake,     // read the ClientHello, then close with a RST
   Alert,                 // read the ClientHello, answer with a fatal handshake_failure alert
   PlainTcp,              // speak another protocol: send an SSH banner and wait
-  HugeChain,             // send the leaf followed by `chain_copies` copies of the intermediate
+  HugeChain,             // as Normal; named for the `chain_copies` copies of the intermediate
+  // Before any TLS: the hostile matrix's connection-level peers (issue 16).
+  ResetOnAccept,      // accept, then close with a RST at once, before reading anything
+  CloseOnAccept,      // accept, then close (FIN) at once, before reading anything
+  BacklogFull,        // never accept: the listen queue is kept full, so SYNs are dropped
+  GarbageAtOnce,      // send binary bytes that are not TLS at once, then wait for the close
+  SlowGarbage,        // send one byte that is not TLS every 400 ms until the client closes
+  HttpResponse,       // read the ClientHello, answer "HTTP/1.1 400 Bad Request", then close
+  TlsHeaderGarbage,   // read the ClientHello, answer a handshake record full of garbage, wait
+  OversizedRecord,    // read the ClientHello, announce a 65,535-byte handshake record, wait
+  CloseNotify,        // read the ClientHello, answer a cleartext close_notify alert, then close
+  StallMidHandshake,  // send the first 60 bytes of the server's first flight, then stall
+  DribbleHandshake,   // send the server's handshake bytes one at a time, 10 ms apart
+  // After a completed handshake:
+  ResetAfterHandshake,      // close with a RST without reading the query
+  ResetAfterQuery,          // read the query, then close with a RST
+  ResetMidAnswer,           // send the length and half of the answer, then close with a RST
+  PlaintextAfterHandshake,  // read the query, answer in cleartext on the raw socket, wait
+  RenegotiateBeforeQuery,   // TLS 1.2: send a HelloRequest, renegotiate, then serve DnsAnswer
+  RenegotiateBeforeAnswer,  // TLS 1.2: read the query, send a HelloRequest, then answer
+  KeyUpdateBeforeAnswer,    // TLS 1.3: read the query, 10 KeyUpdates (update_requested), answer
+  KeyUpdateFlood,           // TLS 1.3: read the query, 1,000 KeyUpdates, then answer
   // After a completed handshake, read one DNS query (RFC 7858 framing), then:
   DnsAnswer,            // answer correctly: "A 192.0.2.53", NSID "dotscan-test", keepalive 10 s
   DnsWrongId,           // answer with the query's ID + 1
@@ -33,6 +55,17 @@ enum class Behaviour {
   DnsHuge,              // a 65,535-byte answer of TXT records
   DnsSilence,           // read the query, never answer
   DnsAnswerThenClose,   // answer correctly, then close the session at once
+  DnsLengthOnly,        // send the length prefix alone, then stall
+  DnsHalfLength,        // send the first byte of the length prefix, then stall
+  DnsHalfLengthClose,   // send the first byte of the length prefix, then close the session
+  DnsShortMessage,      // a 5-byte message: shorter than a DNS header
+  DnsGarbageBody,       // the right length, then as many bytes that are not the answer
+  DnsMaxLengthCut,      // announce 65,535 bytes, send 100, then close the session
+  DnsWrongQuestion,     // answer a question other than the one asked
+  DnsTwoFrames,         // answer correctly, then send a second frame of garbage at once
+  DnsDribbleLength,     // send the answer one byte every 1.5 s (the deadline falls in the length)
+  DnsDribbleBody,       // send the length at once, then the body one byte every 50 ms
+  DnsDribbleInTime,     // send the answer one byte every 2 ms (slow, but well in time)
   CloseAfterHandshake,  // complete the handshake, then close the session without reading
   PlainDns,             // no TLS: close on a ClientHello, answer a cleartext DNS query
 };
@@ -54,7 +87,8 @@ struct ServerOptions {
 
 class TestServer {
  public:
-  // chain_file: PEM, leaf first; key_file: the leaf's key. Throws on failure.
+  // chain_file: PEM, leaf first; key_file: the leaf's key; chain_copies: copies of the test CA's
+  // intermediate sent after the chain, with any behaviour. Throws on failure.
   TestServer(Behaviour behaviour, const std::string& chain_file, const std::string& key_file,
              int chain_copies = 0, ServerOptions options = {});
   TestServer(const TestServer&) = delete;
@@ -73,7 +107,10 @@ class TestServer {
  private:
   void acceptLoop();
   void serve(int fd);
-  bool waitReadable(int fd) const;  // false when stopping
+  bool waitReadable(int fd) const;                       // false when stopping
+  bool pause(std::chrono::milliseconds interval) const;  // false when stopping
+  void serveTls(int fd);
+  void serveSlowHandshake(int fd);
 
   Behaviour behaviour_;
   bool select_alpn_dot_;     // read by the ALPN callback, on the serving threads
@@ -88,6 +125,7 @@ class TestServer {
   std::mutex mutex_;
   std::vector<std::thread> workers_;
   std::vector<int> client_fds_;
+  int filler_fd_ = -1;  // BacklogFull: the connection that fills the listen queue
 };
 
 // The test CA directory (DOTSCAN_TEST_CA); fails the test if unset.
