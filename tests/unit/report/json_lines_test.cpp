@@ -173,6 +173,21 @@ TEST(JsonLines, HostileBytesStayOneLineOfValidUtf8) {
   EXPECT_TRUE(j["name"].is_null());
 }
 
+TEST(JsonLines, DelAndC1ControlsAreEscapedToo) {
+  // nlohmann escapes only C0; DEL and U+0080..U+009F (U+009B is a terminal's CSI) must not reach
+  // a file raw either (the hostile matrix found them in certificate fields).
+  model::ProbeResult result = samples::hostileCertificate();
+  result.certificates.at(0).subject = std::string("a\x7f b\xc2\x9b[2J c\xc2\x80 d\xc2\xa0 e");
+  const std::string line = resultToJson(result);
+  EXPECT_EQ(line.find('\x7f'), std::string::npos);
+  EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(line.find("\xc2\x80"), std::string::npos);
+  EXPECT_NE(line.find(R"(a\u007f b\u009b[2J c\u0080 d)"), std::string::npos) << line;
+  // The round trip gives back the same characters; U+00A0 (not a control) stays as it was.
+  EXPECT_EQ(parseLine(line)["certificates"][0]["subject"],
+            "a\x7f b\xc2\x9b[2J c\xc2\x80 d\xc2\xa0 e");
+}
+
 TEST(JsonLines, InvalidUtf8InEveryStringField) {
   model::ProbeResult r = samples::tlsOk();
   const std::string bad = "\xed\xa0\x80\xf8\x80";  // a surrogate and a 5-byte form
