@@ -142,6 +142,8 @@ TEST(Ports, Lists) {
   EXPECT_EQ(parsePortList("-").size(), 65535U);
   EXPECT_EQ(parsePortList("65530-"), (V{65530, 65531, 65532, 65533, 65534, 65535}));
   EXPECT_EQ(parsePortList("-2"), (V{1, 2}));
+  // Many overlapping whole ranges: each port once (the list no longer grows per item).
+  EXPECT_EQ(parsePortList("-,1-,-65535,853,-").size(), 65535U);
 }
 
 TEST(Ports, ErrorsNameTheText) {
