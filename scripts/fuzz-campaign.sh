@@ -8,7 +8,8 @@
 #   --time S     seconds per target instead (env FUZZ_TIME; -max_total_time)
 #   --merge      afterwards, merge the new inputs that add coverage into tests/fuzz/corpus/<corpus>
 #                (libFuzzer -merge=1); without it they stay in build/fuzz-campaign/run/<target>/new
-#   TARGET       fuzz_target_spec, fuzz_certificate_der, fuzz_dns_response, fuzz_policy (default: all)
+#   TARGET       fuzz_target_spec, fuzz_certificate_der, fuzz_dns_response, fuzz_policy,
+#                fuzz_packet (default: all)
 #
 # The targets are built with clang, libFuzzer, ASan and UBSan in build/fuzz-campaign. Each reads
 # its committed corpus and writes new inputs to a scratch directory. A crash, leak, timeout (10 s)
@@ -23,7 +24,7 @@ runs=${FUZZ_RUNS:-10000000}
 seconds=${FUZZ_TIME:-}
 merge=0
 all=(fuzz_target_spec:target_spec fuzz_certificate_der:certificate_der
-  fuzz_dns_response:dns_response fuzz_policy:policy)
+  fuzz_dns_response:dns_response fuzz_policy:policy fuzz_packet:packet)
 chosen=()
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
