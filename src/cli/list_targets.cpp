@@ -2,6 +2,7 @@
 #include <cstring>
 
 #include "dotscan/cli/run.hpp"
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::cli {
@@ -55,7 +56,8 @@ u128 listTargets(targets::TargetOrder& order, std::FILE* out) {
   LineWriter writer(out);
   targets::Target target;
   u128 written = 0;
-  while (order.next(target)) {
+  // A stop signal ends the list at a whole line (run() then exits 130).
+  while (stopRequests() == 0 && order.next(target)) {
     char* const line = writer.reserve();
     char* p = line + target.address.format(line);
     *p++ = ' ';

@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "dotscan/cli/scan.hpp"
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/random.hpp"
@@ -34,12 +35,15 @@ int runConfig(const ScanConfig& config) {
     return scan(config, order, ScanPlan{DOTSCAN_VERSION, seed, toString(order.size())});
   }
   listTargets(order, stdout);
-  return static_cast<int>(ExitCode::Ok);
+  return static_cast<int>(stopRequests() > 0 ? ExitCode::Interrupted : ExitCode::Ok);
 }
 
 }  // namespace
 
 int run(int argc, const char* const* argv) {
+  // First of all: a Ctrl-C while the command line or the targets are read must still leave
+  // valid output (cli/stop_signals.hpp).
+  const StopSignals signals;
   try {
     auto config = parseCommandLine(argc, argv, std::cout);
     if (!config) return static_cast<int>(ExitCode::Ok);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <utility>
 
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/naming.hpp"
 #include "dotscan/probe/tls_transport.hpp"
@@ -24,42 +25,6 @@ namespace {
 // Descriptors kept back from --max-parallel: stdio, output files, epoll and eventfd per loop.
 constexpr std::uint64_t kReservedFds = 64;
 constexpr std::uint64_t kDefaultParallelCap = 16384;
-
-// The engine a signal handler stops. Set only while Engine::run() runs.
-std::atomic<probe::Engine*> g_engine{nullptr};
-
-extern "C" void onStopSignal(int /*signal*/) {
-  if (probe::Engine* engine = g_engine.load(); engine != nullptr) engine->requestStop();
-}
-
-// Installs the SIGINT/SIGTERM handlers for the lifetime of a scan and restores the old ones.
-class StopSignals {
- public:
-  explicit StopSignals(probe::Engine& engine) {
-    g_engine.store(&engine);
-    struct sigaction action {};
-    action.sa_handler = onStopSignal;
-    // SA_RESTART: a signal must not turn a blocked write of the report into an EINTR failure.
-    // epoll_wait still returns early, and the handler's eventfd write wakes every loop anyway.
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(SIGINT, &action, &old_int_);
-    ::sigaction(SIGTERM, &action, &old_term_);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  StopSignals(StopSignals&&) = delete;
-  StopSignals& operator=(StopSignals&&) = delete;
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-    g_engine.store(nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 // An output file opened before the scan starts, so that a bad path fails at once.
 class OutputFile {
@@ -186,24 +151,8 @@ std::uint64_t chooseParallelism(const ScanSettings& settings) {
   return *settings.max_parallel;
 }
 
-}  // namespace
-
-void warn(const std::string& message) {
-  std::cerr << "dotscan: warning: " << message << "\n";
-}
-
-int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
-  const ScanSettings& settings = config.scan;
-  (void)::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, not a silent death
-
-  const tls::ClientContext tls_context(settings.tls);
-  OutputFile json_file(settings.json_path, "-oJ");
-  OutputFile metadata_file(settings.metadata_path, "--metadata");
-  std::unique_ptr<report::JsonLinesWriter> json;
-  if (json_file.get() != nullptr) json = std::make_unique<report::JsonLinesWriter>(json_file.get());
-  std::unique_ptr<report::HumanReport> human;
-  if (settings.json_path != "-") human = std::make_unique<report::HumanReport>(stdout);
-
+// The engine's settings: the parallelism the open-file limit allows, and the one query of the scan.
+probe::EngineSettings engineSettings(const ScanSettings& settings) {
   probe::EngineSettings engine_settings = settings.engine;
   engine_settings.max_parallel = chooseParallelism(settings);
   if (settings.dns) {
@@ -217,18 +166,14 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     dns->cleartext_fallback = settings.cleartext_check;
     engine_settings.probe.dns = std::move(dns);
   }
+  return engine_settings;
+}
 
-  OrderSource source(order, namingRule(settings));
-  ReportSink sink(json.get(), human.get(), settings.audit, settings.policy);
-  const bool include_pem = settings.include_pem;
-  const SteadyClock clock;
-  probe::Engine engine(
-      engine_settings, source, sink,
-      [&tls_context, include_pem](const probe::ProbeTarget& target) {
-        return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
-      },
-      clock);
-
+// The metadata record as far as it is known before the scan starts.
+report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& plan,
+                                     const probe::EngineSettings& engine_settings,
+                                     const tls::ClientContext& tls_context) {
+  const ScanSettings& settings = config.scan;
   report::ScanMetadata metadata;
   metadata.version = plan.version;
   metadata.command_line = config.command_line;
@@ -256,26 +201,77 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     metadata.query =
         engine_settings.probe.dns->query.name + " " + engine_settings.probe.dns->query.type;
   }
+  return metadata;
+}
 
+}  // namespace
+
+void warn(const std::string& message) {
+  std::cerr << "dotscan: warning: " << message << "\n";
+}
+
+int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
+  const ScanSettings& settings = config.scan;
+  (void)::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, not a silent death
+
+  const tls::ClientContext tls_context(settings.tls);
+  OutputFile json_file(settings.json_path, "-oJ");
+  OutputFile metadata_file(settings.metadata_path, "--metadata");
+  std::unique_ptr<report::JsonLinesWriter> json;
+  if (json_file.get() != nullptr) json = std::make_unique<report::JsonLinesWriter>(json_file.get());
+  std::unique_ptr<report::HumanReport> human;
+  if (settings.json_path != "-") human = std::make_unique<report::HumanReport>(stdout);
+  // From here on, however the scan ends, the output ends with the metadata record.
+  const auto writeMetadata = [&](const report::ScanMetadata& metadata) {
+    if (metadata_file.get() != nullptr) {
+      report::JsonLinesWriter metadata_writer(metadata_file.get());
+      metadata_writer.writeMetadata(metadata);
+      metadata_writer.flush();
+    } else if (json) {
+      json->writeMetadata(metadata);
+    }
+    if (json) json->flush();
+  };
+
+  const probe::EngineSettings engine_settings = engineSettings(settings);
+  report::ScanMetadata metadata = plannedMetadata(config, plan, engine_settings, tls_context);
+  OrderSource source(order, namingRule(settings));
+  ReportSink sink(json.get(), human.get(), settings.audit, settings.policy);
+  const SteadyClock clock;
   metadata.started = std::chrono::system_clock::now();
   const TimePoint started = clock.now();
-  // The handlers stay until the output is written: a late Ctrl-C must not kill the process
-  // between the last result and the metadata record.
-  const StopSignals signals(engine);
-  engine.run();
-  metadata.interrupted = engine.stopLevel() > 0;
-  metadata.ended = std::chrono::system_clock::now();
-  metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
-  sink.fill(metadata);
-
-  if (metadata_file.get() != nullptr) {
-    report::JsonLinesWriter metadata_writer(metadata_file.get());
-    metadata_writer.writeMetadata(metadata);
-    metadata_writer.flush();
-  } else if (json) {
-    json->writeMetadata(metadata);
+  const auto end = [&] {
+    metadata.ended = std::chrono::system_clock::now();
+    metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
+    sink.fill(metadata);
+  };
+  try {
+    const bool include_pem = settings.include_pem;
+    probe::Engine engine(
+        engine_settings, source, sink,
+        [&tls_context, include_pem](const probe::ProbeTarget& target) {
+          return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
+        },
+        clock);
+    const EngineStopTarget stop_target(engine);
+    // A signal before this point (during the expansion, say) means: probe nothing.
+    if (stopRequests() == 0) engine.run();
+  } catch (const std::exception& e) {
+    // The scan could not run (no descriptor left for an event loop, say): the output still ends
+    // with a valid metadata record that says why, and the error goes on to run().
+    end();
+    metadata.error = e.what();
+    try {
+      writeMetadata(metadata);
+    } catch (const std::exception&) {
+      // The output itself is what failed; the first error is the one to report.
+    }
+    throw;
   }
-  if (json) json->flush();
+  // Any signal, before the engine ran or while it ran.
+  metadata.interrupted = stopRequests() > 0;
+  end();
+  writeMetadata(metadata);
   if (human) human->finish(metadata);
   (void)std::fflush(stdout);
   if (metadata.interrupted) return static_cast<int>(ExitCode::Interrupted);

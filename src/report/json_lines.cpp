@@ -291,6 +291,7 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["trust_store"] = stringOrNull(metadata.trust_store);
   json["dns_timeout_ms"] = metadata.dns_timeout_ms;
   json["query"] = stringOrNull(metadata.query);
+  json["error"] = metadata.error ? Json(*metadata.error) : Json(nullptr);
   return dumpLine(json);
 }
 

@@ -283,6 +283,39 @@ check "-q keeps the --max-parallel warning" \
 check "-q keeps the exclusion warning" "$(cat "$WORK/excluded.err")" \
   "dotscan: warning: 1 targets removed by the default exclusion lists (--no-default-exclude keeps them)"
 
+# --- a stop signal before the scan starts: during the expansion of a 500,000-line -iL ----------
+# (every address in our own loopback /24, where every port refuses at once). The handlers are in
+# place from the start: the output is then the metadata record alone, interrupted, exit 130.
+awk -v net="$NET" 'BEGIN { for (i = 0; i < 500000; i++) print net "." (i % 256), int(i / 256) + 1 }' \
+  >"$WORK/long.txt"
+"$DOTSCAN" -q -iL "$WORK/long.txt" -oJ "$WORK/early.jsonl" >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 200); do  # until dotscan itself (not the forked shell) catches SIGINT (bit 1)
+  mask=$(awk '/^SigCgt/ { print $2 }' /proc/$pid/status 2>/dev/null)
+  [[ "$(cat /proc/$pid/comm 2>/dev/null)" == dotscan && -n "$mask" ]] && (( 0x$mask & 0x2 )) && break
+  sleep 0.01
+done
+kill -INT $pid
+wait $pid
+check "signal before the scan: exit" "$?" 130
+check "signal before the scan: output" \
+  "$(jq -r '[.record, .interrupted, .targets_scanned, .targets_planned] | map(tostring) | join(" ")' "$WORK/early.jsonl")" \
+  "metadata true 0 500000"
+validate "schema signal before the scan" "$WORK/early.jsonl"
+
+# --- no descriptor left for an event loop: exit 3, and the output still ends with the metadata
+# record, which says why. (Not with the sanitizers: they need free descriptors of their own to
+# report, so they abort before dotscan can.)
+if ldd "$DOTSCAN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+  echo "NOTE: sanitized build: the ulimit -n 5 check runs with the release build only"
+else
+  (ulimit -n 5 && exec "$DOTSCAN" -q -oJ "$WORK/fds.jsonl" "$NET.14") >/dev/null 2>"$WORK/fds.err"
+  check "ulimit -n 5: exit" "$?" 3
+  check "ulimit -n 5: output" "$(jq -r '[.record, .interrupted, "dotscan: " + .error] | map(tostring) | join(" ")' "$WORK/fds.jsonl")" \
+    "metadata false $(cat "$WORK/fds.err")"
+  validate "schema ulimit -n 5" "$WORK/fds.jsonl"
+fi
+
 # --- inside a network namespace of our own: filtered, unreachable, Ctrl-C -----------------------
 if unshare -n true 2>/dev/null && command -v nft >/dev/null; then
   cat > "$WORK/netns.sh" <<NS

@@ -11,7 +11,8 @@ namespace dotscan::cli {
 int run(int argc, const char* const* argv);
 
 // --list-targets: every target of this shard, in scan order, one "ADDRESS PORT [NAME]" line each
-// (the -iL line format, so the list can be fed back). Returns the number written.
+// (the -iL line format, so the list can be fed back), until a stop signal. Returns the number
+// written.
 u128 listTargets(targets::TargetOrder& order, std::FILE* out);
 
 }  // namespace dotscan::cli

@@ -1,8 +1,10 @@
 // dotscan/cli/scan.hpp — running a scan: the engine between the target order and the reports.
 //
-// Owns the process-wide parts a scan needs: the open-file limit, the SIGINT/SIGTERM handlers (the
-// first signal stops new probes and gives those in flight a grace period, the second ends them at
-// once) and the output files, which are valid JSON Lines however the scan ends.
+// Owns the process-wide parts a scan needs: the open-file limit, the link from the stop signals to
+// the engine (cli/stop_signals.hpp: the first signal stops new probes and gives those in flight a
+// grace period, the second ends them at once) and the output files, which are valid JSON Lines
+// ending with the metadata record however the scan ends: finished, interrupted (also before it
+// started), or stopped by an error (the record then says which).
 #pragma once
 
 #include <cstdint>
@@ -22,7 +24,8 @@ struct ScanPlan {
 // warnings still appear").
 void warn(const std::string& message);
 
-// Scans every target of `order`; returns the exit code (0, or 130 when interrupted).
+// Scans every target of `order`; returns the exit code (0, 1 with --fail-on, or 130 when
+// interrupted). Throws for an error that stops the scan, after writing the metadata record.
 int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan);
 
 }  // namespace dotscan::cli

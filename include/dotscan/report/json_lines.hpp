@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ struct ScanMetadata {
   std::string trust_store;
   std::uint32_t dns_timeout_ms = 0;  // 0 with --no-dns
   std::string query;                 // "NAME TYPE" of the query, empty with --no-dns
+  std::optional<std::string> error;  // what stopped the scan before its end; nullopt: nothing
 };
 
 std::string resultToJson(const model::ProbeResult& result);  // one line, no newline

@@ -234,7 +234,16 @@ TEST(JsonLines, MetadataRecord) {
   EXPECT_TRUE(j["tls_max"].is_null());
   EXPECT_EQ(j["alpn"], json::parse(R"(["dot"])"));
   EXPECT_EQ(j["trust_store"], "system");
-  EXPECT_EQ(j.size(), 28U);
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_EQ(j.size(), 29U);
+}
+
+// A scan stopped by an error (exit 3) still ends its output with a metadata record saying why.
+TEST(JsonLines, MetadataOfAScanStoppedByAnError) {
+  ScanMetadata m = samples::metadata();
+  m.error = "eventfd: Too many open files";
+  const json j = parseLine(metadataToJson(m));
+  EXPECT_EQ(j["error"], "eventfd: Too many open files");
 }
 
 TEST(JsonLines, MetadataWithZeroDurationHasZeroRate) {

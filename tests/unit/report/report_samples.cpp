@@ -42,6 +42,7 @@ void printInvalid() {
       {metadata, [](Json& j) { j["targets_planned"] = 254; }},
       {metadata, [](Json& j) { j["record"] = "summary"; }},
       {metadata, [](Json& j) { j["outcome"] = "tls-ok"; }},
+      {metadata, [](Json& j) { j["error"] = 3; }},
   };
   for (const auto& [base, mutate] : mutations) {
     Json copy = base;
@@ -60,6 +61,9 @@ int main(int argc, char** argv) {
     }
     dotscan::report::JsonLinesWriter writer(stdout);
     writer.writeMetadata(samples::metadata());
+    dotscan::report::ScanMetadata stopped = samples::metadata();  // a scan stopped by an error
+    stopped.error = "eventfd: Too many open files";
+    writer.writeMetadata(stopped);
     for (const auto& result : samples::allResults()) writer.write(result);
     writer.flush();
     return 0;

@@ -1,0 +1,71 @@
+#include "dotscan/cli/stop_signals.hpp"
+
+#include <atomic>
+#include <csignal>
+
+namespace dotscan::cli {
+
+namespace {
+
+enum class Stage : int { BeforeScan, Scanning, AfterScan };
+
+std::atomic<int> g_requests{0};
+std::atomic<Stage> g_stage{Stage::BeforeScan};
+std::atomic<probe::Engine*> g_engine{nullptr};
+
+struct sigaction g_old_int {};
+struct sigaction g_old_term {};
+
+// Only async-signal-safe calls here: atomics, sigaction, raise, Engine::requestStop.
+extern "C" void onStopSignal(int signal) {
+  const int requests = g_requests.fetch_add(1) + 1;
+  if (probe::Engine* engine = g_engine.load(); engine != nullptr) {
+    engine->requestStop();
+    return;
+  }
+  if (requests >= 2 && g_stage.load() == Stage::BeforeScan) {
+    struct sigaction action {};
+    action.sa_handler = SIG_DFL;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+    ::raise(signal);
+  }
+}
+
+static_assert(std::atomic<Stage>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
+
+}  // namespace
+
+StopSignals::StopSignals() {
+  g_requests.store(0);
+  g_stage.store(Stage::BeforeScan);
+  struct sigaction action {};
+  action.sa_handler = onStopSignal;
+  // SA_RESTART: a signal must not turn a blocked write of the report into an EINTR failure.
+  // epoll_wait still returns early, and the engine's eventfd write wakes every loop anyway.
+  action.sa_flags = SA_RESTART;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, &g_old_int);
+  ::sigaction(SIGTERM, &action, &g_old_term);
+}
+
+StopSignals::~StopSignals() {
+  ::sigaction(SIGINT, &g_old_int, nullptr);
+  ::sigaction(SIGTERM, &g_old_term, nullptr);
+}
+
+int stopRequests() noexcept {
+  return g_requests.load();
+}
+
+EngineStopTarget::EngineStopTarget(probe::Engine& engine) {
+  g_engine.store(&engine);
+  g_stage.store(Stage::Scanning);
+}
+
+EngineStopTarget::~EngineStopTarget() {
+  g_engine.store(nullptr);
+  g_stage.store(Stage::AfterScan);
+}
+
+}  // namespace dotscan::cli
