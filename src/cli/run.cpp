@@ -32,7 +32,10 @@ int runConfig(const ScanConfig& config) {
               << ")\n";
   }
   if (!config.list_targets) {
-    return scan(config, order, ScanPlan{DOTSCAN_VERSION, seed, toString(order.size())});
+    const auto make_order = [&set, &config, seed] {
+      return std::make_unique<targets::TargetOrder>(set, seed, config.shard, config.max_targets);
+    };
+    return scan(config, order, ScanPlan{DOTSCAN_VERSION, seed, toString(order.size()), make_order});
   }
   listTargets(order, stdout);
   return static_cast<int>(stopRequests() > 0 ? ExitCode::Interrupted : ExitCode::Ok);

@@ -4,12 +4,16 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include "dotscan/cli/stop_signals.hpp"
+#include "dotscan/net/privileges.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/naming.hpp"
 #include "dotscan/probe/tls_transport.hpp"
@@ -76,6 +80,99 @@ class OrderSource final : public probe::TargetSource {
   probe::NamingRule naming_;
   std::mutex mutex_;
 };
+
+// The hosts SYN discovery found live, handed to the engine as they come (a stream: NotYet until
+// discovery has finished).
+class LiveSource final : public probe::TargetSource {
+ public:
+  explicit LiveSource(probe::NamingRule naming) : naming_(std::move(naming)) {}
+  void attach(probe::Engine& engine) { engine_ = &engine; }
+
+  void push(const Address& address, std::uint16_t port, std::string_view name) {
+    probe::ProbeTarget target = probe::nameTarget(address, port, name, naming_);
+    {
+      const std::lock_guard lock(mutex_);
+      queue_.push_back(std::move(target));
+    }
+    if (engine_ != nullptr) engine_->wake();
+  }
+  void finish() {
+    {
+      const std::lock_guard lock(mutex_);
+      finished_ = true;
+    }
+    if (engine_ != nullptr) engine_->wake();
+  }
+  probe::Pull next(probe::ProbeTarget& target) override {
+    const std::lock_guard lock(mutex_);
+    if (queue_.empty()) return finished_ ? probe::Pull::Finished : probe::Pull::NotYet;
+    target = std::move(queue_.front());
+    queue_.pop_front();
+    return probe::Pull::Target;
+  }
+
+ private:
+  probe::NamingRule naming_;
+  probe::Engine* engine_ = nullptr;
+  std::mutex mutex_;
+  std::deque<probe::ProbeTarget> queue_;
+  bool finished_ = false;
+};
+
+// The result of a target that SYN discovery decided alone: closed, unreachable or filtered.
+model::ProbeResult synResult(const syn::Answer& answer, const syn::Settings& settings) {
+  model::ProbeResult result;
+  result.address = answer.address;
+  result.port = answer.port;
+  result.name = answer.name;
+  result.started = result.ended = answer.when;
+  result.phase = model::Phase::Syn;
+  result.attempts = static_cast<int>(answer.passes);
+  switch (answer.kind) {
+    case syn::AnswerKind::Closed:
+      result.outcome = model::Outcome::Closed;
+      result.reason = "the SYN was answered with a RST";
+      break;
+    case syn::AnswerKind::Unreachable:
+      result.outcome = model::Outcome::Unreachable;
+      result.reason = "ICMP destination unreachable (type " + std::to_string(answer.icmp_type) +
+                      ", code " + std::to_string(answer.icmp_code) + ") from " +
+                      answer.from.toString();
+      break;
+    case syn::AnswerKind::Silent:
+    case syn::AnswerKind::Live:
+      result.outcome = model::Outcome::Filtered;
+      result.reason =
+          "no answer to " + std::to_string(answer.passes) +
+          (answer.passes == 1 ? " SYN" : " SYNs") + " (cooldown " +
+          std::to_string(
+              std::chrono::duration_cast<std::chrono::milliseconds>(settings.cooldown).count()) +
+          " ms)";
+      break;
+  }
+  return result;
+}
+
+report::DiscoveryMetadata discoveryMetadata(const syn::Scanner& scanner,
+                                            const syn::Settings& settings,
+                                            const syn::Counts& counts) {
+  report::DiscoveryMetadata d;
+  d.interface = scanner.interface();
+  d.source = scanner.source().toString();
+  d.cooldown_ms = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(settings.cooldown).count());
+  d.sent = counts.sent;
+  d.send_errors = counts.send_errors;
+  d.live = counts.live;
+  d.closed = counts.closed;
+  d.unreachable = counts.unreachable;
+  d.silent = counts.silent;
+  d.invalid = counts.invalid;
+  d.duplicates = counts.duplicates;
+  d.captured = counts.captured;
+  d.capture_dropped = counts.capture_dropped;
+  return d;
+}
 
 // The naming rule of this scan's options (probe/naming.hpp).
 probe::NamingRule namingRule(const ScanSettings& settings) {
@@ -204,6 +301,63 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   return metadata;
 }
 
+// -sS: SYN discovery on its own thread feeds the live hosts to the engine, which runs on this
+// one; every other answer is a result at once. Privileges are dropped once the raw socket and the
+// capture are open, before any thread starts and before a byte from the network is read.
+report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& plan,
+                                  probe::EngineSettings engine_settings, ReportSink& sink,
+                                  const probe::TransportFactory& transports, const Clock& clock) {
+  syn::Settings syn_settings;
+  syn_settings.rate = engine_settings.rate;
+  syn_settings.retries = engine_settings.probe.retries;
+  syn_settings.cooldown = settings.discovery.cooldown;
+  syn_settings.interface = settings.discovery.interface;
+  syn_settings.source = settings.discovery.source;
+  syn_settings.report_silent = settings.discovery.write_silent;
+  // --rate paces the SYNs; the few live hosts are probed as they come.
+  engine_settings.rate = 0;
+
+  targets::Target first;
+  if (!plan.make_order()->next(first)) return {};  // nothing to scan
+  syn::Scanner scanner(syn_settings, first.address);
+  (void)net::dropPrivileges();
+
+  LiveSource live(namingRule(settings));
+  probe::Engine engine(engine_settings, live, sink, transports, clock);
+  live.attach(engine);
+  const EngineStopTarget engine_stop(engine);
+  const ScannerStopTarget scanner_stop(scanner);
+
+  syn::Counts counts;
+  std::exception_ptr failure;
+  std::thread discovery([&] {
+    try {
+      counts = scanner.run(plan.make_order, [&](syn::Answer&& answer) {
+        if (answer.kind == syn::AnswerKind::Live) {
+          live.push(answer.address, answer.port, answer.name);
+        } else {
+          sink.consume(synResult(answer, syn_settings));
+        }
+      });
+    } catch (...) {
+      failure = std::current_exception();
+      engine.requestStop();
+      engine.requestStop();
+    }
+    live.finish();
+  });
+  try {
+    engine.run();
+  } catch (...) {
+    scanner.stop();
+    discovery.join();
+    throw;
+  }
+  discovery.join();
+  if (failure) std::rethrow_exception(failure);
+  return discoveryMetadata(scanner, syn_settings, counts);
+}
+
 }  // namespace
 
 void warn(const std::string& message) {
@@ -247,15 +401,17 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   };
   try {
     const bool include_pem = settings.include_pem;
-    probe::Engine engine(
-        engine_settings, source, sink,
-        [&tls_context, include_pem](const probe::ProbeTarget& target) {
-          return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
-        },
-        clock);
-    const EngineStopTarget stop_target(engine);
-    // A signal before this point (during the expansion, say) means: probe nothing.
-    if (stopRequests() == 0) engine.run();
+    const auto transports = [&tls_context, include_pem](const probe::ProbeTarget& target) {
+      return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
+    };
+    if (settings.discovery.syn) {
+      metadata.discovery = synScan(settings, plan, engine_settings, sink, transports, clock);
+    } else {
+      probe::Engine engine(engine_settings, source, sink, transports, clock);
+      const EngineStopTarget stop_target(engine);
+      // A signal before this point (during the expansion, say) means: probe nothing.
+      if (stopRequests() == 0) engine.run();
+    }
   } catch (const std::exception& e) {
     // The scan could not run (no descriptor left for an event loop, say): the output still ends
     // with a valid metadata record that says why, and the error goes on to run().

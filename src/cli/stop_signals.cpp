@@ -12,13 +12,16 @@ enum class Stage : int { BeforeScan, Scanning, AfterScan };
 std::atomic<int> g_requests{0};
 std::atomic<Stage> g_stage{Stage::BeforeScan};
 std::atomic<probe::Engine*> g_engine{nullptr};
+std::atomic<syn::Scanner*> g_scanner{nullptr};
 
 struct sigaction g_old_int {};
 struct sigaction g_old_term {};
 
-// Only async-signal-safe calls here: atomics, sigaction, raise, Engine::requestStop.
+// Only async-signal-safe calls here: atomics, sigaction, raise, Engine::requestStop and
+// Scanner::stop.
 extern "C" void onStopSignal(int signal) {
   const int requests = g_requests.fetch_add(1) + 1;
+  if (syn::Scanner* scanner = g_scanner.load(); scanner != nullptr) scanner->stop();
   if (probe::Engine* engine = g_engine.load(); engine != nullptr) {
     engine->requestStop();
     return;
@@ -66,6 +69,15 @@ EngineStopTarget::EngineStopTarget(probe::Engine& engine) {
 EngineStopTarget::~EngineStopTarget() {
   g_engine.store(nullptr);
   g_stage.store(Stage::AfterScan);
+}
+
+ScannerStopTarget::ScannerStopTarget(syn::Scanner& scanner) {
+  g_scanner.store(&scanner);
+  if (g_requests.load() > 0) scanner.stop();  // a signal came before: send nothing
+}
+
+ScannerStopTarget::~ScannerStopTarget() {
+  g_scanner.store(nullptr);
 }
 
 }  // namespace dotscan::cli

@@ -292,6 +292,25 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["dns_timeout_ms"] = metadata.dns_timeout_ms;
   json["query"] = stringOrNull(metadata.query);
   json["error"] = metadata.error ? Json(*metadata.error) : Json(nullptr);
+  if (metadata.discovery) {
+    const DiscoveryMetadata& d = *metadata.discovery;
+    json["discovery"] = Json{{"mode", d.mode},
+                             {"interface", d.interface},
+                             {"source", d.source},
+                             {"cooldown_ms", d.cooldown_ms},
+                             {"sent", d.sent},
+                             {"send_errors", d.send_errors},
+                             {"live", d.live},
+                             {"closed", d.closed},
+                             {"unreachable", d.unreachable},
+                             {"silent", d.silent},
+                             {"invalid", d.invalid},
+                             {"duplicates", d.duplicates},
+                             {"captured", d.captured},
+                             {"capture_dropped", d.capture_dropped}};
+  } else {
+    json["discovery"] = nullptr;
+  }
   return dumpLine(json);
 }
 

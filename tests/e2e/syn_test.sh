@@ -103,8 +103,9 @@ check "live still probed" "$(result "$WORK/quiet.jsonl" 198.18.0.10 .outcome)" d
 validate "quiet schema" "$WORK/quiet.jsonl"
 
 # --- privileges: gone after start-up; without them, one line and exit 2 --------------------------
-ins "$DOTSCAN" -q -sS --cooldown 30s --retries 0 --ca-file "$CA" -oJ "$WORK/caps.jsonl" \
-  198.18.0.12 >/dev/null 2>&1 &
+# ip netns exec execs dotscan: $! is dotscan's own pid.
+ip netns exec "$NS_S" "$DOTSCAN" -q -sS --cooldown 30s --retries 0 --ca-file "$CA" \
+  -oJ "$WORK/caps.jsonl" 198.18.0.12 >/dev/null 2>&1 &
 pid=$!
 caps=""
 for _ in $(seq 100); do  # until the scan has dropped its privileges (its uid is no longer 0)
@@ -117,11 +118,35 @@ for _ in $(seq 100); do  # until the scan has dropped its privileges (its uid is
 done
 check "uid after start-up" "$(getent passwd "$uid" | cut -d: -f1)" nobody
 check "no capability after start-up" "$caps" 0000000000000000
+# Forged SYN-ACKs from the silent target, to every one of our source ports, acknowledging a
+# sequence number the scanner never sent: each must be rejected (counted invalid), none may make
+# the target live.
+cat > "$WORK/forge.py" <<'PY'
+import socket, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+s.bind((src, 0))
+for port in range(61000, 65536):
+    header = struct.pack("!HHIIBBHHH", 853, port, 12345, 0xDEADBEEF, 5 << 4, 0x12, 65535, 0, 0)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(header))
+    header = header[:16] + struct.pack("!H", checksum(pseudo + header)) + header[18:]
+    s.sendto(header, (dst, 0))
+PY
+int python3 "$WORK/forge.py" 198.18.0.12 198.18.0.1
 # Ctrl-C during the cooldown: valid output, exit 130.
 kill -INT "$pid"
 wait "$pid"
 check "ctrl-c in cooldown exit" "$?" 130
 check "ctrl-c in cooldown metadata" "$(meta "$WORK/caps.jsonl" .interrupted)" true
+check "forged SYN-ACKs rejected" "$(meta "$WORK/caps.jsonl" '.discovery.invalid >= 4536')" true
+check "forged SYN-ACKs make nothing live" "$(meta "$WORK/caps.jsonl" .discovery.live)" 0
 validate "ctrl-c schema" "$WORK/caps.jsonl"
 
 err=$(ins setpriv --reuid=65534 --regid=65534 --clear-groups "$DOTSCAN" -q -sS 198.18.0.10 \

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 #include "dotscan/cli/options.hpp"
@@ -18,6 +20,8 @@ struct ScanPlan {
   std::string version;
   std::uint64_t seed = 0;
   std::string targets_planned;  // decimal
+  // A fresh order of the same targets (same seed and shard): -sS walks it once per pass.
+  std::function<std::unique_ptr<targets::TargetOrder>()> make_order;
 };
 
 // One "dotscan: warning: ..." line on stderr. -q never hides a warning (README: "errors and

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "dotscan/probe/engine.hpp"
+#include "dotscan/syn/scanner.hpp"
 
 namespace dotscan::cli {
 
@@ -36,6 +37,17 @@ class EngineStopTarget {
   EngineStopTarget(EngineStopTarget&&) = delete;
   EngineStopTarget& operator=(EngineStopTarget&&) = delete;
   ~EngineStopTarget();
+};
+
+// While it lives, every stop signal also ends SYN discovery's sending and cooldown (-sS).
+class ScannerStopTarget {
+ public:
+  explicit ScannerStopTarget(syn::Scanner& scanner);
+  ScannerStopTarget(const ScannerStopTarget&) = delete;
+  ScannerStopTarget& operator=(const ScannerStopTarget&) = delete;
+  ScannerStopTarget(ScannerStopTarget&&) = delete;
+  ScannerStopTarget& operator=(ScannerStopTarget&&) = delete;
+  ~ScannerStopTarget();
 };
 
 }  // namespace dotscan::cli

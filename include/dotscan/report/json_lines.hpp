@@ -25,6 +25,17 @@ namespace dotscan::report {
 inline constexpr int kSchemaVersion = 1;
 
 // What the metadata record says about the scan as a whole.
+// With -sS: how the SYN discovery went (docs/discovery.md). Plain numbers and text: the report
+// module knows nothing of sockets.
+struct DiscoveryMetadata {
+  std::string mode = "syn";
+  std::string interface;
+  std::string source;
+  std::uint32_t cooldown_ms = 0;
+  std::uint64_t sent = 0, send_errors = 0, live = 0, closed = 0, unreachable = 0, silent = 0;
+  std::uint64_t invalid = 0, duplicates = 0, captured = 0, capture_dropped = 0;
+};
+
 struct ScanMetadata {
   std::string version;  // dotscan version
   std::string command_line;
@@ -45,8 +56,9 @@ struct ScanMetadata {
   std::string tls_min, tls_max;
   std::vector<std::string> alpn;
   std::string trust_store;
-  std::uint32_t dns_timeout_ms = 0;  // 0 with --no-dns
-  std::string query;                 // "NAME TYPE" of the query, empty with --no-dns
+  std::uint32_t dns_timeout_ms = 0;            // 0 with --no-dns
+  std::string query;                           // "NAME TYPE" of the query, empty with --no-dns
+  std::optional<DiscoveryMetadata> discovery;  // -sS only
   std::optional<std::string> error;  // what stopped the scan before its end; nullopt: nothing
 };
 
