@@ -4,7 +4,6 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <iostream>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "dotscan/net/privileges.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/naming.hpp"
+#include "dotscan/probe/queue_source.hpp"
 #include "dotscan/probe/tls_transport.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
@@ -79,44 +79,6 @@ class OrderSource final : public probe::TargetSource {
   targets::TargetOrder& order_;
   probe::NamingRule naming_;
   std::mutex mutex_;
-};
-
-// The hosts SYN discovery found live, handed to the engine as they come (a stream: NotYet until
-// discovery has finished).
-class LiveSource final : public probe::TargetSource {
- public:
-  explicit LiveSource(probe::NamingRule naming) : naming_(std::move(naming)) {}
-  void attach(probe::Engine& engine) { engine_ = &engine; }
-
-  void push(const Address& address, std::uint16_t port, std::string_view name) {
-    probe::ProbeTarget target = probe::nameTarget(address, port, name, naming_);
-    {
-      const std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(target));
-    }
-    if (engine_ != nullptr) engine_->wake();
-  }
-  void finish() {
-    {
-      const std::lock_guard lock(mutex_);
-      finished_ = true;
-    }
-    if (engine_ != nullptr) engine_->wake();
-  }
-  probe::Pull next(probe::ProbeTarget& target) override {
-    const std::lock_guard lock(mutex_);
-    if (queue_.empty()) return finished_ ? probe::Pull::Finished : probe::Pull::NotYet;
-    target = std::move(queue_.front());
-    queue_.pop_front();
-    return probe::Pull::Target;
-  }
-
- private:
-  probe::NamingRule naming_;
-  probe::Engine* engine_ = nullptr;
-  std::mutex mutex_;
-  std::deque<probe::ProbeTarget> queue_;
-  bool finished_ = false;
 };
 
 // The result of a target that SYN discovery decided alone: closed, unreachable or filtered.
@@ -322,7 +284,9 @@ report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& 
   syn::Scanner scanner(syn_settings, first.address);
   (void)net::dropPrivileges();
 
-  LiveSource live(namingRule(settings));
+  // The hosts found live, handed to the engine as they come.
+  probe::QueueSource live;
+  const probe::NamingRule naming = namingRule(settings);
   probe::Engine engine(engine_settings, live, sink, transports, clock);
   live.attach(engine);
   const EngineStopTarget engine_stop(engine);
@@ -334,7 +298,7 @@ report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& 
     try {
       counts = scanner.run(plan.make_order, [&](syn::Answer&& answer) {
         if (answer.kind == syn::AnswerKind::Live) {
-          live.push(answer.address, answer.port, answer.name);
+          live.push(probe::nameTarget(answer.address, answer.port, answer.name, naming));
         } else {
           sink.consume(synResult(answer, syn_settings));
         }

@@ -2,7 +2,6 @@
 // real TLS with them: for engine tests.
 #pragma once
 
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -27,40 +26,6 @@ class VectorSource final : public probe::TargetSource {
   std::mutex mutex_;
   std::vector<probe::ProbeTarget> targets_;
   std::size_t position_ = 0;
-};
-
-// A source fed while the engine runs, as a discovery stage feeds live hosts: push() and finish()
-// from any thread; each wakes the engine's loops.
-class StreamSource final : public probe::TargetSource {
- public:
-  void attach(probe::Engine& engine) { engine_ = &engine; }
-  void push(probe::ProbeTarget target) {
-    {
-      const std::lock_guard lock(mutex_);
-      queue_.push_back(std::move(target));
-    }
-    engine_->wake();
-  }
-  void finish() {
-    {
-      const std::lock_guard lock(mutex_);
-      finished_ = true;
-    }
-    engine_->wake();
-  }
-  probe::Pull next(probe::ProbeTarget& target) override {
-    const std::lock_guard lock(mutex_);
-    if (queue_.empty()) return finished_ ? probe::Pull::Finished : probe::Pull::NotYet;
-    target = std::move(queue_.front());
-    queue_.pop_front();
-    return probe::Pull::Target;
-  }
-
- private:
-  std::mutex mutex_;
-  std::deque<probe::ProbeTarget> queue_;
-  bool finished_ = false;
-  probe::Engine* engine_ = nullptr;
 };
 
 class CollectingSink final : public probe::ResultSink {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "dotscan/dns/message.hpp"
+#include "dotscan/probe/queue_source.hpp"
 #include "dotscan/probe/tls_transport.hpp"
 #include "dotscan/util/error.hpp"
 
@@ -302,7 +303,7 @@ TEST_F(EngineTest, StreamedTargetsAreProbedAsTheyArrive) {
   TestServer live(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
   const std::uint16_t closed = closedPort();
   const tls::ClientContext context(tls_);
-  testing::StreamSource source;
+  QueueSource source;
   testing::CollectingSink sink;
   Engine engine(
       settings_, source, sink,
