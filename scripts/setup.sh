@@ -5,7 +5,7 @@
 #   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
 #   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, dnsdist,
 #               nftables, iproute2, jq, python3-jsonschema)
-#   bench       + nmap and GNU time for the side-by-side benchmarks
+#   bench       + nmap, zmap, masscan and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
 build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-dev libcli11-dev
@@ -13,7 +13,7 @@ build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-de
 server=(unbound openssl iproute2)
 test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
       python3-jsonschema jq nftables dnsdist)
-bench=(nmap time nftables util-linux)
+bench=(nmap zmap masscan time nftables util-linux)
 
 want=("${build[@]}")
 case "${1:-build}" in

@@ -32,7 +32,7 @@ namespace {
 
 constexpr std::size_t kBatch = 64;        // SYNs per sendmmsg
 constexpr int kSnapLength = 256;          // headers are all a reply is read for
-constexpr int kCaptureBuffer = 64 << 20;  // the kernel's ring for the capture: no drops at rate
+constexpr int kCaptureBuffer = 16 << 20;  // the kernel's ring for the capture (replies are few)
 
 // One target, as the answered set keys it.
 struct Key {
