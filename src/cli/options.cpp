@@ -260,6 +260,13 @@ void checkOutputsDistinct(const ScanConfig& config) {
         outputTarget("--metadata " + quoteInput(scan.metadata_path), scan.metadata_path));
   }
   if (scan.json_path != "-") outputs.push_back(outputTarget("the listing", "-"));
+  if (!scan.discovery.pcap_path.empty()) {
+    if (scan.discovery.pcap_path == "-") {
+      throw UsageError("--pcap needs a file: standard output carries the listing or -oJ -");
+    }
+    outputs.push_back(
+        outputTarget("--pcap " + quoteInput(scan.discovery.pcap_path), scan.discovery.pcap_path));
+  }
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     for (std::size_t j = i + 1; j < outputs.size(); ++j) {
       const OutputTarget& a = outputs[i];
@@ -300,6 +307,10 @@ void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
                        " is not a non-negative integer");
     }
   }
+  scan.discovery.pcap_snaplen = static_cast<int>(numbers.whole(
+      "--pcap-snaplen", static_cast<std::uint64_t>(scan.discovery.pcap_snaplen), 64, 262144));
+  scan.discovery.pcap_max_bytes =
+      numbers.whole("--pcap-max-size", scan.discovery.pcap_max_bytes, 4096);
   if (const auto max_parallel = numbers.given("--max-parallel")) {
     scan.max_parallel = parseWhole(*max_parallel, "--max-parallel");
     if (*scan.max_parallel == 0) throw UsageError("--max-parallel must be at least 1");
@@ -412,6 +423,12 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->type_name("NAME");
   app.add_option("--source-ip", source_ip, "-sS: our address in the SYNs (default: the route's)")
       ->type_name("ADDRESS");
+  app.add_option("--pcap", scan.discovery.pcap_path,
+                 "Write every packet of the scan (SYNs, answers, the TLS and DNS sessions) to a "
+                 "pcap file for tcpdump or Wireshark (needs root or CAP_NET_RAW)")
+      ->type_name("FILE");
+  numbers.add(app, "--pcap-snaplen", "--pcap: bytes kept of each packet (default 65535)");
+  numbers.add(app, "--pcap-max-size", "--pcap: the file stops growing at N bytes (default 1 GiB)");
   app.add_flag("--write-silent", scan.discovery.write_silent,
                "-sS: write a filtered record for every target that never answered (by default "
                "they are only counted in the metadata)");

@@ -19,6 +19,8 @@
 #include "dotscan/probe/tls_transport.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
+#include "dotscan/syn/recorder.hpp"
+#include "dotscan/syn/route.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -263,12 +265,55 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   return metadata;
 }
 
+// --pcap: the capture of the scan's traffic on `interface`, opened (privileged) but not started.
+std::unique_ptr<syn::Recorder> openRecorder(const ScanConfig& config,
+                                            const std::string& interface) {
+  const DiscoverySettings& discovery = config.scan.discovery;
+  if (discovery.pcap_path.empty()) return nullptr;
+  syn::RecorderSettings settings;
+  settings.path = discovery.pcap_path;
+  settings.interface = interface;
+  // A short list of ports makes a tight filter; -iL lines may bring their own ports.
+  if (config.targets.files.empty() && config.expand.ports.size() <= 32) {
+    settings.ports = config.expand.ports;
+  }
+  settings.snap_length = discovery.pcap_snaplen;
+  settings.max_bytes = discovery.pcap_max_bytes;
+  return std::make_unique<syn::Recorder>(settings);
+}
+
+// Starts a recorder for the lifetime of a scan, and stops it (flushing the file) however the
+// scan ends.
+class RecordingScope {
+ public:
+  explicit RecordingScope(syn::Recorder* recorder) : recorder_(recorder) {
+    if (recorder_ != nullptr) recorder_->start();
+  }
+  RecordingScope(const RecordingScope&) = delete;
+  RecordingScope& operator=(const RecordingScope&) = delete;
+  RecordingScope(RecordingScope&&) = delete;
+  RecordingScope& operator=(RecordingScope&&) = delete;
+  ~RecordingScope() {
+    if (recorder_ != nullptr) (void)recorder_->stop();
+  }
+  std::optional<report::PcapMetadata> finish(const std::string& path) {
+    if (recorder_ == nullptr) return std::nullopt;
+    const syn::RecorderCounts counts = recorder_->stop();
+    recorder_ = nullptr;
+    return report::PcapMetadata{path, counts.written, counts.skipped, counts.dropped};
+  }
+
+ private:
+  syn::Recorder* recorder_;
+};
+
 // -sS: SYN discovery on its own thread feeds the live hosts to the engine, which runs on this
 // one; every other answer is a result at once. Privileges are dropped once the raw socket and the
 // capture are open, before any thread starts and before a byte from the network is read.
-report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& plan,
-                                  probe::EngineSettings engine_settings, ReportSink& sink,
-                                  const probe::TransportFactory& transports, const Clock& clock) {
+void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettings engine_settings,
+             ReportSink& sink, const probe::TransportFactory& transports, const Clock& clock,
+             report::ScanMetadata& metadata) {
+  const ScanSettings& settings = config.scan;
   syn::Settings syn_settings;
   syn_settings.rate = engine_settings.rate;
   syn_settings.retries = engine_settings.probe.retries;
@@ -280,9 +325,11 @@ report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& 
   engine_settings.rate = 0;
 
   targets::Target first;
-  if (!plan.make_order()->next(first)) return {};  // nothing to scan
+  if (!plan.make_order()->next(first)) return;  // nothing to scan
   syn::Scanner scanner(syn_settings, first.address);
+  const auto recorder = openRecorder(config, scanner.interface());
   (void)net::dropPrivileges();
+  RecordingScope recording(recorder.get());
 
   // The hosts found live, handed to the engine as they come.
   probe::QueueSource live;
@@ -319,7 +366,29 @@ report::DiscoveryMetadata synScan(const ScanSettings& settings, const ScanPlan& 
   }
   discovery.join();
   if (failure) std::rethrow_exception(failure);
-  return discoveryMetadata(scanner, syn_settings, counts);
+  metadata.pcap = recording.finish(settings.discovery.pcap_path);
+  metadata.discovery = discoveryMetadata(scanner, syn_settings, counts);
+}
+
+// -sT: every target through the engine's connect.
+void connectScan(const ScanConfig& config, const ScanPlan& plan,
+                 const probe::EngineSettings& engine_settings, probe::TargetSource& source,
+                 ReportSink& sink, const probe::TransportFactory& transports, const Clock& clock,
+                 report::ScanMetadata& metadata) {
+  std::unique_ptr<syn::Recorder> recorder;
+  if (!config.scan.discovery.pcap_path.empty()) {
+    targets::Target first;
+    if (plan.make_order()->next(first)) {
+      recorder = openRecorder(config, syn::interfaceOf(syn::routeSource(first.address)));
+      (void)net::dropPrivileges();
+    }
+  }
+  RecordingScope recording(recorder.get());
+  probe::Engine engine(engine_settings, source, sink, transports, clock);
+  const EngineStopTarget stop_target(engine);
+  // A signal before this point (during the expansion, say) means: probe nothing.
+  if (stopRequests() == 0) engine.run();
+  metadata.pcap = recording.finish(config.scan.discovery.pcap_path);
 }
 
 }  // namespace
@@ -369,12 +438,9 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
       return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
     };
     if (settings.discovery.syn) {
-      metadata.discovery = synScan(settings, plan, engine_settings, sink, transports, clock);
+      synScan(config, plan, engine_settings, sink, transports, clock, metadata);
     } else {
-      probe::Engine engine(engine_settings, source, sink, transports, clock);
-      const EngineStopTarget stop_target(engine);
-      // A signal before this point (during the expansion, say) means: probe nothing.
-      if (stopRequests() == 0) engine.run();
+      connectScan(config, plan, engine_settings, source, sink, transports, clock, metadata);
     }
   } catch (const std::exception& e) {
     // The scan could not run (no descriptor left for an event loop, say): the output still ends

@@ -28,9 +28,6 @@ void UniqueFd::reset(int fd) {
   fd_ = fd;
 }
 
-namespace {
-
-// Fills a sockaddr for an address kept as a u128 (IPv4 stored mapped, see util/address.hpp).
 socklen_t toSockaddr(const Address& address, std::uint16_t port, sockaddr_storage& storage) {
   std::memset(&storage, 0, sizeof storage);
   if (address.isV4()) {
@@ -49,7 +46,16 @@ socklen_t toSockaddr(const Address& address, std::uint16_t port, sockaddr_storag
   return sizeof sin6;
 }
 
-}  // namespace
+Address fromSockaddr(const sockaddr* address) {
+  if (address->sa_family == AF_INET) {
+    sockaddr_in sin{};
+    std::memcpy(&sin, address, sizeof sin);
+    return Address::fromV4(ntohl(sin.sin_addr.s_addr));
+  }
+  sockaddr_in6 sin6{};
+  std::memcpy(&sin6, address, sizeof sin6);
+  return Address::fromV6Bytes(sin6.sin6_addr.s6_addr);
+}
 
 ConnectStep startConnect(const Address& address, std::uint16_t port, UniqueFd& fd) {
   const int family = address.isV4() ? AF_INET : AF_INET6;

@@ -311,6 +311,14 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   } else {
     json["discovery"] = nullptr;
   }
+  if (metadata.pcap) {
+    json["pcap"] = Json{{"path", metadata.pcap->path},
+                        {"written", metadata.pcap->written},
+                        {"skipped", metadata.pcap->skipped},
+                        {"dropped", metadata.pcap->dropped}};
+  } else {
+    json["pcap"] = nullptr;
+  }
   return dumpLine(json);
 }
 

@@ -23,6 +23,7 @@
 #include "dotscan/discover/reply.hpp"
 #include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/syn/route.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -49,79 +50,6 @@ struct KeyHash {
                                       (std::uint64_t{key.port} << 48U));
   }
 };
-
-socklen_t toSockaddr(const Address& address, std::uint16_t port, sockaddr_storage& storage) {
-  std::memset(&storage, 0, sizeof storage);
-  if (address.isV4()) {
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons(port);
-    sin.sin_addr.s_addr = htonl(address.v4());
-    std::memcpy(&storage, &sin, sizeof sin);
-    return sizeof sin;
-  }
-  sockaddr_in6 sin6{};
-  sin6.sin6_family = AF_INET6;
-  sin6.sin6_port = htons(port);
-  address.toV6Bytes(sin6.sin6_addr.s6_addr);
-  std::memcpy(&storage, &sin6, sizeof sin6);
-  return sizeof sin6;
-}
-
-Address fromSockaddr(const sockaddr* address) {
-  if (address->sa_family == AF_INET) {
-    sockaddr_in sin{};
-    std::memcpy(&sin, address, sizeof sin);
-    return Address::fromV4(ntohl(sin.sin_addr.s_addr));
-  }
-  sockaddr_in6 sin6{};
-  std::memcpy(&sin6, address, sizeof sin6);
-  return Address::fromV6Bytes(sin6.sin6_addr.s6_addr);
-}
-
-// The kernel's route to `target`: the address it would send from (a UDP connect sends nothing).
-Address routeSource(const Address& target) {
-  const net::UniqueFd fd(
-      ::socket(target.isV4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP));
-  sockaddr_storage storage{};
-  const socklen_t length = toSockaddr(target, 853, storage);
-  // NOLINTBEGIN(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API
-  if (!fd.valid() || ::connect(fd.get(), reinterpret_cast<sockaddr*>(&storage), length) != 0) {
-    throw Error(ExitCode::RuntimeError,
-                "-sS: no route to " + target.toString() + ": " + errorText(errno));
-  }
-  sockaddr_storage local{};
-  socklen_t local_length = sizeof local;
-  if (::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&local), &local_length) != 0) {
-    throw Error(ExitCode::RuntimeError, "-sS: getsockname: " + errorText(errno));
-  }
-  return fromSockaddr(reinterpret_cast<sockaddr*>(&local));
-  // NOLINTEND(cppcoreguidelines-pro-type-reinterpret-cast)
-}
-
-// The interface that holds `source`.
-std::string interfaceOf(const Address& source) {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0) {
-    throw Error(ExitCode::RuntimeError, "-sS: getifaddrs: " + errorText(errno));
-  }
-  std::string name;
-  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
-    if (entry->ifa_addr == nullptr) continue;
-    const int family = entry->ifa_addr->sa_family;
-    if (family != AF_INET && family != AF_INET6) continue;
-    if (fromSockaddr(entry->ifa_addr) == source) {
-      name = entry->ifa_name;
-      break;
-    }
-  }
-  ::freeifaddrs(list);
-  if (name.empty()) {
-    throw Error(ExitCode::RuntimeError,
-                "-sS: no interface holds " + source.toString() + " (give --interface)");
-  }
-  return name;
-}
 
 void waitFor(int fd, short events, int timeout_ms) {
   pollfd entry{fd, events, 0};
@@ -394,7 +322,7 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
       continue;
     }
     // A raw IPv4 socket takes the port-less destination; an IPv6 one wants port 0 too.
-    const socklen_t length = toSockaddr(target.address, 0, destinations_.at(queued_));
+    const socklen_t length = net::toSockaddr(target.address, 0, destinations_.at(queued_));
     vectors_.at(queued_) = iovec{buffer.data(), size};
     msghdr& header = messages_.at(queued_).msg_hdr;
     header = msghdr{};

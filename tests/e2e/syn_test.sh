@@ -102,6 +102,27 @@ check "mode" "$(meta "$WORK/quiet.jsonl" .discovery.mode)" syn
 check "live still probed" "$(result "$WORK/quiet.jsonl" 198.18.0.10 .outcome)" dot
 validate "quiet schema" "$WORK/quiet.jsonl"
 
+# --- --pcap: the wire shows the SYNs and a TLS ClientHello on 853, in -sS and in -sT --------------
+# A TLS handshake record (content type 22) starting the TCP payload: byte 0 after the TCP header.
+hello='tcp dst port 853 and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16'
+for mode in -sS -sT; do
+  ins "$DOTSCAN" -q "$mode" --cooldown 500ms --retries 0 --connect-timeout 1s --ca-file "$CA" \
+    --query canary7c1.test/A --pcap "$WORK/scan$mode.pcap" -oJ "$WORK/pcap$mode.jsonl" \
+    198.18.0.10-11 >/dev/null 2>&1
+  check "$mode --pcap exit" "$?" 0
+  syns=$(tcpdump -nn -r "$WORK/scan$mode.pcap" 'tcp[tcpflags] == tcp-syn and dst port 853' \
+    2>/dev/null | wc -l)
+  [[ $syns -ge 2 ]] && pass || fail "$mode --pcap: $syns SYNs to port 853 in the capture"
+  hellos=$(tcpdump -nn -r "$WORK/scan$mode.pcap" "$hello" 2>/dev/null | wc -l)
+  [[ $hellos -ge 1 ]] && pass || fail "$mode --pcap: no ClientHello in the capture"
+  check "$mode --pcap metadata" "$(meta "$WORK/pcap$mode.jsonl" '.pcap.written > 4')" true
+  # The query name was asked (the JSON says so), yet it is nowhere on the wire: inside TLS.
+  check "$mode query asked" "$(result "$WORK/pcap$mode.jsonl" 198.18.0.10 .dns.query.name)" \
+    canary7c1.test.
+  plain=$(tcpdump -nn -r "$WORK/scan$mode.pcap" -A 2>/dev/null | grep -c canary7c1 || true)
+  check "$mode no cleartext query on the wire" "$plain" 0
+done
+
 # --- privileges: gone after start-up; without them, one line and exit 2 --------------------------
 # ip netns exec execs dotscan: $! is dotscan's own pid.
 ip netns exec "$NS_S" "$DOTSCAN" -q -sS --cooldown 30s --retries 0 --ca-file "$CA" \

@@ -28,6 +28,9 @@ struct DiscoverySettings {
   std::string interface;                        // --interface; empty: the route's
   std::optional<Address> source;                // --source-ip; empty: the route's
   bool write_silent = false;                    // --write-silent: a record per silent target
+  std::string pcap_path;                        // --pcap FILE: every packet of the scan
+  int pcap_snaplen = 65535;                     // --pcap-snaplen
+  std::uint64_t pcap_max_bytes = 1ULL << 30;    // --pcap-max-size
 };
 
 struct ScanSettings {

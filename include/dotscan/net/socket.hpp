@@ -7,6 +7,7 @@
 #pragma once
 
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include <cstdint>
 #include <span>
@@ -54,6 +55,11 @@ struct ConnectStep {
   IoStatus status = IoStatus::Failed;  // Done, NeedWrite (in progress) or Failed
   int error = 0;                       // errno when Failed
 };
+
+// Fills a sockaddr_in or sockaddr_in6 for `address` (IPv4 is kept mapped, see util/address.hpp)
+// and returns its length; and the way back, for an AF_INET or AF_INET6 sockaddr.
+socklen_t toSockaddr(const Address& address, std::uint16_t port, sockaddr_storage& storage);
+Address fromSockaddr(const sockaddr* address);
 
 // Creates a non-blocking TCP socket for `address` and starts connecting it to `port`. The socket
 // is returned in `fd` whatever the status, so that the caller owns and closes it.

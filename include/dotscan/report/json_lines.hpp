@@ -36,6 +36,12 @@ struct DiscoveryMetadata {
   std::uint64_t invalid = 0, duplicates = 0, captured = 0, capture_dropped = 0;
 };
 
+// With --pcap: the file and what went into it.
+struct PcapMetadata {
+  std::string path;
+  std::uint64_t written = 0, skipped = 0, dropped = 0;
+};
+
 struct ScanMetadata {
   std::string version;  // dotscan version
   std::string command_line;
@@ -59,6 +65,7 @@ struct ScanMetadata {
   std::uint32_t dns_timeout_ms = 0;            // 0 with --no-dns
   std::string query;                           // "NAME TYPE" of the query, empty with --no-dns
   std::optional<DiscoveryMetadata> discovery;  // -sS only
+  std::optional<PcapMetadata> pcap;            // --pcap only
   std::optional<std::string> error;  // what stopped the scan before its end; nullopt: nothing
 };
 
