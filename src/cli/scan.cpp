@@ -99,9 +99,12 @@ model::ProbeResult synResult(const syn::Answer& answer, const syn::Settings& set
       break;
     case syn::AnswerKind::Unreachable:
       result.outcome = model::Outcome::Unreachable;
-      result.reason = "ICMP destination unreachable (type " + std::to_string(answer.icmp_type) +
-                      ", code " + std::to_string(answer.icmp_code) + ") from " +
-                      answer.from.toString();
+      result.reason = answer.local_error != 0
+                          ? "the SYN could not be sent: " + errorText(answer.local_error)
+                          : "ICMP destination unreachable (type " +
+                                std::to_string(answer.icmp_type) + ", code " +
+                                std::to_string(answer.icmp_code) + ") from " +
+                                answer.from.toString();
       break;
     case syn::AnswerKind::Silent:
     case syn::AnswerKind::Live:
@@ -324,8 +327,22 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   // --rate paces the SYNs; the few live hosts are probed as they come.
   engine_settings.rate = 0;
 
+  // The route (our address, the interface) is the one to the first target that has one.
   targets::Target first;
-  if (!plan.make_order()->next(first)) return;  // nothing to scan
+  {
+    const auto order = plan.make_order();
+    if (!order->next(first)) return;  // nothing to scan
+    targets::Target candidate = first;
+    for (int tries = 0; tries < 1024; ++tries) {
+      try {
+        (void)syn::routeSource(candidate.address);
+        first = candidate;
+        break;
+      } catch (const Error&) {
+        if (!order->next(candidate)) break;
+      }
+    }
+  }
   syn::Scanner scanner(syn_settings, first.address);
   const auto recorder = openRecorder(config, scanner.interface());
   (void)net::dropPrivileges();

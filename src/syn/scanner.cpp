@@ -84,6 +84,8 @@ class Scanner::Impl {
   void handleFrame(std::span<const std::uint8_t> frame, const AnswerSink& sink);
   void sendPass(targets::TargetOrder& order, std::uint32_t pass);
   void flush();
+  // A SYN our own kernel refused to send: that is the target's answer (unreachable).
+  void localAnswer(const Key& key, int error);
   // Waits `duration` unless stopped; true when it waited it all.
   bool pause(Duration duration);
   [[nodiscard]] bool answered(const Key& key);
@@ -101,6 +103,7 @@ class Scanner::Impl {
   // Sender side.
   std::array<std::array<std::uint8_t, 128>, kBatch> packets_{};
   std::array<sockaddr_storage, kBatch> destinations_{};
+  std::array<Key, kBatch> keys_{};  // the target of each queued SYN
   std::array<iovec, kBatch> vectors_{};
   std::array<mmsghdr, kBatch> messages_{};
   std::size_t queued_ = 0;
@@ -111,6 +114,7 @@ class Scanner::Impl {
   std::unordered_map<Key, std::string, KeyHash> names_;  // named targets only: few
   std::uint32_t pass_ = 0;
   Counts counts_;
+  const AnswerSink* sink_ = nullptr;  // set by run()
 };
 
 Scanner::Impl::Impl(const Settings& settings, const Address& first_target)
@@ -265,6 +269,24 @@ void Scanner::Impl::receive(const AnswerSink& sink) {
   if (::pcap_stats(pcap_, &stats) == 0) counts_.capture_dropped = stats.ps_drop + stats.ps_ifdrop;
 }
 
+void Scanner::Impl::localAnswer(const Key& key, int error) {
+  Answer answer;
+  answer.kind = AnswerKind::Unreachable;
+  answer.address = Address::fromValue(key.address);
+  answer.port = key.port;
+  answer.from = source_;
+  answer.local_error = error;
+  answer.when = std::chrono::system_clock::now();
+  {
+    const std::lock_guard lock(mutex_);
+    if (!answered_.insert(key).second) return;
+    if (const auto named = names_.find(key); named != names_.end()) answer.name = named->second;
+    answer.passes = pass_ + 1;
+    ++counts_.unreachable;
+  }
+  (*sink_)(std::move(answer));
+}
+
 void Scanner::Impl::flush() {
   std::size_t done = 0;
   while (done < queued_ && !stopping_.load()) {
@@ -279,8 +301,13 @@ void Scanner::Impl::flush() {
       waitFor(raw_.get(), POLLOUT, 10);
       continue;
     }
-    // This SYN cannot go out (no route, a firewall's EPERM): count it and go on.
+    // This SYN cannot go out. No route (or a local firewall's refusal) is this target's
+    // answer, as connect() would have said; anything else is only counted.
+    const int error = errno;
     ++counts_.send_errors;
+    if (error == ENETUNREACH || error == EHOSTUNREACH || error == EACCES || error == EPERM) {
+      localAnswer(keys_.at(done), error);
+    }
     ++done;
   }
   queued_ = 0;
@@ -324,6 +351,7 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     // A raw IPv4 socket takes the port-less destination; an IPv6 one wants port 0 too.
     const socklen_t length = net::toSockaddr(target.address, 0, destinations_.at(queued_));
     vectors_.at(queued_) = iovec{buffer.data(), size};
+    keys_.at(queued_) = key;
     msghdr& header = messages_.at(queued_).msg_hdr;
     header = msghdr{};
     header.msg_name = &destinations_.at(queued_);
@@ -348,6 +376,7 @@ bool Scanner::Impl::pause(Duration duration) {
 
 Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   const TimePoint started = clock_.now();
+  sink_ = &sink;
   std::thread receiver([this, &sink] { receive(sink); });
   std::uint64_t planned = 0;
   try {

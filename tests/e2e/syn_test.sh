@@ -90,6 +90,30 @@ for host in 10 11 12 13; do
     "$(result "$WORK/connect.jsonl" "198.18.0.$host" .outcome)"
 done
 
+# --- IPv6 and IPv4 on loopback, in a namespace of their own: -sS agrees with -sT ------------------
+cat > "$WORK/loopback.sh" <<'LO'
+work=$1 dotscan=$2 root=$3
+ip link set lo up
+bash "$root/scripts/unbound-dot.sh" start "$work/lo-unbound" ::1 127.0.0.1 >/dev/null || exit 1
+for mode in -sS -sT; do
+  "$dotscan" -q "$mode" --cooldown 500ms --retries 0 --connect-timeout 1s \
+    --ca-file "$work/lo-unbound/ca/ca.crt" -oJ "$work/lo6$mode.jsonl" ::1 ::2 >/dev/null 2>&1
+  "$dotscan" -q "$mode" --cooldown 500ms --retries 0 --connect-timeout 1s \
+    --ca-file "$work/lo-unbound/ca/ca.crt" -oJ "$work/lo4$mode.jsonl" 127.0.0.1-2 >/dev/null 2>&1
+done
+bash "$root/scripts/unbound-dot.sh" stop "$work/lo-unbound" >/dev/null
+LO
+unshare -n bash "$WORK/loopback.sh" "$WORK" "$DOTSCAN" "$ROOT" || fail "loopback namespace"
+for mode in -sS -sT; do
+  check "$mode ::1" "$(result "$WORK/lo6$mode.jsonl" ::1 .outcome)" dot
+  check "$mode ::2 (no route)" "$(result "$WORK/lo6$mode.jsonl" ::2 .outcome)" unreachable
+  check "$mode 127.0.0.1" "$(result "$WORK/lo4$mode.jsonl" 127.0.0.1 .outcome)" dot
+  check "$mode 127.0.0.2" "$(result "$WORK/lo4$mode.jsonl" 127.0.0.2 .outcome)" closed
+done
+check "-sS over IPv6" "$(meta "$WORK/lo6-sS.jsonl" '.discovery.source + " " + .discovery.interface')" \
+  "::1 lo"
+validate "loopback IPv6 schema" "$WORK/lo6-sS.jsonl"
+
 # --- silent targets are counted, not written, unless asked --------------------------------------
 ins "$DOTSCAN" -q -sS --cooldown 500ms --retries 1 --ca-file "$CA" -oJ "$WORK/quiet.jsonl" \
   198.18.0.10-13 198.18.0.100-119 >/dev/null 2>&1

@@ -54,6 +54,7 @@ struct Answer {
   Address from;                // who answered (the router, for an ICMP error)
   std::uint8_t icmp_type = 0;  // Unreachable: the ICMP type and code
   std::uint8_t icmp_code = 0;
+  int local_error = 0;       // Unreachable without ICMP: the errno our own kernel gave the SYN
   std::uint32_t passes = 0;  // how many SYNs had been sent to it when it answered
   std::chrono::system_clock::time_point when;
 };
