@@ -115,13 +115,15 @@ check "-sS over IPv6" "$(meta "$WORK/lo6-sS.jsonl" '.discovery.source + " " + .d
 validate "loopback IPv6 schema" "$WORK/lo6-sS.jsonl"
 
 # --- silent targets are counted, not written, unless asked --------------------------------------
+# --exclude applies to SYNs as to connects: .13 gets none.
 ins "$DOTSCAN" -q -sS --cooldown 500ms --retries 1 --ca-file "$CA" -oJ "$WORK/quiet.jsonl" \
-  198.18.0.10-13 198.18.0.100-119 >/dev/null 2>&1
+  --exclude 198.18.0.13 198.18.0.10-13 198.18.0.100-119 >/dev/null 2>&1
 check "silent not written" "$(result "$WORK/quiet.jsonl" 198.18.0.12 .outcome)" ""
 check "silent counted" "$(meta "$WORK/quiet.jsonl" .discovery.silent)" 21
 check "live counted" "$(meta "$WORK/quiet.jsonl" .discovery.live)" 1
 check "closed counted" "$(meta "$WORK/quiet.jsonl" .discovery.closed)" 1
-check "two passes sent" "$(meta "$WORK/quiet.jsonl" .discovery.sent)" $((24 + 21))
+check "two passes sent" "$(meta "$WORK/quiet.jsonl" .discovery.sent)" $((23 + 21))
+check "excluded: no SYN" "$(meta "$WORK/quiet.jsonl" .discovery.unreachable)" 0
 check "mode" "$(meta "$WORK/quiet.jsonl" .discovery.mode)" syn
 check "live still probed" "$(result "$WORK/quiet.jsonl" 198.18.0.10 .outcome)" dot
 validate "quiet schema" "$WORK/quiet.jsonl"
