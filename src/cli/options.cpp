@@ -16,6 +16,7 @@
 #include <ostream>
 #include <thread>
 
+#include "dotscan/syn/route.hpp"
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/util/c_ptr.hpp"
@@ -423,6 +424,11 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->type_name("NAME");
   app.add_option("--source-ip", source_ip, "-sS: our address in the SYNs (default: the route's)")
       ->type_name("ADDRESS");
+  std::string gateway_mac;
+  app.add_option("--gateway-mac", gateway_mac,
+                 "-sS: the next hop's MAC, for a packet socket on an Ethernet link (default: "
+                 "from the neighbour table)")
+      ->type_name("MAC");
   app.add_option("--pcap", scan.discovery.pcap_path,
                  "Write every packet of the scan (SYNs, answers, the TLS and DNS sessions) to a "
                  "pcap file for tcpdump or Wireshark (needs root or CAP_NET_RAW)")
@@ -630,8 +636,16 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       throw UsageError("--source-ip: " + quoteInput(source_ip) + " is not an IP address");
     }
   }
+  if (!gateway_mac.empty()) {
+    scan.discovery.gateway_mac = syn::parseMac(gateway_mac);
+    if (!scan.discovery.gateway_mac) {
+      throw UsageError("--gateway-mac: " + quoteInput(gateway_mac) +
+                       " is not a MAC address (like 02:00:5e:10:00:01)");
+    }
+  }
   if (!scan.discovery.syn) {
     for (const auto& [given, name] : {std::pair{!scan.discovery.interface.empty(), "--interface"},
+                                      std::pair{!gateway_mac.empty(), "--gateway-mac"},
                                       std::pair{!source_ip.empty(), "--source-ip"},
                                       std::pair{scan.discovery.write_silent, "--write-silent"}}) {
       if (given) throw UsageError(std::string(name) + " goes with -sS (SYN discovery)");

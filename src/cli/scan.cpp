@@ -125,6 +125,7 @@ report::DiscoveryMetadata discoveryMetadata(const syn::Scanner& scanner,
                                             const syn::Counts& counts) {
   report::DiscoveryMetadata d;
   d.interface = scanner.interface();
+  d.sender = scanner.sender();
   d.source = scanner.source().toString();
   d.cooldown_ms = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(settings.cooldown).count());
@@ -324,6 +325,9 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   syn_settings.interface = settings.discovery.interface;
   syn_settings.source = settings.discovery.source;
   syn_settings.report_silent = settings.discovery.write_silent;
+  syn_settings.gateway_mac = settings.discovery.gateway_mac;
+  // A recorded scan keeps its SYNs in the queueing discipline, where the capture's tap sees them.
+  syn_settings.qdisc_bypass = settings.discovery.pcap_path.empty();
   // --rate paces the SYNs; the few live hosts are probed as they come.
   engine_settings.rate = 0;
 

@@ -297,6 +297,7 @@ std::string metadataToJson(const ScanMetadata& metadata) {
     json["discovery"] = Json{{"mode", d.mode},
                              {"interface", d.interface},
                              {"source", d.source},
+                             {"sender", d.sender},
                              {"cooldown_ms", d.cooldown_ms},
                              {"sent", d.sent},
                              {"send_errors", d.send_errors},

@@ -1,10 +1,18 @@
 #include "dotscan/syn/route.hpp"
 
+#include <arpa/inet.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <ifaddrs.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <sstream>
 
 #include "dotscan/net/socket.hpp"
 #include "dotscan/util/error.hpp"
@@ -53,6 +61,122 @@ std::string interfaceOf(const Address& source) {
     throw Error(ExitCode::RuntimeError, "no interface holds " + source.toString());
   }
   return name;
+}
+
+std::optional<Mac> parseMac(const std::string& text) {
+  Mac mac{};
+  std::array<unsigned, 6> parts{};
+  char tail = 0;
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): sscanf's fixed format, checked count
+  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &parts[0], &parts[1], &parts[2],
+                  &parts[3], &parts[4], &parts[5], &tail) != 6) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < mac.size(); ++i) mac.at(i) = static_cast<std::uint8_t>(parts.at(i));
+  return mac;
+}
+
+namespace {
+
+// The gateway of the most specific IPv4 route on `interface` that covers `target`; 0 for a route
+// on the link (no gateway); nullopt when no route on that interface covers it.
+std::optional<std::uint32_t> ipv4Gateway(const std::string& interface, std::uint32_t target) {
+  std::ifstream routes("/proc/net/route");
+  std::string line;
+  std::getline(routes, line);  // the header
+  std::optional<std::uint32_t> gateway;
+  int best = -1;
+  while (std::getline(routes, line)) {
+    std::istringstream fields(line);
+    std::string name;
+    std::string destination;
+    std::string via;
+    std::string flags;
+    std::string refcnt;
+    std::string use;
+    std::string metric;
+    std::string mask;
+    if (!(fields >> name >> destination >> via >> flags >> refcnt >> use >> metric >> mask)) {
+      continue;
+    }
+    if (name != interface) continue;
+    // The file has the addresses as hex of their bytes in memory order: ntohl gives the value.
+    const auto hex = [](const std::string& text) {
+      return ntohl(static_cast<std::uint32_t>(std::stoul(text, nullptr, 16)));
+    };
+    try {
+      const std::uint32_t net = hex(destination);
+      const std::uint32_t netmask = hex(mask);
+      if ((target & netmask) != net) continue;
+      const int length = __builtin_popcount(netmask);
+      if (length > best) {
+        best = length;
+        gateway = hex(via);
+      }
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return gateway;
+}
+
+// The MAC the neighbour table holds for `address` on `interface`, if it is resolved.
+std::optional<Mac> neighbourMac(const std::string& interface, std::uint32_t address) {
+  std::ifstream table("/proc/net/arp");
+  std::string line;
+  std::getline(table, line);  // the header
+  const std::string wanted = Address::fromV4(address).toString();
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string ip;
+    std::string type;
+    std::string flags;
+    std::string mac;
+    std::string mask;
+    std::string device;
+    if (!(fields >> ip >> type >> flags >> mac >> mask >> device)) continue;
+    if (ip != wanted || device != interface) continue;
+    try {
+      if ((std::stoul(flags, nullptr, 16) & ATF_COM) == 0) continue;  // not resolved
+    } catch (const std::exception&) {
+      continue;
+    }
+    return parseMac(mac);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<LinkPath> ethernetPath(const std::string& interface, const Address& target,
+                                     const std::optional<Mac>& gateway_mac) {
+  if (!target.isV4()) return std::nullopt;
+  LinkPath path;
+  path.ifindex = static_cast<int>(::if_nametoindex(interface.c_str()));
+  if (path.ifindex == 0) return std::nullopt;
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return std::nullopt;
+  bool ethernet = false;
+  for (const ifaddrs* entry = list; entry != nullptr; entry = entry->ifa_next) {
+    if (entry->ifa_addr == nullptr || entry->ifa_addr->sa_family != AF_PACKET) continue;
+    if (interface != entry->ifa_name) continue;
+    sockaddr_ll link{};
+    std::memcpy(&link, entry->ifa_addr, sizeof link);
+    ethernet = link.sll_hatype == ARPHRD_ETHER && link.sll_halen == 6;
+    std::memcpy(path.source.data(), link.sll_addr, path.source.size());
+  }
+  ::freeifaddrs(list);
+  if (!ethernet) return std::nullopt;
+  if (gateway_mac) {
+    path.next_hop = *gateway_mac;
+    return path;
+  }
+  const auto gateway = ipv4Gateway(interface, target.v4());
+  if (!gateway || *gateway == 0) return std::nullopt;
+  const auto mac = neighbourMac(interface, *gateway);
+  if (!mac) return std::nullopt;
+  path.next_hop = *mac;
+  return path;
 }
 
 }  // namespace dotscan::syn

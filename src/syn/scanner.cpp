@@ -1,6 +1,8 @@
 #include "dotscan/syn/scanner.hpp"
 
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -51,6 +53,17 @@ struct KeyHash {
   }
 };
 
+std::string macText(const Mac& mac) {
+  std::string text;
+  constexpr std::string_view kHex = "0123456789abcdef";
+  for (const std::uint8_t byte : mac) {
+    if (!text.empty()) text += ':';
+    text += kHex[byte >> 4U];
+    text += kHex[byte & 0xfU];
+  }
+  return text;
+}
+
 void waitFor(int fd, short events, int timeout_ms) {
   pollfd entry{fd, events, 0};
   (void)::poll(&entry, 1, timeout_ms);
@@ -76,6 +89,7 @@ class Scanner::Impl {
 
   Settings settings_;
   Family family_;
+  std::string sender_;  // how SYNs leave, for the metadata
   std::string interface_;
   Address source_;
 
@@ -90,7 +104,8 @@ class Scanner::Impl {
   bool pause(Duration duration);
   [[nodiscard]] bool answered(const Key& key);
 
-  net::UniqueFd raw_;
+  net::UniqueFd raw_;  // the sending socket: a raw IP socket, or a packet socket on link_path_
+  std::optional<LinkPath> link_path_;
   net::UniqueFd stop_fd_;  // readable once stop() was called
   net::UniqueFd done_fd_;  // readable once the receiver should drain and end
   pcap_t* pcap_ = nullptr;
@@ -130,9 +145,33 @@ Scanner::Impl::Impl(const Settings& settings, const Address& first_target)
   }
   interface_ = settings.interface.empty() ? interfaceOf(source_) : settings.interface;
 
-  // The raw socket first: without the privilege, nothing else is opened.
-  raw_.reset(::socket(family_ == Family::V4 ? AF_INET : AF_INET6,
-                      SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+  // The sending socket first: without the privilege, nothing else is opened. On an Ethernet link
+  // to a resolved gateway, a packet socket puts whole frames on the link, bypassing routing,
+  // netfilter and (unless the scan is recorded, whose capture would miss them) the queueing
+  // discipline, as zmap does; elsewhere a raw IP socket lets the kernel route each SYN.
+  if (!settings.raw_ip_only)
+    link_path_ = ethernetPath(interface_, first_target, settings.gateway_mac);
+  if (link_path_) {
+    raw_.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (raw_.valid()) {
+      sockaddr_ll link{};
+      link.sll_family = AF_PACKET;
+      link.sll_protocol = htons(ETH_P_IP);
+      link.sll_ifindex = link_path_->ifindex;
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API
+      if (::bind(raw_.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
+        throw Error(ExitCode::RuntimeError,
+                    "-sS: packet socket on " + interface_ + ": " + errorText(errno));
+      }
+      const int bypass = settings.qdisc_bypass ? 1 : 0;
+      (void)::setsockopt(raw_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass, sizeof bypass);
+      sender_ = "packet socket on " + interface_ + ", next hop " + macText(link_path_->next_hop);
+    }
+  } else {
+    raw_.reset(::socket(family_ == Family::V4 ? AF_INET : AF_INET6,
+                        SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+    sender_ = "raw IP socket";
+  }
   if (!raw_.valid()) {
     if (errno == EPERM || errno == EACCES) {
       throw UsageError("-sS needs root or CAP_NET_RAW (raw socket: " + errorText(errno) +
@@ -140,7 +179,7 @@ Scanner::Impl::Impl(const Settings& settings, const Address& first_target)
     }
     throw Error(ExitCode::RuntimeError, "-sS: raw socket: " + errorText(errno));
   }
-  if (!settings.interface.empty() &&
+  if (!link_path_ && !settings.interface.empty() &&
       ::setsockopt(raw_.get(), SOL_SOCKET, SO_BINDTODEVICE, interface_.c_str(),
                    static_cast<socklen_t>(interface_.size())) != 0) {
     throw UsageError("--interface " + interface_ + ": " + errorText(errno));
@@ -343,7 +382,9 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     parameters.seq = probe.seq;
     parameters.ip_id = ip_id_++;
     std::span<std::uint8_t> buffer(packets_.at(queued_));
-    const std::size_t size = discover::writeSyn(buffer, parameters);
+    std::optional<discover::EthernetHeader> ethernet;
+    if (link_path_) ethernet = discover::EthernetHeader{link_path_->next_hop, link_path_->source};
+    const std::size_t size = discover::writeSyn(buffer, parameters, ethernet);
     if (size == 0) {
       ++counts_.send_errors;
       continue;
@@ -354,8 +395,10 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     keys_.at(queued_) = key;
     msghdr& header = messages_.at(queued_).msg_hdr;
     header = msghdr{};
-    header.msg_name = &destinations_.at(queued_);
-    header.msg_namelen = length;
+    if (!link_path_) {  // the packet socket is bound to its interface: no address needed
+      header.msg_name = &destinations_.at(queued_);
+      header.msg_namelen = length;
+    }
     header.msg_iov = &vectors_.at(queued_);
     header.msg_iovlen = 1;
     if (++queued_ == kBatch) flush();
@@ -448,6 +491,10 @@ const std::string& Scanner::interface() const {
 
 const Address& Scanner::source() const {
   return impl_->source_;
+}
+
+const std::string& Scanner::sender() const {
+  return impl_->sender_;
 }
 
 }  // namespace dotscan::syn

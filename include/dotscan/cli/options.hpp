@@ -4,6 +4,7 @@
 // does no I/O. Every problem is a UsageError with one line that names the bad option, file or text.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
@@ -27,10 +28,11 @@ struct DiscoverySettings {
   Duration cooldown = std::chrono::seconds(3);  // -sS: wait for late answers after each pass
   std::string interface;                        // --interface; empty: the route's
   std::optional<Address> source;                // --source-ip; empty: the route's
-  bool write_silent = false;                    // --write-silent: a record per silent target
-  std::string pcap_path;                        // --pcap FILE: every packet of the scan
-  int pcap_snaplen = 65535;                     // --pcap-snaplen
-  std::uint64_t pcap_max_bytes = 1ULL << 30;    // --pcap-max-size
+  std::optional<std::array<std::uint8_t, 6>> gateway_mac;  // --gateway-mac; empty: looked up
+  bool write_silent = false;                  // --write-silent: a record per silent target
+  std::string pcap_path;                      // --pcap FILE: every packet of the scan
+  int pcap_snaplen = 65535;                   // --pcap-snaplen
+  std::uint64_t pcap_max_bytes = 1ULL << 30;  // --pcap-max-size
 };
 
 struct ScanSettings {

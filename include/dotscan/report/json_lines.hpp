@@ -31,6 +31,7 @@ struct DiscoveryMetadata {
   std::string mode = "syn";
   std::string interface;
   std::string source;
+  std::string sender;  // "raw IP socket", or "packet socket on IF, next hop MAC"
   std::uint32_t cooldown_ms = 0;
   std::uint64_t sent = 0, send_errors = 0, live = 0, closed = 0, unreachable = 0, silent = 0;
   std::uint64_t invalid = 0, duplicates = 0, captured = 0, capture_dropped = 0;

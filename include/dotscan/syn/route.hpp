@@ -5,6 +5,9 @@
 // discovery (our address in the SYNs, the interface to capture on) and by --pcap.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "dotscan/util/address.hpp"
@@ -16,5 +19,23 @@ Address routeSource(const Address& target);
 
 // The interface that holds `source`. Throws dotscan::Error when none does.
 std::string interfaceOf(const Address& source);
+
+using Mac = std::array<std::uint8_t, 6>;
+
+// What a packet socket needs to put a frame on an Ethernet link towards `target`: the interface's
+// index and MAC, and the next hop's MAC (the IPv4 gateway of the route in /proc/net/route, looked
+// up in the kernel's neighbour table, /proc/net/arp). nullopt when that cannot be known without
+// sending anything: IPv6, a target on the link itself (each would need its own MAC), a link that
+// is not Ethernet, or a gateway not yet resolved. `gateway_mac` (--gateway-mac) skips the lookup.
+struct LinkPath {
+  int ifindex = 0;
+  Mac source{};
+  Mac next_hop{};
+};
+std::optional<LinkPath> ethernetPath(const std::string& interface, const Address& target,
+                                     const std::optional<Mac>& gateway_mac);
+
+// "aa:bb:cc:dd:ee:ff"; nullopt when it is not six hex pairs.
+std::optional<Mac> parseMac(const std::string& text);
 
 }  // namespace dotscan::syn

@@ -18,6 +18,7 @@
 // by the constructor, so a caller can drop every privilege before run() reads a single packet.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -41,6 +42,9 @@ struct Settings {
   std::optional<Address> source;                // our address; empty: the route's
   discover::PortRange ports{61000, 65535};      // source ports: above Linux's ephemeral range
   bool report_silent = false;                   // report each target that never answered
+  std::optional<std::array<std::uint8_t, 6>> gateway_mac;  // the next hop's MAC; empty: looked up
+  bool raw_ip_only = false;  // never a packet socket: let the kernel route every SYN
+  bool qdisc_bypass = true;  // a packet socket skips the queueing discipline (and so the taps)
 };
 
 // What became of one target.
@@ -98,6 +102,8 @@ class Scanner {
 
   [[nodiscard]] const std::string& interface() const;
   [[nodiscard]] const Address& source() const;
+  // How SYNs leave: "raw IP socket", or "packet socket on IF, next hop MAC".
+  [[nodiscard]] const std::string& sender() const;
 
  private:
   class Impl;
