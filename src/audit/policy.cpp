@@ -88,8 +88,9 @@ Policy::Fields parseFields(const Json& object, std::string_view source, const st
     at += key;
     if (key == "auth_name") {
       const std::string name = text(value, source, at);
-      if (!targets::isValidHostName(name))
+      if (!targets::isValidHostName(name)) {
         fail(source, at, quoteInput(name) + " is not a host name");
+      }
       fields.auth_name = targets::normaliseHostName(name);
     } else if (key == "pins") {
       fields.pins = pinList(value, source, at);

@@ -6,9 +6,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -19,7 +21,6 @@
 #include "dotscan/syn/route.hpp"
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
-#include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -241,9 +242,9 @@ OutputTarget outputTarget(std::string what, const std::string& path) {
   const std::size_t slash = path.rfind('/');
   const std::string directory = slash == std::string::npos ? "." : path.substr(0, slash + 1);
   const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (const CPtr<char, ::free> real(::realpath(exists ? path.c_str() : directory.c_str(), nullptr));
-      real) {
-    target.real = exists ? std::string(real.get()) : std::string(real.get()) + "/" + name;
+  std::array<char, PATH_MAX> real{};
+  if (::realpath(exists ? path.c_str() : directory.c_str(), real.data()) != nullptr) {
+    target.real = exists ? std::string(real.data()) : std::string(real.data()) + "/" + name;
   }
   return target;
 }

@@ -30,8 +30,8 @@ extern "C" void onStopSignal(int signal) {
     struct sigaction action {};
     action.sa_handler = SIG_DFL;
     sigemptyset(&action.sa_mask);
-    ::sigaction(signal, &action, nullptr);
-    ::raise(signal);
+    (void)::sigaction(signal, &action, nullptr);
+    (void)::raise(signal);
   }
 }
 

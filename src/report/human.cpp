@@ -216,6 +216,30 @@ std::string chainLine(const model::TlsSession& tls) {
   return out + "\n";
 }
 
+// The most answers the listing shows on one line; the JSON Lines output keeps them all.
+constexpr std::size_t kListedAnswers = 10;
+
+// The answers as kdig +short shows them, the first kListedAnswers of a long answer section and
+// how many more (a 64 KiB message holds 4,094 A records). Each answer's RDATA is its presentation
+// form past the owner, TTL, class and type (RFC 1035 section 5.1: blanks separate the fields, and
+// a blank inside a name is escaped), so multi-word RDATA (MX, SOA) counts as one answer.
+std::string shortAnswer(const model::DnsResponse& response) {
+  if (response.answers.size() <= kListedAnswers) return escape(response.short_answer);
+  std::string shown;
+  for (std::size_t i = 0; i < kListedAnswers; ++i) {
+    std::string_view rdata = response.answers[i];
+    for (int field = 0; field < 4; ++field) {
+      const std::size_t blank = rdata.find(' ');
+      rdata = blank == std::string_view::npos ? std::string_view() : rdata.substr(blank + 1);
+    }
+    if (rdata.empty()) continue;
+    if (!shown.empty()) shown.push_back(' ');
+    shown.append(rdata);
+  }
+  return escape(shown) + " \u2026 " + std::to_string(response.answers.size() - kListedAnswers) +
+         " more (-oJ has all " + std::to_string(response.answers.size()) + ")";
+}
+
 // The answer as kdig +short shows it, with the rcode and the round trip.
 std::string dnsLine(const model::ProbeResult& r) {
   const model::DnsExchange& dns = *r.dns;
@@ -224,7 +248,7 @@ std::string dnsLine(const model::ProbeResult& r) {
   if (!dns.response) return out + "no answer\n";
   const model::DnsResponse& response = *dns.response;
   out += escape(response.rcode);
-  if (!response.short_answer.empty()) out += "  " + escape(response.short_answer);
+  if (!response.short_answer.empty()) out += "  " + shortAnswer(response);
   if (r.timings.dns_rtt_ms) out += "  " + fixed(*r.timings.dns_rtt_ms, 1) + " ms";
   if (response.edns && response.edns->nsid_text) {
     out += "  nsid " + escape(*response.edns->nsid_text);

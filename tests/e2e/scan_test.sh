@@ -23,6 +23,12 @@ passed=0
 failed=0
 pass() { passed=$((passed + 1)); }
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# A check that cannot run here: SKIP on a developer's machine, a failure under CI=true (a pipeline
+# must not pass on checks that never ran).
+cannot_run() {
+  if [[ "${CI:-}" == true ]]; then fail "$* (CI=true: a check that cannot run is a failure)"
+  else echo "SKIP: $*"; fi
+}
 check() {  # check NAME GOT EXPECTED
   if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
 }
@@ -380,7 +386,7 @@ INT
     "interrupted: a second stop signal ended the probe at once"
   validate "schema second signal" "$WORK/int2.jsonl"
 else
-  echo "SKIP: unshare -n or nft unavailable: filtered/unreachable/Ctrl-C checks not run"
+  cannot_run "unshare -n or nft unavailable: filtered/unreachable/Ctrl-C checks not run"
 fi
 
 # --- usage errors: one line, exit 2 ------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include "dotscan/util/error.hpp"
 
 #include "samples.hpp"
+#include "support/cannot_run.hpp"
 
 namespace dotscan::report {
 namespace {
@@ -134,7 +135,7 @@ TEST(HumanReport, FinishInterruptedAndNothingHidden) {
 TEST(HumanReport, WriteErrorIsARuntimeError) {
   const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::fopen("/dev/full", "w"),
                                                                 &std::fclose);
-  if (!file) GTEST_SKIP() << "no /dev/full";
+  if (!file) DOTSCAN_CANNOT_RUN("no /dev/full");
   HumanReport report(file.get());
   try {
     report.add(samples::tlsOk());
@@ -151,6 +152,35 @@ TEST(HumanReport, DotShowsTheAnswerLikeKdigShort) {
       text.find("  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid dotscan-test\n"),
       std::string::npos)
       << text;
+}
+
+// A 64 KiB answer holds 4,094 A records: the listing shows the first ten and how many more.
+TEST(HumanReport, AHugeAnswerIsCutOnItsLine) {
+  model::ProbeResult result = samples::dot();
+  model::DnsResponse& response = *result.dns->response;
+  response.answers.clear();
+  response.short_answer.clear();
+  std::string first_ten;
+  for (int i = 0; i < 4094; ++i) {
+    const std::string address = "10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+    response.answers.push_back("big.test. 300 IN A " + address);
+    response.short_answer += (i == 0 ? "" : " ") + address;
+    if (i < 10) first_ten += (i == 0 ? "" : " ") + address;
+  }
+  const std::string text = show(result);
+  EXPECT_NE(text.find("  dns          dot.test. A  NOERROR  " + first_ten +
+                      " \u2026 4084 more (-oJ has all 4094)  0.8 ms"),
+            std::string::npos)
+      << text.substr(0, 2000);
+  EXPECT_LT(text.size(), 2000U);
+  // Multi-word RDATA (MX) counts answers, not words.
+  response.answers.assign(12, "dot.test. 300 IN MX 10 mail.dot.test.");
+  EXPECT_NE(show(result).find("NOERROR  10 mail.dot.test. 10 mail.dot.test. 10 mail.dot.test. "
+                              "10 mail.dot.test. 10 mail.dot.test. 10 mail.dot.test. "
+                              "10 mail.dot.test. 10 mail.dot.test. 10 mail.dot.test. "
+                              "10 mail.dot.test. \u2026 2 more (-oJ has all 12)"),
+            std::string::npos)
+      << show(result);
 }
 
 TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {

@@ -13,6 +13,8 @@
 
 #include "dotscan/tls/openssl_ptr.hpp"
 
+#include "support/cannot_run.hpp"
+
 namespace dotscan::tls {
 namespace {
 
@@ -54,7 +56,7 @@ std::string shell(const std::string& command) {
 class Certificate : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (caDir().empty()) GTEST_SKIP() << "DOTSCAN_TEST_CA is not set (run through ctest)";
+    if (caDir().empty()) DOTSCAN_CANNOT_RUN("DOTSCAN_TEST_CA is not set (run through ctest)");
   }
 };
 
