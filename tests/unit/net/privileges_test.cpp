@@ -11,16 +11,11 @@
 
 #include <array>
 #include <cerrno>
-#include <cstdlib>
-#include <cstring>
+
+#include "support/cannot_run.hpp"
 
 namespace dotscan::net {
 namespace {
-
-bool underCi() {
-  const char* ci = std::getenv("CI");
-  return ci != nullptr && std::strcmp(ci, "true") == 0;
-}
 
 struct ChildReport {
   int dropped = 0;  // 1: dropPrivileges returned
@@ -31,10 +26,7 @@ struct ChildReport {
 };
 
 TEST(Privileges, DroppedForGoodAfterStartUp) {
-  if (::geteuid() != 0) {
-    if (underCi()) FAIL() << "CI runs as root; this check needs it";
-    GTEST_SKIP() << "needs root";
-  }
+  if (::geteuid() != 0) DOTSCAN_CANNOT_RUN("needs root");
   std::array<int, 2> pipe_fds{};
   ASSERT_EQ(::pipe(pipe_fds.data()), 0);
   const pid_t child = ::fork();
