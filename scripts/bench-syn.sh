@@ -97,6 +97,29 @@ timed masscan -p853 --rate "$rate" --wait 1 --adapter "bs$tag" --adapter-ip 198.
   --router-mac "$gateway_mac" -oL "$work/masscan.txt" 198.19.0.0/16 >"$work/masscan.log" 2>&1 || true
 row "masscan --rate $rate, wait 1 s" "$(grep -c '^open' "$work/masscan.txt" || true)" "-" "-"
 
+# A /8's worth of silent targets: 16,777,216 SYNs (the /16 x 256 ports; zmap: 256 probes per
+# address, -P 256), every tool at the same rate, no cooldown. Packets a second and CPU per million.
+big_rate=${BENCH_SYN_BIG_RATE:-2000000}
+echo
+echo "| 16,777,216 silent targets, --rate $big_rate      | wall     | CPU      | peak RSS  | packets sent | packets/s | CPU s per million |"
+echo "|------------------------------------------|----------|----------|-----------|--------------|-----------|-------------------|"
+big() {  # big LABEL SENT: prints the row from $work/time
+  read -r wall user sys kb <"$work/time"
+  awk -v l="$1" -v n="$2" -v w="$wall" -v u="$user" -v s="$sys" -v k="$kb" 'BEGIN {
+    printf "| %-40s | %6.2f s | %6.2f s | %6.1f MB | %12d | %9.0f | %17.3f |\n",
+      l, w, u + s, k / 1024, n, n / w, (u + s) * 1e6 / n }'
+}
+timed "$dotscan" -q -sS --rate "$big_rate" --cooldown 0 --retries 0 --seed 1 -p 1-256 \
+  -oJ "$work/big.jsonl" 198.19.0.0/16 >/dev/null 2>&1 || true
+big "dotscan -sS" "$(jq -r 'select(.record == "metadata") | .discovery.sent' "$work/big.jsonl")"
+echo "  (dotscan sender: $(jq -r 'select(.record == "metadata") | .discovery.sender' "$work/big.jsonl"); capture drops: $(jq -r 'select(.record == "metadata") | .discovery.capture_dropped' "$work/big.jsonl"))"
+timed zmap -q -b "$work/no-blocklist" -p 853 -P 256 -i "bs$tag" -S 198.18.0.1 -G "$gateway_mac" \
+  -r "$big_rate" -c 0 -o /dev/null 198.19.0.0/16 >"$work/zmap-big.log" 2>&1 || true
+big "zmap 2.1.1 -P 256" 16777216
+timed masscan -p1-256 --rate "$big_rate" --wait 0 --adapter "bs$tag" --adapter-ip 198.18.0.1 \
+  --router-mac "$gateway_mac" -oL /dev/null 198.19.0.0/16 >"$work/masscan-big.log" 2>&1 || true
+big "masscan -p1-256" 16777216
+
 echo
 awk -v n="$syn_sent" -v s="$syn_s" -v z="$zmap_s" 'BEGIN {
   printf "dotscan -sS sent %d SYNs; whole run %.2f s (zmap %.2f s), cooldown and TLS included\n", n, s, z }'

@@ -38,8 +38,9 @@ class Recorder::Impl {
     std::string filter = "icmp or icmp6 or (tcp dst portrange " +
                          std::to_string(settings.source_ports_first) + "-" +
                          std::to_string(settings.source_ports_last) + ")";
-    for (const std::uint16_t port : settings.ports)
+    for (const std::uint16_t port : settings.ports) {
       filter += " or tcp port " + std::to_string(port);
+    }
     if (settings.ports.empty()) filter = "tcp or icmp or icmp6";
     bpf_program program{};
     if (::pcap_compile(pcap_, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||

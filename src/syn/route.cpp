@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
-#include <cstdio>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <ifaddrs.h>
@@ -64,15 +64,17 @@ std::string interfaceOf(const Address& source) {
 }
 
 std::optional<Mac> parseMac(const std::string& text) {
+  // Six pairs of hex digits with a colon between each: exactly 17 characters.
+  if (text.size() != 17) return std::nullopt;
   Mac mac{};
-  std::array<unsigned, 6> parts{};
-  char tail = 0;
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): sscanf's fixed format, checked count
-  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &parts[0], &parts[1], &parts[2],
-                  &parts[3], &parts[4], &parts[5], &tail) != 6) {
-    return std::nullopt;
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    const char* first = text.data() + i * 3;
+    if (i > 0 && first[-1] != ':') return std::nullopt;
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(first, first + 2, value, 16);
+    if (error != std::errc() || end != first + 2) return std::nullopt;
+    mac.at(i) = static_cast<std::uint8_t>(value);
   }
-  for (std::size_t i = 0; i < mac.size(); ++i) mac.at(i) = static_cast<std::uint8_t>(parts.at(i));
   return mac;
 }
 

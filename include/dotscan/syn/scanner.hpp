@@ -51,16 +51,16 @@ struct Settings {
 enum class AnswerKind : std::uint8_t { Live, Closed, Unreachable, Silent };
 
 struct Answer {
-  AnswerKind kind = AnswerKind::Silent;
-  Address address;
-  std::uint16_t port = 0;
-  std::string name;            // the name the target came from, if any
-  Address from;                // who answered (the router, for an ICMP error)
-  std::uint8_t icmp_type = 0;  // Unreachable: the ICMP type and code
-  std::uint8_t icmp_code = 0;
+  Address address;  // the target
+  Address from;     // who answered (the router, for an ICMP error)
+  std::chrono::system_clock::time_point when;
+  std::string name;          // the name the target came from, if any
   int local_error = 0;       // Unreachable without ICMP: the errno our own kernel gave the SYN
   std::uint32_t passes = 0;  // how many SYNs had been sent to it when it answered
-  std::chrono::system_clock::time_point when;
+  std::uint16_t port = 0;
+  AnswerKind kind = AnswerKind::Silent;
+  std::uint8_t icmp_type = 0;  // Unreachable: the ICMP type and code
+  std::uint8_t icmp_code = 0;
 };
 
 struct Counts {
