@@ -236,7 +236,9 @@ TEST(JsonLines, MetadataRecord) {
   EXPECT_EQ(j["alpn"], json::parse(R"(["dot"])"));
   EXPECT_EQ(j["trust_store"], "system");
   EXPECT_TRUE(j["error"].is_null());
-  EXPECT_EQ(j.size(), 29U);
+  EXPECT_TRUE(j["discovery"].is_null());  // -sT
+  EXPECT_TRUE(j["pcap"].is_null());       // no --pcap
+  EXPECT_EQ(j.size(), 31U);
 }
 
 // A scan stopped by an error (exit 3) still ends its output with a metadata record saying why.
@@ -245,6 +247,35 @@ TEST(JsonLines, MetadataOfAScanStoppedByAnError) {
   m.error = "eventfd: Too many open files";
   const json j = parseLine(metadataToJson(m));
   EXPECT_EQ(j["error"], "eventfd: Too many open files");
+}
+
+TEST(JsonLines, MetadataWithDiscoveryAndPcap) {
+  ScanMetadata metadata = samples::metadata();
+  DiscoveryMetadata discovery;
+  discovery.interface = "veth0";
+  discovery.source = "198.18.0.1";
+  discovery.sender = "raw IP socket";
+  discovery.cooldown_ms = 1000;
+  discovery.sent = 45;
+  discovery.live = 1;
+  discovery.silent = 21;
+  discovery.capture_dropped = 2;
+  metadata.discovery = discovery;
+  metadata.pcap = PcapMetadata{"scan.pcap", 12, 3, 1};
+  const json j = parseLine(metadataToJson(metadata));
+  const json& d = j["discovery"];
+  EXPECT_EQ(d["mode"], "syn");
+  EXPECT_EQ(d["interface"], "veth0");
+  EXPECT_EQ(d["source"], "198.18.0.1");
+  EXPECT_EQ(d["sender"], "raw IP socket");
+  EXPECT_EQ(d["cooldown_ms"], 1000);
+  EXPECT_EQ(d["sent"], 45);
+  EXPECT_EQ(d["live"], 1);
+  EXPECT_EQ(d["silent"], 21);
+  EXPECT_EQ(d["capture_dropped"], 2);
+  EXPECT_EQ(d.size(), 15U);
+  EXPECT_EQ(j["pcap"],
+            (json{{"path", "scan.pcap"}, {"written", 12}, {"skipped", 3}, {"dropped", 1}}));
 }
 
 TEST(JsonLines, MetadataWithZeroDurationHasZeroRate) {
