@@ -46,11 +46,11 @@ Duration latencyTarget(const ProbeSettings& probe) {
 //
 // The window (nmap's scan engine has the same idea) keeps the loop from starting more probes than
 // it can serve: a loop that is behind sees readiness late, and a deadline would then be taken for
-// silence. Each period of latencyTarget(), the loop halves the window when it was congested (an
-// iteration took longer than the target, a deadline was served later than the target, or a
-// deadline found its answer already waiting), and otherwise, when the window was what held it
-// back, doubles it (before the first congestion) or grows it by an eighth. --max-parallel is the
-// ceiling, never a target.
+// silence. Each period of latencyTarget(), the loop halves the window when it was congested (the
+// answers of one wake-up took longer than the target to handle, or a deadline found its answer
+// already waiting), and otherwise, when the window was what held it back, doubles it (before the
+// first congestion) or grows it by an eighth. Timeouts never count as congestion: a filtered range
+// is silence, not overload. --max-parallel is the ceiling, never a target.
 class Engine::Loop {
  public:
   Loop(Engine& engine, std::uint64_t capacity)
@@ -83,7 +83,7 @@ class Engine::Loop {
   void abortAll(TimePoint now, const std::string& reason);
   void handleEvents(std::span<const epoll_event> events);
   void expireDeadlines();
-  void adjustWindow(TimePoint woke, TimePoint now);
+  void adjustWindow(Duration answering, TimePoint now);
   [[nodiscard]] std::uint64_t limit() const;
   [[nodiscard]] bool canStart() const;
   [[nodiscard]] int waitTimeout(TimePoint now) const;
@@ -148,8 +148,12 @@ void Engine::Loop::run() {
       }
       count = epoll_.wait(events, 0);
     }
+    // The time the answers of this wake-up took to handle: more than the loop allows itself means
+    // it has more in flight than it can serve. Timeouts are not counted: a burst of real silence
+    // (a filtered range) is no reason to narrow the window.
+    const Duration answering = clock.now() - woke;
     expireDeadlines();
-    adjustWindow(woke, clock.now());
+    adjustWindow(answering, clock.now());
   }
 }
 
@@ -172,9 +176,6 @@ void Engine::Loop::handleEvents(std::span<const epoll_event> events) {
 
 void Engine::Loop::expireDeadlines() {
   TimePoint now = engine_.clock_.now();
-  if (const auto nearest = deadlines_.nearest(); nearest && now - *nearest > target_) {
-    congested_ = true;  // served later than the loop allows itself
-  }
   while (const auto expired = deadlines_.popExpired(now)) {
     if (!slots_[*expired].probe) continue;
     step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
@@ -182,8 +183,8 @@ void Engine::Loop::expireDeadlines() {
   }
 }
 
-void Engine::Loop::adjustWindow(TimePoint woke, TimePoint now) {
-  if (now - woke > target_) congested_ = true;
+void Engine::Loop::adjustWindow(Duration answering, TimePoint now) {
+  if (answering > target_) congested_ = true;
   if (now - period_start_ < target_) return;
   const double floor = std::min<double>(static_cast<double>(capacity_), 8.0);
   if (congested_) {
