@@ -175,7 +175,15 @@ Spec parseOctets(std::string_view text) {
   const unsigned shift = 8 * static_cast<unsigned>(3 - p);
   const std::uint32_t tail = shift == 0 ? 0 : (std::uint32_t{1} << shift) - 1;
   AddressSpec spec;
-  // Walk the product of the octets before the partial one, in order.
+  // Walk the product of the octets before the partial one, in order. Each octet's values are
+  // listed once: testing all 256 bits at every node of the walk cost 256 steps per node, 16 times
+  // the work of the intervals themselves for a spec such as 0-255.0-255.0-15.1.
+  std::array<std::vector<unsigned>, 3> values;
+  for (std::size_t i = 0; i < p; ++i) {
+    for (unsigned v = 0; v < 256; ++v) {
+      if (sets[i].test(v)) values[i].push_back(v);
+    }
+  }
   std::array<unsigned, 3> prefix{};
   auto recurse = [&](auto& self, std::size_t depth) -> void {
     if (depth == p) {
@@ -188,8 +196,7 @@ Spec parseOctets(std::string_view text) {
       }
       return;
     }
-    for (unsigned v = 0; v < 256; ++v) {
-      if (!sets[depth].test(v)) continue;
+    for (const unsigned v : values[depth]) {
       prefix[depth] = v;
       self(self, depth + 1);
     }
