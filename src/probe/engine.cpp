@@ -76,6 +76,9 @@ class Engine::Loop {
 
   void startProbes();
   void startOne(ProbeTarget&& target, TimePoint now);
+  static model::ProbeResult unstarted(const ProbeTarget& target, model::Outcome outcome,
+                                      std::string reason);
+  void dropPending();
   void apply(std::uint32_t slot, const Next& next, TimePoint now);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
   template <typename Step>
@@ -121,6 +124,7 @@ void Engine::Loop::run() {
   for (;;) {
     TimePoint now = clock.now();
     const int level = engine_.stop_level_.load();
+    if (level >= 1) dropPending();
     if (level >= 2) {
       abortAll(now, "interrupted: a second stop signal ended the probe at once");
       return;
@@ -128,7 +132,6 @@ void Engine::Loop::run() {
     if (level == 1 && !grace_until_) {
       grace_until_ = now + engine_.settings_.grace;
       source_done_ = true;
-      pending_.reset();
     }
     if (grace_until_ && now >= *grace_until_) {
       abortAll(now, "interrupted: the scan was stopped and the grace period ran out");
@@ -252,6 +255,29 @@ void Engine::Loop::startProbes() {
   }
 }
 
+model::ProbeResult Engine::Loop::unstarted(const ProbeTarget& target, model::Outcome outcome,
+                                           std::string reason) {
+  model::ProbeResult result;
+  result.address = target.address;
+  result.port = target.port;
+  result.name = target.name;
+  result.sni = target.sni;
+  result.started = result.ended = std::chrono::system_clock::now();
+  result.outcome = outcome;
+  result.reason = std::move(reason);
+  return result;
+}
+
+void Engine::Loop::dropPending() {
+  // A target taken from the source gets its one result, even when it never started.
+  if (!pending_) return;
+  model::ProbeResult result =
+      unstarted(*pending_, model::Outcome::Interrupted,
+                "interrupted: the scan was stopped before this probe started");
+  pending_.reset();
+  engine_.sink_.consume(std::move(result));
+}
+
 void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
   std::uint32_t slot = 0;
   if (free_.empty()) {
@@ -269,14 +295,8 @@ void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
         std::make_unique<Probe>(std::move(target), std::move(transport), engine_.settings_.probe);
   } catch (const std::exception& e) {
     // Without a probe there is no state machine to end: report the target directly.
-    model::ProbeResult result;
-    result.address = target.address;
-    result.port = target.port;
-    result.name = target.name;
-    result.sni = target.sni;
-    result.started = result.ended = wall;
-    result.outcome = model::Outcome::InternalError;
-    result.reason = std::string("could not start the probe: ") + e.what();
+    model::ProbeResult result = unstarted(target, model::Outcome::InternalError,
+                                          std::string("could not start the probe: ") + e.what());
     engine_.sink_.consume(std::move(result));
     --in_flight_;
     free_.push_back(slot);

@@ -334,6 +334,38 @@ TEST_F(EngineTest, StreamedTargetsAreProbedAsTheyArrive) {
   EXPECT_EQ(refused, 3);
 }
 
+TEST_F(EngineTest, ATargetWaitingForItsRateSlotStillGetsItsResultOnStop) {
+  // With --rate, a loop holds its next target while it waits for the slot; a stop then must not
+  // lose it: every target taken from the source gives one result.
+  settings_.threads = 1;
+  settings_.rate = 0.05;  // the second start would be due in 20 s
+  const std::uint16_t closed = closedPort();
+  const tls::ClientContext context(tls_);
+  testing::VectorSource source(
+      std::vector<ProbeTarget>(3, ProbeTarget{kLoopback, closed, "", "", ""}));
+  class StoppingSink final : public ResultSink {
+   public:
+    Engine* engine = nullptr;
+    std::vector<model::ProbeResult> results;
+    void consume(model::ProbeResult&& result) override {
+      results.push_back(std::move(result));
+      if (results.size() == 1) engine->requestStop();
+    }
+  } sink;
+  Engine engine(
+      settings_, source, sink,
+      [&context](const ProbeTarget& target) {
+        return std::make_unique<TlsTransport>(context, target, false);
+      },
+      clock_);
+  sink.engine = &engine;
+  engine.run();
+  ASSERT_EQ(sink.results.size(), 2U);  // the third was never taken
+  EXPECT_EQ(sink.results[0].outcome, Outcome::Closed);
+  EXPECT_EQ(sink.results[1].outcome, Outcome::Interrupted);
+  EXPECT_EQ(sink.results[1].reason, "interrupted: the scan was stopped before this probe started");
+}
+
 TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
   settings_.probe.tls_timeout = std::chrono::seconds(60);
   settings_.grace = milliseconds(100);
