@@ -14,8 +14,12 @@ void IntervalSet::addAll(const IntervalSet& other) {
 
 void IntervalSet::normalise() {
   if (intervals_.size() < 2) return;
-  std::sort(intervals_.begin(), intervals_.end(),
-            [](const Interval& a, const Interval& b) { return a.first < b.first; });
+  const auto by_first = [](const Interval& a, const Interval& b) { return a.first < b.first; };
+  // An octet spec or a run of CIDR blocks arrives in order already: one pass tells, and saves
+  // the sort of up to a million intervals.
+  if (!std::is_sorted(intervals_.begin(), intervals_.end(), by_first)) {
+    std::sort(intervals_.begin(), intervals_.end(), by_first);
+  }
   std::size_t out = 0;
   for (std::size_t i = 1; i < intervals_.size(); ++i) {
     Interval& current = intervals_[out];
