@@ -44,6 +44,21 @@ class CollectingSink final : public probe::ResultSink {
   std::vector<model::ProbeResult> results_;
 };
 
+// Real transports over one ClientContext, for an engine built by hand.
+inline probe::TransportFactory tlsTransports(const tls::ClientContext& context,
+                                             bool include_pem = false) {
+  return [&context, include_pem](const probe::ProbeTarget& target) {
+    return std::make_unique<probe::TlsTransport>(context, target, include_pem);
+  };
+}
+
+// How many of `results` have `outcome`.
+inline int countOutcome(const std::vector<model::ProbeResult>& results, model::Outcome outcome) {
+  int count = 0;
+  for (const auto& result : results) count += result.outcome == outcome ? 1 : 0;
+  return count;
+}
+
 // Probes `targets` with real sockets and OpenSSL (one ClientContext from `tls`), every result in
 // the order it arrived.
 inline std::vector<model::ProbeResult> scanOverTls(const probe::EngineSettings& settings,
@@ -53,12 +68,7 @@ inline std::vector<model::ProbeResult> scanOverTls(const probe::EngineSettings& 
   const tls::ClientContext context(tls);
   VectorSource source(std::move(targets));
   CollectingSink sink;
-  probe::Engine engine(
-      settings, source, sink,
-      [&context, include_pem](const probe::ProbeTarget& target) {
-        return std::make_unique<probe::TlsTransport>(context, target, include_pem);
-      },
-      clock);
+  probe::Engine engine(settings, source, sink, tlsTransports(context, include_pem), clock);
   engine.run();
   return sink.results();
 }

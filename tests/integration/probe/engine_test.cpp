@@ -228,14 +228,8 @@ TEST_F(EngineTest, ManyTargetsEachGiveOneResult) {
   }
   const auto results = scan(targets);
   ASSERT_EQ(results.size(), 150U);
-  int ok = 0;
-  int refused = 0;
-  for (const auto& result : results) {
-    ok += result.outcome == Outcome::TlsOk ? 1 : 0;
-    refused += result.outcome == Outcome::Closed ? 1 : 0;
-  }
-  EXPECT_EQ(ok, 100);
-  EXPECT_EQ(refused, 50);
+  EXPECT_EQ(testing::countOutcome(results, Outcome::TlsOk), 100);
+  EXPECT_EQ(testing::countOutcome(results, Outcome::Closed), 50);
   EXPECT_EQ(live.handshakesWhenAtLeast(100), 100);
 }
 
@@ -265,21 +259,11 @@ TEST_F(EngineTest, BusyLoopNeverTakesItsBacklogForSilence) {
   testing::VectorSource source(std::move(targets));
   testing::CollectingSink sink;
   const BusyClock busy;
-  Engine engine(
-      settings_, source, sink,
-      [&context](const ProbeTarget& target) {
-        return std::make_unique<TlsTransport>(context, target, false);
-      },
-      busy);
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), busy);
   engine.run();
   const auto results = sink.results();
   ASSERT_EQ(results.size(), 600U);
-  int closed_count = 0;
-  for (const auto& result : results) {
-    closed_count += result.outcome == Outcome::Closed ? 1 : 0;
-    EXPECT_EQ(result.outcome, Outcome::Closed) << result.reason;
-  }
-  EXPECT_EQ(closed_count, 600);
+  EXPECT_EQ(testing::countOutcome(results, Outcome::Closed), 600);
   // The loop saw that it was behind and narrowed its window below --max-parallel.
   EXPECT_GT(engine.stats().window_cuts, 0U);
   EXPECT_LT(engine.stats().smallest_window, 1000U);
@@ -305,12 +289,7 @@ TEST_F(EngineTest, StreamedTargetsAreProbedAsTheyArrive) {
   const tls::ClientContext context(tls_);
   QueueSource source;
   testing::CollectingSink sink;
-  Engine engine(
-      settings_, source, sink,
-      [&context](const ProbeTarget& target) {
-        return std::make_unique<TlsTransport>(context, target, false);
-      },
-      clock_);
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
   source.attach(engine);
   std::thread producer([&] {
     for (int i = 0; i < 6; ++i) {
@@ -324,14 +303,8 @@ TEST_F(EngineTest, StreamedTargetsAreProbedAsTheyArrive) {
   producer.join();
   const auto results = sink.results();
   ASSERT_EQ(results.size(), 6U);
-  int ok = 0;
-  int refused = 0;
-  for (const auto& result : results) {
-    ok += result.outcome == Outcome::TlsOk ? 1 : 0;
-    refused += result.outcome == Outcome::Closed ? 1 : 0;
-  }
-  EXPECT_EQ(ok, 3);
-  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(testing::countOutcome(results, Outcome::TlsOk), 3);
+  EXPECT_EQ(testing::countOutcome(results, Outcome::Closed), 3);
 }
 
 TEST_F(EngineTest, ATargetWaitingForItsRateSlotStillGetsItsResultOnStop) {
@@ -352,12 +325,7 @@ TEST_F(EngineTest, ATargetWaitingForItsRateSlotStillGetsItsResultOnStop) {
       if (results.size() == 1) engine->requestStop();
     }
   } sink;
-  Engine engine(
-      settings_, source, sink,
-      [&context](const ProbeTarget& target) {
-        return std::make_unique<TlsTransport>(context, target, false);
-      },
-      clock_);
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
   sink.engine = &engine;
   engine.run();
   ASSERT_EQ(sink.results.size(), 2U);  // the third was never taken
@@ -377,12 +345,7 @@ TEST_F(EngineTest, StopRequestEndsStalledProbesAsInterrupted) {
   const tls::ClientContext context(tls_);
   testing::VectorSource source(targets);
   testing::CollectingSink sink;
-  Engine engine(
-      settings_, source, sink,
-      [&context](const ProbeTarget& target) {
-        return std::make_unique<TlsTransport>(context, target, false);
-      },
-      clock_);
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
   std::thread stopper([&engine, &server] {
     for (int i = 0; i < 1000 && server.accepted() < 8; ++i) {
       std::this_thread::sleep_for(milliseconds(5));
@@ -418,12 +381,7 @@ TEST_F(EngineTest, SinkFailureStopsEveryLoop) {
   const tls::ClientContext context(tls_);
   testing::VectorSource source(targets);
   FailingSink sink;
-  Engine engine(
-      settings_, source, sink,
-      [&context](const ProbeTarget& target) {
-        return std::make_unique<TlsTransport>(context, target, false);
-      },
-      clock_);
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
   const auto started = std::chrono::steady_clock::now();
   EXPECT_THROW(engine.run(), Error);
   // Not the 60 s TLS timeout of the stalled probes: the other loop was told to stop.
