@@ -365,6 +365,12 @@ void HumanReport::finish(const ScanMetadata& m) {
            std::string(model::toString(static_cast<Outcome>(i)));
     separator = ", ";
   }
+  // -sS: silent targets are counted, not written (unless --write-silent made them results).
+  if (m.discovery &&
+      m.discovery->silent > m.counts.at(static_cast<std::size_t>(Outcome::Filtered))) {
+    out += separator + std::to_string(m.discovery->silent) +
+           " silent to SYNs (filtered, not listed; --write-silent lists them)";
+  }
   out += "\n";
   put(out_, out);
 }

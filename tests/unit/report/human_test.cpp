@@ -120,6 +120,25 @@ TEST(HumanReport, FinishSummarises) {
             "1 unreachable\n");
 }
 
+TEST(HumanReport, FinishSaysHowManyWereSilentToSyns) {
+  ScanMetadata m;
+  m.targets_planned = "4";
+  m.targets_scanned = 3;
+  m.counts.at(static_cast<std::size_t>(Outcome::Dot)) = 1;
+  m.counts.at(static_cast<std::size_t>(Outcome::Closed)) = 2;
+  DiscoveryMetadata discovery;
+  discovery.silent = 1;
+  m.discovery = discovery;
+  EXPECT_EQ(capture([&](HumanReport& report) { report.finish(m); }),
+            "Not shown: 2 closed\n"
+            "dotscan done: 3 targets in 0.00 s (0.0/s): 1 dot, 2 closed, 1 silent to SYNs "
+            "(filtered, not listed; --write-silent lists them)\n");
+  // With --write-silent they are results, counted as filtered: nothing more to say.
+  m.counts.at(static_cast<std::size_t>(Outcome::Filtered)) = 1;
+  EXPECT_EQ(capture([&](HumanReport& report) { report.finish(m); }).find("silent"),
+            std::string::npos);
+}
+
 TEST(HumanReport, FinishInterruptedAndNothingHidden) {
   ScanMetadata m;
   m.targets_planned = "1000";
