@@ -31,6 +31,10 @@ if(DOTSCAN_FUZZ)
     message(FATAL_ERROR "DOTSCAN_FUZZ needs clang (CXX=clang++)")
   endif()
   target_compile_options(dotscan_fuzzing INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+  # The macro OSS-Fuzz and libFuzzer users agree on: code may lower its resource caps (see
+  # include/dotscan/targets/spec.hpp) so that an input reaching them costs milliseconds, not
+  # seconds under ASan. Release and test builds keep the real caps, and replay the corpus with them.
+  target_compile_definitions(dotscan_fuzzing INTERFACE FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION)
   target_link_options(dotscan_fuzzing INTERFACE -fsanitize=address,undefined)
 endif()
 
