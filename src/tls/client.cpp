@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "dotscan/tls/certificate.hpp"
+#include "dotscan/tls/trust_store.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -148,20 +149,10 @@ ClientContext::ClientContext(const ClientOptions& options)
     }
   }
 
-  if (!options.ca_file.empty() || !options.ca_dir.empty()) {
-    const char* file = options.ca_file.empty() ? nullptr : options.ca_file.c_str();
-    const char* dir = options.ca_dir.empty() ? nullptr : options.ca_dir.c_str();
-    if (SSL_CTX_load_verify_locations(ctx, file, dir) != 1) {
-      const std::string what = file != nullptr ? "--ca-file " + clipInput(options.ca_file)
-                                               : "--ca-dir " + clipInput(options.ca_dir);
-      throw UsageError(what + ": cannot load certificates (" + drainErrors() + ")");
-    }
-    trust_store_ = file != nullptr ? options.ca_file : options.ca_dir;
-  } else {
-    SSL_CTX_set_default_verify_paths(ctx);
-    ERR_clear_error();  // a missing system directory is not an error of the scan
-    trust_store_ = "system";
-  }
+  // The trust store, in memory: no verification touches the file system (trust_store.hpp).
+  TrustStore trust = loadTrustStore(options.ca_file, options.ca_dir);
+  SSL_CTX_set_cert_store(ctx, trust.store.release());  // the context owns it from here
+  trust_store_ = std::move(trust.description);
 }
 
 Connection::Connection(const ClientContext& context, int fd, const std::string& sni)
