@@ -57,6 +57,11 @@ Address fromSockaddr(const sockaddr* address) {
   return Address::fromV6Bytes(sin6.sin6_addr.s6_addr);
 }
 
+void acknowledgePromptly(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+}
+
 ConnectStep startConnect(const Address& address, std::uint16_t port, UniqueFd& fd) {
   const int family = address.isV4() ? AF_INET : AF_INET6;
   fd.reset(::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP));

@@ -24,7 +24,10 @@ net::ConnectStep TlsTransport::finishConnect() {
 
 net::IoStatus TlsTransport::handshake() {
   if (!tls_) tls_ = std::make_unique<tls::Connection>(context_, fd_.get(), target_.sni);
-  return tls_->handshake();
+  const net::IoStatus status = tls_->handshake();
+  // What follows the handshake (session tickets, then the answer) must not wait for our ACK.
+  if (status == net::IoStatus::Done) net::acknowledgePromptly(fd_.get());
+  return status;
 }
 
 std::string TlsTransport::handshakeFailure() const {
@@ -52,7 +55,11 @@ net::IoResult TlsTransport::send(std::span<const std::uint8_t> bytes) {
 }
 
 net::IoResult TlsTransport::receive(std::span<std::uint8_t> buffer) {
-  if (tls_) return tls_->read(buffer);
+  if (tls_) {
+    const net::IoResult result = tls_->read(buffer);
+    if (result.status != net::IoStatus::Failed && !result.eof) net::acknowledgePromptly(fd_.get());
+    return result;
+  }
   const ssize_t got = ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
   if (got > 0) return {net::IoStatus::Done, static_cast<std::size_t>(got), false};
   if (got == 0) return {net::IoStatus::Done, 0, true};

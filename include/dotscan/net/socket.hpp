@@ -68,6 +68,12 @@ ConnectStep startConnect(const Address& address, std::uint16_t port, UniqueFd& f
 // After the socket became writable (or reported an error): the connect's outcome (SO_ERROR).
 ConnectStep finishConnect(int fd);
 
+// Asks the kernel to acknowledge what arrives on `fd` at once (TCP_QUICKACK), for a while: the
+// kernel falls back to delayed ACKs on its own, so a reader re-arms it after every read. Without
+// it, a server whose Nagle holds its answer until its last segment is acknowledged (unbound after
+// its TLS 1.3 session tickets) waits for the client's 40 ms delayed-ACK timer (issue 15).
+void acknowledgePromptly(int fd);
+
 // Interest of a descriptor in an epoll set.
 enum class Interest : std::uint8_t { None, Read, Write };
 
