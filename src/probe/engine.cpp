@@ -75,15 +75,15 @@ class Engine::Loop {
   };
 
   void startProbes();
-  void startOne(ProbeTarget&& target, TimePoint now);
+  void startOne(ProbeTarget&& target);
   static model::ProbeResult unstarted(const ProbeTarget& target, model::Outcome outcome,
                                       std::string reason);
   void dropPending();
-  void apply(std::uint32_t slot, const Next& next, TimePoint now);
+  void apply(std::uint32_t slot, const Next& next);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
   template <typename Step>
-  void step(std::uint32_t slot, TimePoint now, Step&& action);
-  void abortAll(TimePoint now, const std::string& reason);
+  void step(std::uint32_t slot, Step&& action);
+  void abortAll(const std::string& reason);
   void handleEvents(std::span<const epoll_event> events);
   void expireDeadlines();
   void adjustWindow(Duration answering, TimePoint now);
@@ -126,7 +126,7 @@ void Engine::Loop::run() {
     const int level = engine_.stop_level_.load();
     if (level >= 1) dropPending();
     if (level >= 2) {
-      abortAll(now, "interrupted: a second stop signal ended the probe at once");
+      abortAll("interrupted: a second stop signal ended the probe at once");
       return;
     }
     if (level == 1 && !grace_until_) {
@@ -134,7 +134,7 @@ void Engine::Loop::run() {
       source_done_ = true;
     }
     if (grace_until_ && now >= *grace_until_) {
-      abortAll(now, "interrupted: the scan was stopped and the grace period ran out");
+      abortAll("interrupted: the scan was stopped and the grace period ran out");
       return;
     }
     startProbes();
@@ -169,10 +169,9 @@ void Engine::Loop::handleEvents(std::span<const epoll_event> events) {
       continue;
     }
     if (token < slots_.size() && slots_[token].probe) {
-      // A fresh time for each step: deadlines and timings count from when the step ran, not
-      // from when the batch began.
-      const TimePoint now = engine_.clock_.now();
-      step(token, now, [&](Probe& probe) { return probe.onReady(now); });
+      // The probe reads the clock itself at each step: deadlines and timings count from when
+      // the step ran, not from when the batch began.
+      step(token, [&](Probe& probe) { return probe.onReady(); });
     }
   }
 }
@@ -181,7 +180,7 @@ void Engine::Loop::expireDeadlines() {
   TimePoint now = engine_.clock_.now();
   while (const auto expired = deadlines_.popExpired(now)) {
     if (!slots_[*expired].probe) continue;
-    step(*expired, now, [&](Probe& probe) { return probe.onTimeout(now); });
+    step(*expired, [&](Probe& probe) { return probe.onTimeout(); });
     now = engine_.clock_.now();
   }
 }
@@ -251,7 +250,7 @@ void Engine::Loop::startProbes() {
     if (!engine_.acquireStart(now)) return;
     ProbeTarget target = std::move(*pending_);
     pending_.reset();
-    startOne(std::move(target), now);
+    startOne(std::move(target));
   }
 }
 
@@ -278,7 +277,7 @@ void Engine::Loop::dropPending() {
   engine_.sink_.consume(std::move(result));
 }
 
-void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
+void Engine::Loop::startOne(ProbeTarget&& target) {
   std::uint32_t slot = 0;
   if (free_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
@@ -291,8 +290,8 @@ void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
   const auto wall = std::chrono::system_clock::now();
   try {
     auto transport = engine_.factory_(target);
-    slots_[slot].probe =
-        std::make_unique<Probe>(std::move(target), std::move(transport), engine_.settings_.probe);
+    slots_[slot].probe = std::make_unique<Probe>(std::move(target), std::move(transport),
+                                                 engine_.settings_.probe, engine_.clock_);
   } catch (const std::exception& e) {
     // Without a probe there is no state machine to end: report the target directly.
     model::ProbeResult result = unstarted(target, model::Outcome::InternalError,
@@ -302,23 +301,22 @@ void Engine::Loop::startOne(ProbeTarget&& target, TimePoint now) {
     free_.push_back(slot);
     return;
   }
-  step(slot, now, [&](Probe& probe) { return probe.start(now, wall); });
+  step(slot, [&](Probe& probe) { return probe.start(wall); });
 }
 
 template <typename Step>
-void Engine::Loop::step(std::uint32_t slot, TimePoint now, Step&& action) {
+void Engine::Loop::step(std::uint32_t slot, Step&& action) {
   Probe& probe = *slots_[slot].probe;
   Next next;
   try {
     next = action(probe);
   } catch (const std::exception& e) {
-    next =
-        probe.abort(now, model::Outcome::InternalError, std::string("internal error: ") + e.what());
+    next = probe.abort(model::Outcome::InternalError, std::string("internal error: ") + e.what());
   }
-  apply(slot, next, now);
+  apply(slot, next);
 }
 
-void Engine::Loop::apply(std::uint32_t slot, const Next& next, TimePoint now) {
+void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
   Slot& entry = slots_[slot];
   if (next.late) {
     congested_ = true;
@@ -346,7 +344,7 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next, TimePoint now) {
     if (!epoll_.watch(fd, slot, next.interest, entry.added)) {
       // Without readiness events the probe would only ever see its deadline: end it now.
       const std::string reason = "epoll_ctl: " + errorText(errno);
-      apply(slot, entry.probe->abort(now, model::Outcome::Error, reason), now);
+      apply(slot, entry.probe->abort(model::Outcome::Error, reason));
       return;
     }
     entry.added = true;
@@ -355,11 +353,10 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next, TimePoint now) {
   deadlines_.arm(slot, next.deadline);
 }
 
-void Engine::Loop::abortAll(TimePoint now, const std::string& reason) {
+void Engine::Loop::abortAll(const std::string& reason) {
   for (std::uint32_t slot = 0; slot < slots_.size(); ++slot) {
     if (!slots_[slot].probe) continue;
-    step(slot, now,
-         [&](Probe& probe) { return probe.abort(now, model::Outcome::Interrupted, reason); });
+    step(slot, [&](Probe& probe) { return probe.abort(model::Outcome::Interrupted, reason); });
   }
 }
 

@@ -23,6 +23,8 @@ class ScriptedTransport final : public probe::Transport {
   // answers to receive(): a status and the bytes it delivers (Done with no bytes is an EOF)
   std::deque<std::pair<net::IoStatus, std::vector<std::uint8_t>>> receives;
   std::vector<std::uint8_t> sent;  // every byte send() accepted
+  // With no scripted receive left: answer once with what was sent, as a server would.
+  bool answer_sent_query = false;
   std::string io_failure = "Connection reset by peer";
   std::string failure = "sslv3 alert handshake failure";
   std::vector<std::uint8_t> prefix;
@@ -51,6 +53,13 @@ class ScriptedTransport final : public probe::Transport {
     return result;
   }
   net::IoResult receive(std::span<std::uint8_t> buffer) override {
+    if (receives.empty() && answer_sent_query && !sent.empty()) {
+      // The query itself with QR set, framed: a valid answer to whatever ID the probe chose.
+      std::vector<std::uint8_t> answer = sent;
+      if (answer.size() > 4) answer[4] |= 0x80U;
+      receives.emplace_back(net::IoStatus::Done, std::move(answer));
+      answer_sent_query = false;
+    }
     auto [status, bytes] = take(receives, "receive");
     if (status != net::IoStatus::Done) return {status, 0, false};
     if (bytes.empty()) return {net::IoStatus::Done, 0, true};

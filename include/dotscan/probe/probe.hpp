@@ -4,8 +4,10 @@
 // calls start(), then onReady() when the socket is ready and onTimeout() when the deadline passed;
 // each call runs the phases as far as they go without blocking and returns what to wait for next:
 // read or write readiness and a deadline, or done. One wake-up may pass through several phases
-// (PowerDNS dnsdist-healthchecks.cc). Time comes only from the `now` arguments, so tests drive it
-// with a ManualClock.
+// (PowerDNS dnsdist-healthchecks.cc). Time comes only from the Clock the probe is given, read at
+// each step right after the system call that ended a phase, never a time taken once per wake-up
+// and reused (issue 15: a TLS 1.3 answer read in the same wake-up as the handshake's end gave
+// "dns_rtt_ms": 0); tests drive it with a ManualClock.
 //
 // Invariants: every probe ends with exactly one ProbeResult whose phase is where it ended and whose
 // reason says why; a phase's deadline counts from the phase's start; --retries only repeats a TCP
@@ -57,15 +59,17 @@ struct Next {
 
 class Probe {
  public:
-  Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSettings settings);
+  // `clock` must outlive the probe.
+  Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSettings settings,
+        const Clock& clock);
 
-  // `wall` is the system time at `now`; result timestamps are derived from it on the monotonic
-  // clock, so that they stay consistent when the system clock jumps.
-  Next start(TimePoint now, std::chrono::system_clock::time_point wall);
-  Next onReady(TimePoint now);
-  Next onTimeout(TimePoint now);
+  // `wall` is the system time at the start; result timestamps are derived from it on the
+  // monotonic clock, so that they stay consistent when the system clock jumps.
+  Next start(std::chrono::system_clock::time_point wall);
+  Next onReady();
+  Next onTimeout();
   // Ends the probe at once with `outcome` (interrupted, internal-error), wherever it is.
-  Next abort(TimePoint now, model::Outcome outcome, const std::string& reason);
+  Next abort(model::Outcome outcome, const std::string& reason);
 
   [[nodiscard]] model::Phase phase() const { return phase_; }
   [[nodiscard]] int fd() const { return transport_->fd(); }
@@ -74,28 +78,29 @@ class Probe {
   model::ProbeResult takeResult() { return std::move(result_); }
 
  private:
-  Next advance(TimePoint now);
-  Next beginConnect(TimePoint now);
+  Next advance();
+  Next beginConnect();
   Next wait(net::IoStatus status);
-  Next finish(TimePoint now, model::Outcome outcome, std::string reason);
-  Next endConnect(TimePoint now, int error);
-  Next endHandshake(TimePoint now);
-  void beginQuery(TimePoint now);
-  Next tlsEnded(TimePoint now, model::Outcome outcome, std::string reason);
-  Next cleartextFailed(TimePoint now, const std::string& why);
-  Next sendQuery(TimePoint now);
-  Next readAnswer(TimePoint now);
-  Next endAnswer(TimePoint now);
-  Next dnsTimedOut(TimePoint now, const std::string& why);
-  void describeSession(TimePoint now);
-  Next connectTimedOut(TimePoint now);
-  Next handshakeTimedOut(TimePoint now, const std::string& why);
+  Next finish(model::Outcome outcome, std::string reason);
+  Next endConnect(int error);
+  Next endHandshake();
+  void beginQuery();
+  Next tlsEnded(model::Outcome outcome, std::string reason);
+  Next cleartextFailed(const std::string& why);
+  Next sendQuery();
+  Next readAnswer();
+  Next endAnswer();
+  Next dnsTimedOut(const std::string& why);
+  void describeSession();
+  Next connectTimedOut();
+  Next handshakeTimedOut(const std::string& why);
   [[nodiscard]] TimePoint deadline() const;
   void recordPrefix();
 
   ProbeTarget target_;
   std::unique_ptr<Transport> transport_;
   ProbeSettings settings_;
+  const Clock& clock_;
   model::ProbeResult result_;
   model::Phase phase_ = model::Phase::Connect;
   bool connecting_ = false;  // a connect() is in progress

@@ -34,10 +34,10 @@ class ProbeTest : public ::testing::Test {
     auto owned = std::make_unique<ScriptedTransport>();
     transport_ = owned.get();
     ProbeTarget target{*Address::parse("127.0.0.1"), 853, "dot.test", "dot.test", "dot.test"};
-    return Probe(target, std::move(owned), settings_);
+    return Probe(target, std::move(owned), settings_, clock_);
   }
 
-  Next start(Probe& probe) { return probe.start(clock_.now(), std::chrono::system_clock::now()); }
+  Next start(Probe& probe) { return probe.start(std::chrono::system_clock::now()); }
 
   ManualClock clock_;
   ProbeSettings settings_;
@@ -56,16 +56,16 @@ TEST_F(ProbeTest, ConnectThenHandshakeAcrossWakeUps) {
   EXPECT_EQ(next.deadline, clock_.now() + seconds(3));
 
   clock_.advance(milliseconds(20));
-  next = probe.onReady(clock_.now());  // connected, and the first handshake step in the same call
+  next = probe.onReady();  // connected, and the first handshake step in the same call
   EXPECT_EQ(next.interest, net::Interest::Read);
   EXPECT_EQ(next.deadline, clock_.now() + seconds(5));
   EXPECT_EQ(probe.phase(), Phase::TlsHandshake);
 
   clock_.advance(milliseconds(10));
-  next = probe.onReady(clock_.now());
+  next = probe.onReady();
   EXPECT_EQ(next.interest, net::Interest::Write);
   clock_.advance(milliseconds(5));
-  next = probe.onReady(clock_.now());
+  next = probe.onReady();
   ASSERT_TRUE(next.done);
 
   const model::ProbeResult result = probe.takeResult();
@@ -97,7 +97,7 @@ TEST_F(ProbeTest, RefusedIsClosed) {
   transport_->connects = {{IoStatus::NeedWrite, 0}};
   transport_->connect_results = {{IoStatus::Failed, ECONNREFUSED}};
   start(probe);
-  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  ASSERT_TRUE(probe.onReady().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::Closed);
   EXPECT_EQ(result.phase, Phase::Connect);
@@ -113,7 +113,7 @@ TEST_F(ProbeTest, ResetAfterAcceptIsATlsFailureNotClosed) {
     transport_->connect_results = {{IoStatus::Failed, error}};
     start(probe);
     clock_.advance(milliseconds(4));
-    ASSERT_TRUE(probe.onReady(clock_.now()).done);
+    ASSERT_TRUE(probe.onReady().done);
     const model::ProbeResult result = probe.takeResult();
     EXPECT_EQ(result.outcome, Outcome::TlsFailed);
     EXPECT_EQ(result.phase, Phase::TlsHandshake);
@@ -135,7 +135,7 @@ TEST_F(ProbeTest, ConnectDeadlineLooksAtTheSocketBeforeFiltered) {
   transport_->ready_checks = {true};
   start(probe);
   clock_.advance(seconds(3));
-  const Next next = probe.onTimeout(clock_.now());
+  const Next next = probe.onTimeout();
   ASSERT_TRUE(next.done);
   EXPECT_TRUE(next.late);
   const model::ProbeResult result = probe.takeResult();
@@ -151,7 +151,7 @@ TEST_F(ProbeTest, ConnectedAtTheDeadlineGoesOnToTheHandshake) {
   transport_->ready_checks = {true};
   start(probe);
   clock_.advance(seconds(3));
-  const Next next = probe.onTimeout(clock_.now());
+  const Next next = probe.onTimeout();
   EXPECT_FALSE(next.done);
   EXPECT_TRUE(next.late);
   EXPECT_EQ(probe.phase(), Phase::TlsHandshake);
@@ -167,7 +167,7 @@ TEST_F(ProbeTest, HandshakeProgressAtTheDeadlineDoesNotExtendIt) {
   transport_->ready_checks = {true};
   start(probe);
   clock_.advance(seconds(5));
-  const Next next = probe.onTimeout(clock_.now());
+  const Next next = probe.onTimeout();
   ASSERT_TRUE(next.done);
   EXPECT_EQ(transport_->handshake_calls, 2);
   const model::ProbeResult result = probe.takeResult();
@@ -182,7 +182,7 @@ TEST_F(ProbeTest, NothingThereAtTheDeadlineIsSilence) {
   transport_->ready_checks = {false};
   start(probe);
   clock_.advance(seconds(3));
-  const Next next = probe.onTimeout(clock_.now());
+  const Next next = probe.onTimeout();
   ASSERT_TRUE(next.done);
   EXPECT_FALSE(next.late);
   EXPECT_EQ(transport_->ready_check_calls, 1);
@@ -218,13 +218,13 @@ TEST_F(ProbeTest, ConnectTimeoutIsRetriedThenFiltered) {
   const int first_fd = probe.fd();
   for (int attempt = 1; attempt <= 2; ++attempt) {
     clock_.advance(seconds(3));
-    next = probe.onTimeout(clock_.now());
+    next = probe.onTimeout();
     ASSERT_FALSE(next.done) << "attempt " << attempt;
     EXPECT_EQ(next.deadline, clock_.now() + seconds(3));
     EXPECT_NE(probe.fd(), first_fd);  // a new socket for each attempt
   }
   clock_.advance(seconds(3));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::Filtered);
   EXPECT_EQ(result.attempts, 3);
@@ -239,7 +239,7 @@ TEST_F(ProbeTest, RetriesZeroMeansOneAttempt) {
   transport_->connects = {{IoStatus::NeedWrite, 0}};
   start(probe);
   clock_.advance(seconds(3));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   EXPECT_EQ(probe.takeResult().reason,
             "no answer to 1 connection attempt (connect timeout 3000 ms)");
 }
@@ -258,7 +258,7 @@ TEST_F(ProbeTest, EarlyWakeUpKeepsWaiting) {
   transport_->connects = {{IoStatus::NeedWrite, 0}};
   const Next first = start(probe);
   clock_.advance(seconds(1));
-  const Next next = probe.onTimeout(clock_.now());
+  const Next next = probe.onTimeout();
   EXPECT_FALSE(next.done);
   EXPECT_EQ(next.interest, net::Interest::Write);
   EXPECT_EQ(next.deadline, first.deadline);
@@ -271,7 +271,7 @@ TEST_F(ProbeTest, SilentAfterConnectIsTlsTimeout) {
   const Next next = start(probe);
   EXPECT_EQ(next.deadline, clock_.now() + seconds(5));
   clock_.advance(seconds(5));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
   EXPECT_EQ(result.phase, Phase::TlsHandshake);
@@ -287,7 +287,7 @@ TEST_F(ProbeTest, StallMidHandshakeIsTlsTimeoutWithTheBytesSeen) {
   transport_->prefix = {0x16, 0x03, 0x03, 0x00, 0x7a};
   start(probe);
   clock_.advance(seconds(5));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
   EXPECT_EQ(result.reason, "the TLS handshake stalled (TLS timeout (5000 ms))");
@@ -304,7 +304,7 @@ TEST_F(ProbeTest, SlowNonTlsBytesSayHowManyNotThatTheyStopped) {
   transport_->not_tls = true;
   start(probe);
   clock_.advance(seconds(5));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::NotTls);
   EXPECT_EQ(result.reason,
@@ -318,7 +318,7 @@ TEST_F(ProbeTest, HandshakeFailureKeepsOpenSslReason) {
   transport_->handshakes = {IoStatus::NeedRead, IoStatus::Failed};
   transport_->prefix = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
   start(probe);
-  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  ASSERT_TRUE(probe.onReady().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::TlsFailed);
   EXPECT_EQ(result.phase, Phase::TlsHandshake);
@@ -348,11 +348,11 @@ TEST_F(ProbeTest, HostTimeoutCutsAcrossPhases) {
   transport_->handshakes = {IoStatus::NeedRead};
   start(probe);
   clock_.advance(seconds(2));
-  const Next next = probe.onReady(clock_.now());
+  const Next next = probe.onReady();
   // The TLS phase would last to 2 s + 5 s; the host deadline at 4 s comes first.
   EXPECT_EQ(next.deadline, clock_.now() + seconds(2));
   clock_.advance(seconds(2));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
   EXPECT_EQ(result.reason, "connected, then no answer to the ClientHello (host timeout (4000 ms))");
@@ -364,7 +364,7 @@ TEST_F(ProbeTest, HostTimeoutDuringConnectIsFiltered) {
   transport_->connects = {{IoStatus::NeedWrite, 0}};
   start(probe);
   clock_.advance(seconds(2));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::Filtered);
   EXPECT_EQ(result.attempts, 1);  // no retry past the host deadline
@@ -377,7 +377,7 @@ TEST_F(ProbeTest, AbortRecordsWhereItStopped) {
   transport_->handshakes = {IoStatus::NeedRead};
   start(probe);
   clock_.advance(milliseconds(7));
-  ASSERT_TRUE(probe.abort(clock_.now(), Outcome::Interrupted, "interrupted").done);
+  ASSERT_TRUE(probe.abort(Outcome::Interrupted, "interrupted").done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::Interrupted);
   EXPECT_EQ(result.phase, Phase::TlsHandshake);
@@ -432,7 +432,7 @@ TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
 
   transport_->sends = {{IoStatus::Done, 0, false}};
   transport_->receives = {{IoStatus::NeedRead, {}}};
-  next = probe.onReady(clock_.now());
+  next = probe.onReady();
   EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
   EXPECT_EQ(next.interest, net::Interest::Read);
   // One write: the length and the message together (RFC 7858 section 3.3).
@@ -444,13 +444,13 @@ TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
   const std::vector<std::uint8_t> answer = answerToSent();
   clock_.advance(milliseconds(30));
   transport_->receives = {{IoStatus::Done, {answer[0]}}, {IoStatus::NeedRead, {}}};
-  EXPECT_FALSE(probe.onReady(clock_.now()).done);
+  EXPECT_FALSE(probe.onReady().done);
   transport_->receives = {{IoStatus::Done, {answer.begin() + 1, answer.begin() + 20}},
                           {IoStatus::NeedRead, {}}};
-  EXPECT_FALSE(probe.onReady(clock_.now()).done);
+  EXPECT_FALSE(probe.onReady().done);
   clock_.advance(milliseconds(10));
   transport_->receives = {{IoStatus::Done, {answer.begin() + 20, answer.end()}}};
-  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  ASSERT_TRUE(probe.onReady().done);
 
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
@@ -461,6 +461,47 @@ TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
   ASSERT_TRUE(result.timings.dns_rtt_ms);
   EXPECT_DOUBLE_EQ(*result.timings.dns_rtt_ms, 40.0);
   EXPECT_TRUE(result.tls);  // described at the end, after the exchange
+}
+
+// A clock that moves on by 1 ms at every reading: whatever the probe measures must come from
+// readings taken at the steps themselves, not from one time reused across a wake-up.
+class TickingClock final : public Clock {
+ public:
+  [[nodiscard]] TimePoint now() const override {
+    now_ += milliseconds(1);
+    return now_;
+  }
+
+ private:
+  mutable TimePoint now_{std::chrono::hours(1)};
+};
+
+TEST_F(DnsProbeTest, EveryPhaseIsTimedAtItsOwnStepEvenInOneWakeUp) {
+  // Connect, handshake, query and the whole answer in one call (a busy loop reaching a fast
+  // server late): with one time per wake-up every phase but the first read 0 ms (issue 15).
+  TickingClock clock;
+  auto owned = std::make_unique<ScriptedTransport>();
+  ScriptedTransport& transport = *owned;
+  transport.connects = {{IoStatus::NeedWrite, 0}};
+  transport.connect_results = {{IoStatus::Done, 0}};
+  transport.handshakes = {IoStatus::Done};
+  transport.sends = {{IoStatus::Done, 0, false}};
+  transport.answer_sent_query = true;
+  ProbeTarget target{*Address::parse("127.0.0.1"), 853, "dot.test", "dot.test", "dot.test"};
+  Probe probe(target, std::move(owned), settings_, clock);
+  EXPECT_FALSE(probe.start(std::chrono::system_clock::now()).done);
+  ASSERT_TRUE(probe.onReady().done);
+
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
+  ASSERT_TRUE(result.timings.tcp_connect_ms && result.timings.tls_handshake_ms &&
+              result.timings.dns_rtt_ms);
+  EXPECT_GT(*result.timings.tcp_connect_ms, 0.0);
+  EXPECT_GT(*result.timings.tls_handshake_ms, 0.0);
+  EXPECT_GT(*result.timings.dns_rtt_ms, 0.0);
+  EXPECT_LE(*result.timings.tcp_connect_ms + *result.timings.tls_handshake_ms +
+                *result.timings.dns_rtt_ms,
+            result.timings.total_ms);
 }
 
 TEST_F(DnsProbeTest, EachProbeHasItsOwnId) {
@@ -485,7 +526,7 @@ TEST_F(DnsProbeTest, SilenceIsDnsTimeout) {
   Next next;
   Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
   clock_.advance(seconds(2));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::DnsTimeout);
   EXPECT_EQ(result.phase, Phase::DnsAnswer);
@@ -499,7 +540,7 @@ TEST_F(DnsProbeTest, AnswerWaitingAtTheDeadlineIsRead) {
   transport_->receives = {{IoStatus::Done, answerToSent()}};
   transport_->ready_checks = {true};
   clock_.advance(seconds(2));
-  next = probe.onTimeout(clock_.now());
+  next = probe.onTimeout();
   ASSERT_TRUE(next.done);
   EXPECT_TRUE(next.late);
   EXPECT_EQ(probe.takeResult().outcome, Outcome::Dot);
@@ -510,7 +551,7 @@ TEST_F(DnsProbeTest, PartialAnswerThenSilenceSaysHowMuch) {
   Probe probe = handshaken(next, {{IoStatus::Done, 0, false}},
                            {{IoStatus::Done, {0x00, 0x40, 1, 2, 3}}, {IoStatus::NeedRead, {}}});
   clock_.advance(seconds(2));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   EXPECT_EQ(probe.takeResult().reason, "answer incomplete: 3 of 64 bytes (DNS timeout (2000 ms))");
 }
 
@@ -550,7 +591,7 @@ TEST_F(DnsProbeTest, WrongIdIsMalformed) {
   std::vector<std::uint8_t> answer = answerToSent();
   answer[3] ^= 0x01;
   transport_->receives = {{IoStatus::Done, answer}};
-  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  ASSERT_TRUE(probe.onReady().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::DnsMalformed);
   EXPECT_EQ(result.reason.rfind("id: ", 0), 0U) << result.reason;
@@ -571,10 +612,10 @@ TEST_F(DnsProbeTest, NotTlsPeerIsAskedInCleartext) {
   transport_->connect_results = {{IoStatus::Done, 0}};
   transport_->sends = {{IoStatus::Done, 0, false}};
   transport_->receives = {{IoStatus::NeedRead, {}}};
-  next = probe.onReady(clock_.now());
+  next = probe.onReady();
   EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
   transport_->receives = {{IoStatus::Done, answerToSent()}};
-  ASSERT_TRUE(probe.onReady(clock_.now()).done);
+  ASSERT_TRUE(probe.onReady().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
   EXPECT_TRUE(result.dns->cleartext);
@@ -587,7 +628,7 @@ TEST_F(DnsProbeTest, CleartextRefusedKeepsTheTlsOutcome) {
   transport_->handshakes = {IoStatus::NeedRead};
   start(probe);
   clock_.advance(seconds(5));
-  ASSERT_TRUE(probe.onTimeout(clock_.now()).done);
+  ASSERT_TRUE(probe.onTimeout().done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
   EXPECT_EQ(result.phase, Phase::TlsHandshake);
