@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include "dotscan/tls/certificate.hpp"
+#include "dotscan/tls/chain_cache.hpp"
 #include "dotscan/tls/trust_store.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
@@ -17,8 +19,6 @@
 namespace dotscan::tls {
 
 namespace {
-
-constexpr std::size_t kMaxVerifyErrors = 16;
 
 int toOpenSsl(TlsVersion version) {
   switch (version) {
@@ -53,6 +53,45 @@ int verifyCallback(int preverify_ok, X509_STORE_CTX* store) {
     }
   }
   return 1;
+}
+
+// The whole verification of a chain (SSL_CTX_set_cert_verify_callback(3)): the cached outcome of
+// the same chain when there is one, else X509_verify_cert(), whose errors verifyCallback records
+// and which is then cached (chain_cache.hpp).
+int verifyChain(X509_STORE_CTX* store, void* argument) {
+  auto* cache = static_cast<ChainCache*>(argument);
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  Connection* connection = ssl != nullptr ? connectionOf(ssl) : nullptr;
+  if (cache == nullptr || connection == nullptr) return X509_verify_cert(store);
+  try {
+    const auto now = std::chrono::steady_clock::now();
+    ChainCache::Key key =
+        ChainCache::keyOf(X509_STORE_CTX_get0_cert(store), X509_STORE_CTX_get0_untrusted(store));
+    if (key.empty()) return X509_verify_cert(store);
+    if (const auto cached = cache->find(key, now)) {
+      for (const ChainCache::Error& error : cached->errors) {
+        connection->recordVerifyError(error.depth, error.code);
+      }
+      X509_STORE_CTX_set_error(store, cached->result);
+      return cached->ok;
+    }
+    const std::size_t before = connection->verifyErrors().size();
+    ChainCache::Outcome outcome;
+    outcome.ok = X509_verify_cert(store);
+    outcome.result = X509_STORE_CTX_get_error(store);
+    const auto& errors = connection->verifyErrors();
+    for (std::size_t i = before; i < errors.size(); ++i) {
+      outcome.errors.push_back({errors[i].depth, errors[i].code});
+    }
+    const int ok = outcome.ok;
+    // Only complete outcomes are kept: a chain whose errors overflowed the record is verified
+    // again each time rather than replayed short.
+    if (errors.size() < Connection::kMaxVerifyErrors) cache->insert(std::move(key), outcome, now);
+    return ok;
+  } catch (...) {  // nothing may cross OpenSSL's C frames: verify without the cache
+    return X509_verify_cert(store);
+  }
 }
 
 // Called when the server issues a session (a ticket, in TLS 1.2 in the handshake and in TLS 1.3
@@ -117,7 +156,7 @@ std::string groupName(SSL* ssl) {
 }  // namespace
 
 ClientContext::ClientContext(const ClientOptions& options)
-    : context_(SSL_CTX_new(TLS_client_method())) {
+    : context_(SSL_CTX_new(TLS_client_method())), chains_(std::make_unique<ChainCache>()) {
   if (!context_) throw Error(ExitCode::RuntimeError, "SSL_CTX_new: " + drainErrors());
   SSL_CTX* ctx = context_.get();
   if (options.min_version > options.max_version) {
@@ -130,6 +169,7 @@ ClientContext::ClientContext(const ClientOptions& options)
   // the report is where weak certificates are judged (issue 5), not the TLS library.
   SSL_CTX_set_security_level(ctx, 0);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verifyCallback);
+  SSL_CTX_set_cert_verify_callback(ctx, verifyChain, chains_.get());
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
   SSL_CTX_sess_set_new_cb(ctx, newSessionCallback);
   // No partial writes: a query goes out as one record, length and message together.

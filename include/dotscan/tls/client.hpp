@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "dotscan/model/result.hpp"
 #include "dotscan/model/tls_version.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/tls/chain_cache.hpp"
 #include "dotscan/tls/openssl_ptr.hpp"
 
 namespace dotscan::tls {
@@ -39,9 +41,12 @@ class ClientContext {
   explicit ClientContext(const ClientOptions& options);
   [[nodiscard]] SSL_CTX* get() const { return context_.get(); }
   [[nodiscard]] const std::string& trustStore() const { return trust_store_; }
+  // Chains verified so far, and how many handshakes reused a verification.
+  [[nodiscard]] const ChainCache& chains() const { return *chains_; }
 
  private:
   SslCtxPtr context_;
+  std::unique_ptr<ChainCache> chains_;  // the callback's argument: its address never changes
   std::string trust_store_;
 };
 
@@ -49,6 +54,7 @@ class ClientContext {
 class Connection {
  public:
   static constexpr std::size_t kPrefixCap = 64;  // first received bytes kept for not-tls reports
+  static constexpr std::size_t kMaxVerifyErrors = 16;  // verification errors kept per handshake
 
   Connection(const ClientContext& context, int fd, const std::string& sni);
   Connection(const Connection&) = delete;
@@ -85,6 +91,9 @@ class Connection {
   // Internal hooks for the OpenSSL callbacks (C linkage trampolines).
   void recordReceived(const char* data, std::size_t length);
   void recordVerifyError(int depth, int code);
+  [[nodiscard]] const std::vector<model::VerifyError>& verifyErrors() const {
+    return verify_errors_;
+  }
   void recordTicket() { ticket_ = true; }
 
  private:

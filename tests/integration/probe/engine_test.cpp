@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <thread>
 
 #include "dotscan/dns/message.hpp"
@@ -231,6 +232,50 @@ TEST_F(EngineTest, ManyTargetsEachGiveOneResult) {
   EXPECT_EQ(testing::countOutcome(results, Outcome::TlsOk), 100);
   EXPECT_EQ(testing::countOutcome(results, Outcome::Closed), 50);
   EXPECT_EQ(live.handshakesWhenAtLeast(100), 100);
+}
+
+TEST_F(EngineTest, EachDistinctChainIsVerifiedOnceWithTheSameOutcome) {
+  // Issue 15: thousands of servers may send one chain; its verification is replayed, errors and
+  // all, and a different chain is verified on its own.
+  tls_.ca_file = testCaPath("root.crt");
+  TestServer untrusted(Behaviour::Normal, testCaPath("leaf-onlyleaf.pem"), testCaPath("ecdsa.key"));
+  TestServer trusted(Behaviour::Normal, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  settings_.max_parallel = 4;
+  std::vector<ProbeTarget> targets;
+  for (int i = 0; i < 12; ++i) {
+    targets.push_back({kLoopback, i % 2 == 0 ? untrusted.port() : trusted.port(), "", "", ""});
+  }
+  const tls::ClientContext context(tls_);
+  testing::VectorSource source(std::move(targets));
+  testing::CollectingSink sink;
+  Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
+  engine.run();
+  const auto results = sink.results();
+  ASSERT_EQ(results.size(), 12U);
+  std::optional<std::vector<model::VerifyError>> first_errors;
+  for (const auto& result : results) {
+    ASSERT_EQ(result.outcome, Outcome::TlsOk) << result.reason;
+    if (result.port == untrusted.port()) {
+      EXPECT_FALSE(result.tls->verification.trusted);
+      EXPECT_EQ(result.tls->verification.reason, "unable to get local issuer certificate");
+      // Every replay carries the same errors, in the same order, as the one verification.
+      const auto& errors = result.tls->verification.errors;
+      ASSERT_FALSE(errors.empty());
+      if (!first_errors) first_errors = errors;
+      ASSERT_EQ(errors.size(), first_errors->size());
+      for (std::size_t i = 0; i < errors.size(); ++i) {
+        EXPECT_EQ(errors[i].depth, (*first_errors)[i].depth);
+        EXPECT_EQ(errors[i].code, (*first_errors)[i].code);
+        EXPECT_EQ(errors[i].reason, (*first_errors)[i].reason);
+      }
+    } else {
+      EXPECT_TRUE(result.tls->verification.trusted) << result.tls->verification.reason;
+      EXPECT_TRUE(result.tls->verification.errors.empty());
+    }
+  }
+  // Two chains, so at most two verifications (two more if both raced their first handshake).
+  EXPECT_GE(context.chains().hits(), 8U);
+  EXPECT_EQ(context.chains().hits() + context.chains().misses(), 12U);
 }
 
 // A clock that moves 4 ms every time it is read: to the engine, every step takes long, as on a
