@@ -4,7 +4,8 @@
 #   build       what compiling dotscan needs
 #   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
 #   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, dnsdist,
-#               nftables, iproute2, jq, python3-jsonschema, tcpdump, strace)
+#               nftables, iproute2, jq, python3-jsonschema, tcpdump, strace; nmap, ndiff, xsltproc
+#               and libxml2-utils for the -oX checks against nmap.dtd, ndiff and nmap.xsl)
 #   bench       + nmap, zmap, masscan and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
@@ -12,7 +13,7 @@ build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-de
        libldns-dev)
 server=(unbound openssl iproute2)
 test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
-      python3-jsonschema jq nftables dnsdist tcpdump strace)
+      python3-jsonschema jq nftables dnsdist tcpdump strace nmap ndiff xsltproc libxml2-utils)
 bench=(nmap zmap masscan time nftables util-linux)
 
 want=("${build[@]}")

@@ -277,4 +277,11 @@ model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& 
   return verdict;
 }
 
+void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy) {
+  const Expectations expectations =
+      policy.empty() ? Expectations{} : policy.expectationsFor(result.address, result.name);
+  result.findings = findingsFor(result, options, expectations);
+  result.verdict = verdictFor(result, options, expectations);
+}
+
 }  // namespace dotscan::audit

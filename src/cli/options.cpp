@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cerrno>
@@ -34,8 +35,8 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
       args.emplace_back("--input-list");
     } else if (arg == "-sL") {
       args.emplace_back("--list-targets");
-    } else if (arg == "-oJ") {
-      args.emplace_back("--output-json");
+    } else if (arg == "-oA") {
+      args.emplace_back("--output-all");
     } else if (arg == "-sS") {
       args.emplace_back("--syn");
     } else if (arg == "-sT") {
@@ -43,7 +44,13 @@ std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
     } else if (arg == "-p-") {
       args.emplace_back("--ports=-");
     } else {
-      args.push_back(arg);
+      const auto format = std::find_if(formats().begin(), formats().end(),
+                                       [&](const FormatInfo& f) { return f.short_option == arg; });
+      if (format != formats().end()) {
+        args.emplace_back(format->long_option);
+      } else {
+        args.push_back(arg);
+      }
     }
   }
   return args;
@@ -250,21 +257,22 @@ OutputTarget outputTarget(std::string what, const std::string& path) {
 }
 
 // Two outputs that are one file would interleave, truncate and overwrite each other's lines:
-// -oJ F --metadata F, ./F and F, a link to F, '-' twice, or -oJ F with the listing going to F.
+// -oJ F --metadata F, -oX F -oA F's F.xml, ./F and F, a link to F, '-' twice, or -oJ F with the
+// listing going to F.
 void checkOutputsDistinct(const ScanConfig& config) {
   const ScanSettings& scan = config.scan;
   std::vector<OutputTarget> outputs;
-  if (!scan.json_path.empty()) {
-    outputs.push_back(outputTarget("-oJ " + quoteInput(scan.json_path), scan.json_path));
+  for (const Output& output : scan.output.files) {
+    outputs.push_back(outputTarget(output.option + " " + quoteInput(output.path), output.path));
   }
-  if (!scan.metadata_path.empty()) {
-    outputs.push_back(
-        outputTarget("--metadata " + quoteInput(scan.metadata_path), scan.metadata_path));
+  if (!scan.output.metadata_path.empty()) {
+    outputs.push_back(outputTarget("--metadata " + quoteInput(scan.output.metadata_path),
+                                   scan.output.metadata_path));
   }
-  if (scan.json_path != "-") outputs.push_back(outputTarget("the listing", "-"));
+  if (scan.output.listingOnStdout()) outputs.push_back(outputTarget("the listing", "-"));
   if (!scan.discovery.pcap_path.empty()) {
     if (scan.discovery.pcap_path == "-") {
-      throw UsageError("--pcap needs a file: standard output carries the listing or -oJ -");
+      throw UsageError("--pcap needs a file: standard output carries the listing or an output '-'");
     }
     outputs.push_back(
         outputTarget("--pcap " + quoteInput(scan.discovery.pcap_path), scan.discovery.pcap_path));
@@ -477,9 +485,21 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--ca-dir", scan.tls.ca_dir, "...or against a hashed CA directory")
       ->type_name("DIR");
   app.add_flag("--include-pem", scan.include_pem, "Put each certificate's PEM in the JSON output");
-  app.add_option("--output-json", scan.json_path,
-                 "(-oJ) Write JSON Lines to FILE ('-': stdout, replacing the listing)")
-      ->type_name("FILE");
+  // The output formats (cli/outputs.hpp), in the order of the table.
+  std::map<Format, std::string> output_paths;  // a map: CLI11 keeps a reference to each path
+  for (const FormatInfo& format : formats()) {
+    app.add_option(std::string(format.long_option), output_paths[format.format],
+                   "(" + std::string(format.short_option) + ") " + std::string(format.help) +
+                       " ('-': stdout, replacing the listing)")
+        ->type_name("FILE");
+  }
+  std::string output_all;
+  app.add_option("--output-all", output_all,
+                 "(-oA) Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once")
+      ->type_name("BASE");
+  app.add_flag("--open", scan.output.open_only,
+               "Only targets where something answered, in every output (the metadata still "
+               "counts all)");
   std::string query_spec;
   std::string dns_timeout = "5s";
   bool no_rd = false;
@@ -538,7 +558,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                  "Exit 1 when a finding is at or above LEVEL: info, low, medium, high, critical, "
                  "never (default)")
       ->type_name("LEVEL");
-  app.add_option("--metadata", scan.metadata_path,
+  app.add_option("--metadata", scan.output.metadata_path,
                  "Write the metadata record to FILE instead of the end of the -oJ output")
       ->type_name("FILE");
 
@@ -675,6 +695,20 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   for (const std::string& path : exclude_files) {
     std::string text = readInputFile(path, "--excludefile");
     config.excludes.files.emplace_back(path == "-" ? "<stdin>" : path, std::move(text));
+  }
+  for (const FormatInfo& format : formats()) {
+    const std::string& path = output_paths[format.format];
+    if (!path.empty()) {
+      scan.output.files.push_back({format.format, path, std::string(format.short_option)});
+    }
+  }
+  if (!output_all.empty()) {
+    if (output_all == "-") throw UsageError("-oA needs a base name: it writes four files");
+    for (const FormatInfo& format : formats()) {
+      if (format.extension.empty()) continue;
+      scan.output.files.push_back(
+          {format.format, output_all + "." + std::string(format.extension), "-oA"});
+    }
   }
   checkOutputsDistinct(config);
   if (config.targets.arguments.empty() && config.targets.files.empty()) {

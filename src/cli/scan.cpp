@@ -11,14 +11,14 @@
 #include <thread>
 #include <utility>
 
+#include "dotscan/cli/outputs.hpp"
 #include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/net/privileges.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/naming.hpp"
 #include "dotscan/probe/queue_source.hpp"
 #include "dotscan/probe/tls_transport.hpp"
-#include "dotscan/report/human.hpp"
-#include "dotscan/report/json_lines.hpp"
+#include "dotscan/report/writer.hpp"
 #include "dotscan/syn/recorder.hpp"
 #include "dotscan/syn/route.hpp"
 #include "dotscan/util/error.hpp"
@@ -31,35 +31,6 @@ namespace {
 // Descriptors kept back from --max-parallel: stdio, output files, epoll and eventfd per loop.
 constexpr std::uint64_t kReservedFds = 64;
 constexpr std::uint64_t kDefaultParallelCap = 16384;
-
-// An output file opened before the scan starts, so that a bad path fails at once.
-class OutputFile {
- public:
-  OutputFile(const std::string& path, const std::string& option) {
-    if (path.empty()) return;
-    if (path == "-") {
-      file_ = stdout;
-      return;
-    }
-    file_ = std::fopen(path.c_str(), "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
-    if (file_ == nullptr) {
-      throw UsageError(option + ": cannot write " + quoteInput(path) + ": " + std::strerror(errno));
-    }
-    owned_ = true;
-  }
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
-  OutputFile(OutputFile&&) = delete;
-  OutputFile& operator=(OutputFile&&) = delete;
-  ~OutputFile() {
-    if (owned_) (void)std::fclose(file_);  // NOLINT(cppcoreguidelines-owning-memory)
-  }
-  [[nodiscard]] std::FILE* get() const { return file_; }
-
- private:
-  std::FILE* file_ = nullptr;
-  bool owned_ = false;
-};
 
 // Targets in scan order, with the authentication name and the SNI rule applied (docs/scanning.md).
 class OrderSource final : public probe::TargetSource {
@@ -154,30 +125,46 @@ probe::NamingRule namingRule(const ScanSettings& settings) {
   return rule;
 }
 
-// Every result goes to the JSON Lines file and the human listing, under one lock.
+// Every result is judged, counted, and handed to each writer, under one lock. --open leaves out
+// of the writers (not of the counts) what did not answer.
 class ReportSink final : public probe::ResultSink {
  public:
-  ReportSink(report::JsonLinesWriter* json, report::HumanReport* human, audit::AuditOptions audit,
-             const audit::Policy& policy)
-      : json_(json), human_(human), audit_(std::move(audit)), policy_(policy) {}
+  ReportSink(std::vector<report::Writer*> writers, audit::AuditOptions audit,
+             const audit::Policy& policy, bool open_only)
+      : writers_(std::move(writers)),
+        audit_(std::move(audit)),
+        policy_(policy),
+        open_only_(open_only) {}
 
   void consume(model::ProbeResult&& result) override {
-    // Outside the lock: pure.
-    const audit::Expectations expectations =
-        policy_.empty() ? audit::Expectations{}
-                        : policy_.expectationsFor(result.address, result.name);
-    result.findings = audit::findingsFor(result, audit_, expectations);
-    result.verdict = audit::verdictFor(result, audit_, expectations);
+    audit::judge(result, audit_, policy_);  // outside the lock: pure
     const auto worst = audit::worstSeverity(result.findings);
     const std::lock_guard lock(mutex_);
     if (worst && (!worst_ || *worst > *worst_)) worst_ = worst;
     ++counts_.at(static_cast<std::size_t>(result.outcome));
     ++scanned_;
-    if (json_ != nullptr) {
-      json_->write(result);
-      json_->flush();
+    if (open_only_ && !model::answered(result.outcome)) return;
+    for (report::Writer* writer : writers_) writer->add(result);
+  }
+
+  void begin(const report::ScanMetadata& planned) {
+    const std::lock_guard lock(mutex_);
+    for (report::Writer* writer : writers_) writer->begin(planned);
+  }
+
+  // Every writer is finished, even after one failed (its file stays as valid as it can be);
+  // the first failure is rethrown.
+  void finish(const report::ScanMetadata& metadata) {
+    const std::lock_guard lock(mutex_);
+    std::exception_ptr failure;
+    for (report::Writer* writer : writers_) {
+      try {
+        writer->finish(metadata);
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
     }
-    if (human_ != nullptr) human_->add(result);
+    if (failure) std::rethrow_exception(failure);
   }
 
   [[nodiscard]] std::optional<model::Severity> worst() {
@@ -192,10 +179,10 @@ class ReportSink final : public probe::ResultSink {
   }
 
  private:
-  report::JsonLinesWriter* json_;
-  report::HumanReport* human_;
+  std::vector<report::Writer*> writers_;
   audit::AuditOptions audit_;
   const audit::Policy& policy_;
+  bool open_only_;
   std::optional<model::Severity> worst_;
   std::mutex mutex_;
   std::array<std::uint64_t, model::kOutcomeCount> counts_{};
@@ -423,28 +410,12 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   (void)::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, not a silent death
 
   const tls::ClientContext tls_context(settings.tls);
-  OutputFile json_file(settings.json_path, "-oJ");
-  OutputFile metadata_file(settings.metadata_path, "--metadata");
-  std::unique_ptr<report::JsonLinesWriter> json;
-  if (json_file.get() != nullptr) json = std::make_unique<report::JsonLinesWriter>(json_file.get());
-  std::unique_ptr<report::HumanReport> human;
-  if (settings.json_path != "-") human = std::make_unique<report::HumanReport>(stdout);
-  // From here on, however the scan ends, the output ends with the metadata record.
-  const auto writeMetadata = [&](const report::ScanMetadata& metadata) {
-    if (metadata_file.get() != nullptr) {
-      report::JsonLinesWriter metadata_writer(metadata_file.get());
-      metadata_writer.writeMetadata(metadata);
-      metadata_writer.flush();
-    } else if (json) {
-      json->writeMetadata(metadata);
-    }
-    if (json) json->flush();
-  };
+  const OutputSet outputs(config);
 
   const probe::EngineSettings engine_settings = engineSettings(settings);
   report::ScanMetadata metadata = plannedMetadata(config, plan, engine_settings, tls_context);
   OrderSource source(order, namingRule(settings));
-  ReportSink sink(json.get(), human.get(), settings.audit, settings.policy);
+  ReportSink sink(outputs.writers(), settings.audit, settings.policy, settings.output.open_only);
   const SteadyClock clock;
   metadata.started = std::chrono::system_clock::now();
   const TimePoint started = clock.now();
@@ -453,8 +424,11 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
     sink.fill(metadata);
   };
+  // From here on, however the scan ends, every writer is finished: the files are complete.
+  sink.begin(metadata);
   try {
-    const bool include_pem = settings.include_pem;
+    // -oX shows the PEM as nmap's ssl-cert does; the JSON has it only with --include-pem.
+    const bool include_pem = settings.include_pem || settings.output.has(Format::Xml);
     const auto transports = [&tls_context, include_pem](const probe::ProbeTarget& target) {
       return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
     };
@@ -469,7 +443,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     end();
     metadata.error = e.what();
     try {
-      writeMetadata(metadata);
+      sink.finish(metadata);
     } catch (const std::exception&) {
       // The output itself is what failed; the first error is the one to report.
     }
@@ -478,8 +452,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   // Any signal, before the engine ran or while it ran.
   metadata.interrupted = stopRequests() > 0;
   end();
-  writeMetadata(metadata);
-  if (human) human->finish(metadata);
+  sink.finish(metadata);
   (void)std::fflush(stdout);
   if (metadata.interrupted) return static_cast<int>(ExitCode::Interrupted);
   const auto worst = sink.worst();

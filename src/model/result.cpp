@@ -39,6 +39,24 @@ std::string_view toString(Phase phase) {
   return "done";
 }
 
+bool answered(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Closed:
+    case Outcome::Filtered:
+    case Outcome::Unreachable:
+    case Outcome::Error:
+    case Outcome::Interrupted:
+    case Outcome::InternalError:
+      return false;
+    default:
+      return true;
+  }
+}
+
+SortKey sortKey(const ProbeResult& result) {
+  return {!result.address.isV4(), result.address, result.port, result.name};
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high",

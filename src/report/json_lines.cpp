@@ -67,7 +67,7 @@ Json fieldsJson(const std::vector<std::pair<std::string, std::string>>& fields) 
   return array;
 }
 
-Json certificateJson(const model::CertificateInfo& cert) {
+Json certificateJson(const model::CertificateInfo& cert, bool include_pem) {
   Json json;
   json["subject"] = cert.subject;
   json["subject_fields"] = fieldsJson(cert.subject_fields);
@@ -93,7 +93,7 @@ Json certificateJson(const model::CertificateInfo& cert) {
   json["key_usage"] = cert.key_usage;
   json["extended_key_usage"] = cert.extended_key_usage;
   json["self_signed"] = cert.self_signed;
-  if (!cert.pem.empty()) json["pem"] = cert.pem;
+  if (include_pem && !cert.pem.empty()) json["pem"] = cert.pem;
   json["parse_errors"] = cert.parse_errors;
   return json;
 }
@@ -207,7 +207,7 @@ Json dnsJson(const model::DnsExchange& dns) {
 
 }  // namespace
 
-std::string resultToJson(const model::ProbeResult& result) {
+std::string resultToJson(const model::ProbeResult& result, bool include_pem) {
   Json json;
   json["record"] = "result";
   json["schema_version"] = kSchemaVersion;
@@ -229,7 +229,7 @@ std::string resultToJson(const model::ProbeResult& result) {
   json["tls"] = result.tls ? tlsJson(*result.tls) : Json(nullptr);
   Json certificates = Json::array();
   for (const model::CertificateInfo& cert : result.certificates) {
-    certificates.push_back(certificateJson(cert));
+    certificates.push_back(certificateJson(cert, include_pem));
   }
   json["certificates"] = std::move(certificates);
   json["dns"] = result.dns ? dnsJson(*result.dns) : Json(nullptr);
@@ -323,10 +323,22 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   return dumpLine(json);
 }
 
-JsonLinesWriter::JsonLinesWriter(std::FILE* out) : out_(out) {}
+JsonLinesWriter::JsonLinesWriter(std::FILE* out, JsonLinesOptions options)
+    : out_(out), options_(options) {}
+
+void JsonLinesWriter::add(const model::ProbeResult& result) {
+  if (!options_.results) return;
+  write(result);
+  flush();
+}
+
+void JsonLinesWriter::finish(const ScanMetadata& metadata) {
+  if (options_.metadata) writeMetadata(metadata);
+  flush();
+}
 
 void JsonLinesWriter::write(const model::ProbeResult& result) {
-  writeLine(resultToJson(result));
+  writeLine(resultToJson(result, options_.include_pem));
 }
 
 void JsonLinesWriter::writeMetadata(const ScanMetadata& metadata) {

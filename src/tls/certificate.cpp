@@ -240,6 +240,7 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
   const int der_length = i2d_X509(&certificate, &der);
   if (der_length > 0) {
     const std::span<const std::uint8_t> bytes(der, static_cast<std::size_t>(der_length));
+    info.md5 = digestHex(EVP_md5(), bytes);
     info.sha1 = digestHex(EVP_sha1(), bytes);
     info.sha256 = digestHex(EVP_sha256(), bytes);
     OPENSSL_free(der);
@@ -325,6 +326,7 @@ CertificateInfo describeDer(std::span<const std::uint8_t> der, std::time_t now, 
     info.parse_errors.push_back("not a certificate OpenSSL can parse: " + drainErrors());
   }
   // Fingerprints are always of the bytes as received, parsed or not.
+  info.md5 = digestHex(EVP_md5(), der);
   info.sha1 = digestHex(EVP_sha1(), der);
   info.sha256 = digestHex(EVP_sha256(), der);
   ERR_clear_error();

@@ -38,6 +38,11 @@ std::vector<model::Finding> findingsFor(const model::ProbeResult& result,
 model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& options,
                           const Expectations& expectations = {});
 
+// Judges one result in place: its findings, then its verdict (which reads them), against what
+// `policy` expects of the target (its group, pins, authentication name). The one call a scan
+// makes per result, so that no caller can get the order wrong.
+void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy);
+
 // The highest severity among the findings, if any.
 std::optional<model::Severity> worstSeverity(const std::vector<model::Finding>& findings);
 

@@ -13,6 +13,7 @@
 
 #include "dotscan/audit/findings.hpp"
 #include "dotscan/audit/policy.hpp"
+#include "dotscan/cli/outputs.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/probe/engine.hpp"
 #include "dotscan/targets/target_order.hpp"
@@ -40,10 +41,9 @@ struct ScanSettings {
   probe::EngineSettings engine;               // threads, parallelism, rate, per-phase timeouts
   std::optional<std::uint64_t> max_parallel;  // nullopt: sized from the open-file limit
   tls::ClientOptions tls;
-  std::string sni;            // --sni: sent to every target
-  std::string json_path;      // -oJ FILE ("-" is stdout); empty: none
-  std::string metadata_path;  // --metadata FILE; empty: the metadata record ends the -oJ output
-  dns::QueryOptions query;    // --query and the EDNS switches
+  std::string sni;          // --sni: sent to every target
+  OutputSettings output;    // -oN, -oX, -oG, -oJ, -oC, -oA, --metadata, --open
+  dns::QueryOptions query;  // --query and the EDNS switches
   Duration dns_timeout = std::chrono::seconds(5);
   std::size_t dns_max_size = 65535;
   audit::AuditOptions audit;               // --warn-days, --crit-days, --pin

@@ -35,7 +35,8 @@ struct CertificateInfo {
   int key_bits = 0;
   std::string key_curve;            // EC only: "prime256v1", ...
   std::string signature_algorithm;  // "ecdsa-with-SHA256", "sha1WithRSAEncryption", ...
-  std::string sha1;                 // fingerprint of the DER, lower-case hex
+  std::string md5;                  // fingerprint of the DER, lower-case hex (nmap shows it)
+  std::string sha1;
   std::string sha256;
   std::string spki_pin_sha256;  // base64 SHA-256 of the SubjectPublicKeyInfo (RFC 7858 section 4.2)
   std::optional<bool> ca;       // basicConstraints cA, absent when the extension is

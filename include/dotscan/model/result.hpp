@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "dotscan/model/certificate.hpp"
@@ -53,6 +54,12 @@ enum class Phase : std::uint8_t {
 
 std::string_view toString(Outcome outcome);
 std::string_view toString(Phase phase);
+
+// Something at the address answered on the port beyond a refusal: the TCP handshake completed
+// (every TLS and DNS outcome, cleartext-dns included). What nmap calls an open port, and what
+// --open keeps. False for closed, filtered, unreachable, and for error, interrupted and
+// internal-error, where the probe says nothing of the port.
+bool answered(Outcome outcome);
 
 // One error the chain verification reported (OpenSSL's X509_V_ERR_* with its text).
 struct VerifyError {
@@ -123,5 +130,17 @@ struct ProbeResult {
   std::vector<Finding> findings;              // the audit's judgement (audit/findings.hpp)
   std::optional<Verdict> verdict;             // the RFC 8310 profile verdict, once judged
 };
+
+// nmap's order of hosts: IPv4 before IPv6, then by address, port and name.
+struct SortKey {
+  bool v6 = false;
+  Address address;
+  std::uint16_t port = 0;
+  std::string name;
+  friend bool operator<(const SortKey& a, const SortKey& b) {
+    return std::tie(a.v6, a.address, a.port, a.name) < std::tie(b.v6, b.address, b.port, b.name);
+  }
+};
+SortKey sortKey(const ProbeResult& result);
 
 }  // namespace dotscan::model

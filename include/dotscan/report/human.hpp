@@ -1,43 +1,67 @@
-// dotscan/report/human.hpp — the concise, nmap-like listing for a terminal.
+// dotscan/report/human.hpp — the concise, nmap-like listing for a terminal (and -oN).
 //
 // Every host that answered at the TLS level (tls-ok, tls-failed, tls-timeout, not-tls) or met an
-// error (error, internal-error) gets a block of a few lines as its result arrives; closed,
-// filtered, unreachable and interrupted targets are only counted, in one "Not shown" line at the
-// end. Invariants: the output depends only on the results and the metadata (no clock, no
-// locale), so it is deterministic; every byte that came from the network or the command line is
-// printed through an escaper, so a certificate subject can never move the cursor or change the
-// terminal's colours.
+// error (error, internal-error) gets a block of a few lines; closed, filtered, unreachable and
+// interrupted targets are only counted, in one "Not shown" line at the end. Blocks are held and
+// written sorted by address (IPv4 first) and port at finish(), as nmap sorts its hosts, up to
+// ListingOptions::sort_limit blocks; past it the held blocks are written, the caller is told once,
+// and the rest stream in the order of completion, so memory stays bounded. Invariants: the output
+// depends only on the results and the metadata (no clock, no locale), so it is deterministic;
+// every byte that came from the network or the command line is printed through terminalSafe
+// (report/escape.hpp), so a certificate subject can never move the cursor or change the
+// terminal's colours; the listing has no colour of its own.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
-#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "dotscan/model/result.hpp"
-#include "dotscan/report/json_lines.hpp"
+#include "dotscan/report/escape.hpp"
+#include "dotscan/report/writer.hpp"
 
 namespace dotscan::report {
 
-// Text safe for a terminal, as the listing escapes it: printable ASCII and well-formed UTF-8
-// pass, control characters, malformed bytes and deceptive code points become \xNN. Also used
-// for error lines, which quote the command line and files.
-std::string terminalSafe(std::string_view text);
+// Blocks held for sorting at most (a block is a few hundred bytes: about 40 MB at the cap).
+inline constexpr std::size_t kListingSortLimit = 65536;
 
-// Not thread-safe. add() and finish() write and flush at once, and throw
-// dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a write error.
-class HumanReport {
+struct ListingOptions {
+  std::size_t sort_limit = kListingSortLimit;  // 0: write each block as its result arrives
+  // -oN: a "# dotscan VERSION scan initiated ..." line first and a "# dotscan done at ..." last,
+  // as nmap's normal output has.
+  bool comments = false;
+  // Called once, when the sort limit is passed (the CLI prints a warning on stderr).
+  std::function<void(std::size_t limit)> on_sort_limit;
+};
+
+// Not thread-safe. Throws dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a
+// write error.
+class HumanReport final : public Writer {
  public:
-  explicit HumanReport(std::FILE* out);  // does not own `out`
-  void add(const model::ProbeResult& r);
-  // The "Not shown" and final summary lines; the counts come from `m` (m.counts, not add()).
-  void finish(const ScanMetadata& m);
+  explicit HumanReport(std::FILE* out, ListingOptions options = {});  // does not own `out`
+  void begin(const ScanMetadata& planned) override;
+  void add(const model::ProbeResult& r) override;
+  // The held blocks, then the "Not shown" and final summary lines; the counts come from `m`
+  // (m.counts, not add()).
+  void finish(const ScanMetadata& m) override;
 
  private:
+  struct Held {
+    model::SortKey key;
+    std::string block;
+  };
+  void writeHeld();
+
   std::FILE* out_;
+  ListingOptions options_;
+  std::vector<Held> held_;
+  bool streaming_ = false;  // the sort limit was passed
   // Findings seen, by (severity, id), for the summary at the end.
   std::map<std::pair<model::Severity, std::string>, std::uint64_t> findings_;
   // Closed, filtered, ... targets listed anyway because of a finding (policy-not-dot), by

@@ -9,77 +9,40 @@
 // The writer emits whole lines only and reports a failed write as an Error, never silently.
 #pragma once
 
-#include <array>
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "dotscan/model/result.hpp"
+#include "dotscan/report/metadata.hpp"
+#include "dotscan/report/writer.hpp"
 
 namespace dotscan::report {
 
 // The "schema_version" of every record; raise it when a field changes meaning or disappears.
 inline constexpr int kSchemaVersion = 1;
 
-// What the metadata record says about the scan as a whole.
-// With -sS: how the SYN discovery went (docs/discovery.md). Plain numbers and text: the report
-// module knows nothing of sockets.
-struct DiscoveryMetadata {
-  std::string mode = "syn";
-  std::string interface;
-  std::string source;
-  std::string sender;  // "raw IP socket", or "packet socket on IF, next hop MAC"
-  std::uint32_t cooldown_ms = 0;
-  std::uint64_t sent = 0, send_errors = 0, live = 0, closed = 0, unreachable = 0, silent = 0;
-  std::uint64_t invalid = 0, duplicates = 0, captured = 0, capture_dropped = 0;
-};
-
-// With --pcap: the file and what went into it.
-struct PcapMetadata {
-  std::string path;
-  std::uint64_t written = 0, skipped = 0, dropped = 0;
-};
-
-struct ScanMetadata {
-  std::string version;  // dotscan version
-  std::string command_line;
-  std::uint64_t seed = 0;
-  std::uint32_t shard_index = 0, shard_count = 1;
-  std::string targets_planned;        // decimal text (the count may exceed 2^64)
-  std::uint64_t targets_scanned = 0;  // results written
-  std::chrono::system_clock::time_point started, ended;
-  double duration_s = 0;                                     // monotonic
-  std::array<std::uint64_t, model::kOutcomeCount> counts{};  // indexed by Outcome
-  bool interrupted = false;
-  // settings
-  std::uint32_t threads = 1;
-  std::uint64_t max_parallel = 0;
-  double rate = 0;  // 0: unlimited
-  std::uint32_t connect_timeout_ms = 0, tls_timeout_ms = 0, host_timeout_ms = 0;
-  int retries = 0;
-  std::string tls_min, tls_max;
-  std::vector<std::string> alpn;
-  std::string trust_store;
-  std::uint32_t dns_timeout_ms = 0;            // 0 with --no-dns
-  std::string query;                           // "NAME TYPE" of the query, empty with --no-dns
-  std::optional<DiscoveryMetadata> discovery;  // -sS only
-  std::optional<PcapMetadata> pcap;            // --pcap only
-  std::optional<std::string> error;  // what stopped the scan before its end; nullopt: nothing
-};
-
-std::string resultToJson(const model::ProbeResult& result);  // one line, no newline
-std::string metadataToJson(const ScanMetadata& metadata);    // one line, no newline
+// One line, no newline. Without `include_pem`, the certificates' "pem" fields are left out even
+// when the result holds them (another writer asked for them: -oX).
+std::string resultToJson(const model::ProbeResult& result, bool include_pem = true);
+std::string metadataToJson(const ScanMetadata& metadata);  // one line, no newline
 
 // "2026-11-23T10:00:00.123Z": UTC, milliseconds truncated toward the past.
 std::string formatTime(std::chrono::system_clock::time_point time);
 
-// Writes whole lines to a FILE*, never a partial record; not thread-safe. Does not own `out`.
-class JsonLinesWriter {
+struct JsonLinesOptions {
+  bool results = true;      // false: only the metadata record (--metadata FILE)
+  bool metadata = true;     // false: no metadata record (it goes to its own file)
+  bool include_pem = true;  // see resultToJson
+};
+
+// Writes whole lines to a FILE*, never a partial record, and flushes after each result so that
+// what was found survives a crash; not thread-safe. Does not own `out`.
+class JsonLinesWriter final : public Writer {
  public:
-  explicit JsonLinesWriter(std::FILE* out);
+  explicit JsonLinesWriter(std::FILE* out, JsonLinesOptions options = {});
+  void add(const model::ProbeResult& result) override;  // write() and flush()
+  void finish(const ScanMetadata& metadata) override;   // writeMetadata() and flush()
   // Throw dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a write error.
   void write(const model::ProbeResult& result);
   void writeMetadata(const ScanMetadata& metadata);
@@ -88,6 +51,7 @@ class JsonLinesWriter {
  private:
   void writeLine(std::string line);
   std::FILE* out_;
+  JsonLinesOptions options_;
 };
 
 }  // namespace dotscan::report

@@ -103,7 +103,9 @@ std::size_t firstControl(const std::string& text, bool allow_newline) {
 std::string humanListing(const model::ProbeResult& result) {
   const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::tmpfile(), &std::fclose);
   if (!file) return "(no tmpfile)";
-  report::HumanReport listing(file.get());
+  report::ListingOptions streamed;
+  streamed.sort_limit = 0;  // the block at once, not sorted at the end
+  report::HumanReport listing(file.get(), streamed);
   listing.add(result);
   std::rewind(file.get());
   std::string text;

@@ -336,6 +336,32 @@ TEST(Expectations, AllowedIssuers) {
   EXPECT_EQ(find(findingsFor(result, {}, expect), "policy-issuer"), nullptr);
 }
 
+// judge(): the scan's one call per result, with the expectations of the policy's group.
+TEST(Judge, FindingsThenVerdictFromThePolicy) {
+  Policy policy;
+  policy.loadJson(R"({"dotscan_policy": 1, "groups": [{"name": "core", "targets": ["192.0.2.1"],
+                      "require_dot": true}]})",
+                  "test.json");
+  model::ProbeResult closed;
+  closed.address = *Address::parse("192.0.2.1");
+  closed.outcome = model::Outcome::Closed;
+  judge(closed, {}, policy);
+  ASSERT_EQ(closed.findings.size(), 1U);
+  EXPECT_EQ(closed.findings[0].id, "policy-not-dot");
+  ASSERT_TRUE(closed.verdict);
+  EXPECT_EQ(closed.verdict->profile, "not-dot");
+  EXPECT_EQ(closed.verdict->policy_group, "core");
+  // Outside the group, and with no policy at all: the same as findingsFor and verdictFor.
+  model::ProbeResult result = session("expired");
+  result.outcome = model::Outcome::Dot;
+  model::ProbeResult expected = result;
+  expected.findings = findingsFor(expected, {});
+  judge(result, {}, Policy{});
+  EXPECT_EQ(result.findings.size(), expected.findings.size());
+  EXPECT_EQ(result.verdict->profile, verdictFor(expected, {}).profile);
+  EXPECT_EQ(result.verdict->reasons, verdictFor(expected, {}).reasons);
+}
+
 TEST(Expectations, RequiredDotOnATargetThatIsNot) {
   model::ProbeResult closed;
   closed.outcome = model::Outcome::Closed;

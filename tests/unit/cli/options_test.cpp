@@ -251,6 +251,40 @@ TEST(Options, TwoOutputsCannotShareAFile) {
   std::filesystem::remove_all(dir);
 }
 
+// The nmap formats: -oN, -oX, -oG, -oA BASE (four files), -oC or --csv; every pair of them, and
+// the files of -oA, must be distinct too.
+TEST(Options, NmapOutputFormats) {
+  const std::string dir = ::testing::TempDir() + "dotscan_options_formats";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directory(dir);
+  const ScanConfig config = parseOk({"-oN", dir + "/a.nmap", "-oX", dir + "/a.xml", "-oG",
+                                     dir + "/a.gnmap", "--csv", dir + "/a.csv", "-oA",
+                                     dir + "/all", "--open", "10.0.0.1"});
+  std::vector<std::string> files;
+  for (const Output& output : config.scan.output.files) {
+    files.push_back(output.option + " " + output.path.substr(dir.size() + 1));
+  }
+  EXPECT_EQ(files, (std::vector<std::string>{"-oN a.nmap", "-oX a.xml", "-oG a.gnmap",
+                                             "-oC a.csv", "-oA all.nmap", "-oA all.xml",
+                                             "-oA all.gnmap", "-oA all.jsonl"}));
+  EXPECT_TRUE(config.scan.output.open_only);
+  EXPECT_TRUE(config.scan.output.listingOnStdout());
+  EXPECT_EQ(parseOk({"-oC", dir + "/b.csv", "10.0.0.1"}).scan.output.files.at(0).format,
+            Format::Csv);
+  EXPECT_FALSE(parseOk({"-oX", "-", "10.0.0.1"}).scan.output.listingOnStdout());
+  EXPECT_EQ(errorOf({"-oX", dir + "/all.xml", "-oA", dir + "/all", "10.0.0.1"}),
+            "-oX '" + dir + "/all.xml' and -oA '" + dir +
+                "/all.xml' are the same file: give each output its own file");
+  EXPECT_EQ(errorOf({"-oG", dir + "/x", "--csv", dir + "/./x", "10.0.0.1"}),
+            "-oG '" + dir + "/x' and -oC '" + dir +
+                "/./x' are the same file: give each output its own file");
+  EXPECT_EQ(errorOf({"-oX", "-", "-oN", "-", "10.0.0.1"}),
+            "-oN '-' and -oX '-' are the same output (standard output): give each output its "
+            "own file");
+  EXPECT_EQ(errorOf({"-oA", "-", "10.0.0.1"}), "-oA needs a base name: it writes four files");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Options, HelpAndVersionAnswerAndStop) {
   std::ostringstream out;
   EXPECT_FALSE(parse({"--help"}, out));

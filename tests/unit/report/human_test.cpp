@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "dotscan/util/error.hpp"
 
+#include "capture.hpp"
 #include "samples.hpp"
 #include "support/cannot_run.hpp"
 
@@ -16,20 +19,21 @@ namespace {
 
 using model::Outcome;
 
+// Each block written as its result arrives, instead of sorted at the end.
+ListingOptions streamed() {
+  ListingOptions options;
+  options.sort_limit = 0;
+  return options;
+}
+
 // Runs `body` on a HumanReport that writes to a temporary file; returns what it wrote.
 template <typename Body>
 std::string capture(Body body) {
-  const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::tmpfile(), &std::fclose);
-  if (!file) return "(no tmpfile)";
-  HumanReport report(file.get());
+  const test::TempOutput out;
+  if (!out) return "(no tmpfile)";
+  HumanReport report(out.get(), streamed());
   body(report);
-  EXPECT_EQ(std::fflush(file.get()), 0);
-  std::rewind(file.get());
-  std::string text;
-  char buffer[4096];
-  std::size_t n = 0;
-  while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
-  return text;
+  return out.text();
 }
 
 std::string show(const model::ProbeResult& result) {
@@ -155,7 +159,7 @@ TEST(HumanReport, WriteErrorIsARuntimeError) {
   const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(std::fopen("/dev/full", "w"),
                                                                 &std::fclose);
   if (!file) DOTSCAN_CANNOT_RUN("no /dev/full");
-  HumanReport report(file.get());
+  HumanReport report(file.get(), streamed());
   try {
     report.add(samples::tlsOk());
     FAIL() << "a write to /dev/full succeeded";
@@ -211,6 +215,93 @@ TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {
   EXPECT_NE(text.find("Findings: 2 high weak-key, 2 high chain-untrusted, 2 info alpn-not-dot\n"),
             std::string::npos)
       << text;
+}
+
+// A one-line block per result: the headline of an internal error at ADDRESS:PORT.
+model::ProbeResult at(const char* address, std::uint16_t port) {
+  model::ProbeResult result = samples::internalError();
+  result.address = *Address::parse(address);
+  result.port = port;
+  return result;
+}
+
+std::vector<std::string> headlines(const std::string& text) {
+  std::vector<std::string> endpoints;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    if (line.find("internal-error") != std::string::npos) {
+      endpoints.push_back(line.substr(0, line.find(' ')));
+    }
+    start = end == std::string::npos ? text.size() : end + 1;
+  }
+  return endpoints;
+}
+
+TEST(HumanReport, SortedByAddressThenPortIpv4First) {
+  test::TempOutput out;
+  HumanReport report(out.get());
+  for (const auto& [address, port] :
+       std::vector<std::pair<const char*, std::uint16_t>>{{"192.0.2.5", 853},
+                                                          {"::1", 853},
+                                                          {"192.0.2.10", 443},
+                                                          {"192.0.2.1", 853},
+                                                          {"192.0.2.10", 53},
+                                                          {"10.0.0.2", 853}}) {
+    report.add(at(address, port));
+  }
+  EXPECT_EQ(out.text(), "");  // held until the end
+  report.finish(ScanMetadata{});
+  EXPECT_EQ(headlines(out.text()),
+            (std::vector<std::string>{"10.0.0.2:853", "192.0.2.1:853", "192.0.2.5:853",
+                                      "192.0.2.10:53", "192.0.2.10:443", "[::1]:853"}));
+}
+
+TEST(HumanReport, PastTheSortLimitItStreams) {
+  test::TempOutput out;
+  std::size_t told = 0;
+  ListingOptions options;
+  options.sort_limit = 2;
+  options.on_sort_limit = [&](std::size_t limit) {
+    EXPECT_EQ(limit, 2U);
+    ++told;
+  };
+  HumanReport report(out.get(), options);
+  report.add(at("192.0.2.9", 853));
+  report.add(at("192.0.2.3", 853));
+  EXPECT_EQ(out.text(), "");
+  report.add(at("192.0.2.7", 853));  // the third: the two held go out sorted, then this one
+  EXPECT_EQ(headlines(out.text()),
+            (std::vector<std::string>{"192.0.2.3:853", "192.0.2.9:853", "192.0.2.7:853"}));
+  report.add(at("192.0.2.1", 853));  // streamed at once
+  EXPECT_EQ(headlines(out.text()).back(), "192.0.2.1:853");
+  report.finish(ScanMetadata{});
+  EXPECT_EQ(told, 1U);
+  EXPECT_EQ(headlines(out.text()).size(), 4U);
+}
+
+TEST(HumanReport, NormalOutputHasNmapStyleComments) {
+  test::TempOutput out;
+  ListingOptions options;
+  options.comments = true;
+  HumanReport report(out.get(), options);
+  const ScanMetadata m = samples::metadata();
+  report.begin(m);
+  report.add(samples::tlsFailed());
+  report.finish(m);
+  const std::string text = out.text();
+  EXPECT_EQ(text.rfind("# dotscan 0.1.0 scan initiated 2026-11-23T10:00:00.123Z as: dotscan "
+                       "dotscan --seed 18446744073709551615 -oJ out.jsonl 127.53.0.0/24 "
+                       "caf\xc3\xa9\\xff\n127.53.0.9:853  tls-failed",
+                       0),
+            0U)
+      << text;
+  EXPECT_NE(text.find("\n# dotscan done at 2026-11-23T10:00:01.353Z -- 254 targets scanned in "
+                      "1.23 seconds\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
 }
 
 }  // namespace

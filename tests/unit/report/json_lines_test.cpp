@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -371,6 +372,39 @@ TEST(JsonLines, MalformedRecordNamesTheFailedCheck) {
   EXPECT_EQ(j["dns"]["response"]["edns"], nullptr);
   EXPECT_EQ(j["timings"]["dns_rtt_ms"], nullptr);
   EXPECT_EQ(nlohmann::json::parse(resultToJson(samples::closed()))["dns"], nullptr);
+}
+
+TEST(JsonLinesWriter, AsAWriter) {
+  const File file(std::tmpfile(), &std::fclose);
+  ASSERT_TRUE(file);
+  JsonLinesWriter all(file.get());
+  all.begin(samples::metadata());
+  all.add(samples::hostileCertificate());
+  all.finish(samples::metadata());
+  std::string text = readAll(file.get());
+  EXPECT_NE(text.find("\"pem\":"), std::string::npos);
+  EXPECT_NE(text.find("\"record\":\"metadata\""), std::string::npos);
+
+  // -oJ with --metadata elsewhere, and -oX asking for PEMs that the JSON must not show.
+  const File results(std::tmpfile(), &std::fclose);
+  ASSERT_TRUE(results);
+  JsonLinesWriter no_metadata(results.get(), {true, false, false});
+  no_metadata.add(samples::hostileCertificate());
+  no_metadata.finish(samples::metadata());
+  text = readAll(results.get());
+  EXPECT_EQ(text.find("\"pem\":"), std::string::npos);
+  EXPECT_EQ(text.find("\"record\":\"metadata\""), std::string::npos);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+
+  // --metadata FILE: the metadata record alone.
+  const File metadata(std::tmpfile(), &std::fclose);
+  ASSERT_TRUE(metadata);
+  JsonLinesWriter only_metadata(metadata.get(), {false, true, true});
+  only_metadata.add(samples::dot());
+  only_metadata.finish(samples::metadata());
+  text = readAll(metadata.get());
+  EXPECT_EQ(text.rfind("{\"record\":\"metadata\"", 0), 0U) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
 }
 
 }  // namespace

@@ -66,6 +66,7 @@ model::ProbeResult tlsOk() {
   leaf.key_bits = 256;
   leaf.key_curve = "prime256v1";
   leaf.signature_algorithm = "ecdsa-with-SHA256";
+  leaf.md5 = "00112233445566778899aabbccddeeff";
   leaf.sha1 = "0123456789abcdef0123456789abcdef01234567";
   leaf.sha256 = "ab12cd34ef56789001234567890abcdef0123456789abcdef0123456789abcde";
   leaf.spki_pin_sha256 = "9T2L2ZqIbDcSXbqPVV3H5HrfcJe0gYsjiqE8G6yJv1w=";
@@ -276,6 +277,24 @@ model::ProbeResult dnsMalformed() {
   return r;
 }
 
+model::ProbeResult markupCertificate() {
+  model::ProbeResult r = dot();
+  r.address = v4("192.0.2.66");
+  r.name = "evil\t(name)";
+  r.sni.clear();
+  model::CertificateInfo& leaf = r.certificates.front();
+  const std::string cn = "<script>alert(\"x&y\")</script>'\x01\x7f" + kNonCharacter + "]]>";
+  leaf.subject = "CN=" + cn;
+  leaf.subject_fields = {{"CN", cn}, {"OU", "=HYPERLINK(\"http://x\",\"a,b\")"}};
+  leaf.san.dns = {"-2+3", "@sum"};
+  leaf.san.ip.clear();
+  leaf.issuer = "CN=\"quoted\", O=a&b";
+  leaf.issuer_fields = {{"CN", "\"quoted\""}, {"O", "a&b"}};
+  r.findings.push_back({"pin-mismatch", model::Severity::Critical, "<b>no</b> pin & \x1b[31m", 0});
+  r.verdict = model::Verdict{"opportunistic-only", {"untrusted"}, std::nullopt, "g<&\"1\">"};
+  return r;
+}
+
 ScanMetadata metadata() {
   ScanMetadata m;
   m.version = "0.1.0";
@@ -308,8 +327,8 @@ ScanMetadata metadata() {
 }
 
 std::vector<model::ProbeResult> allResults() {
-  return {tlsOk(),     hostileCertificate(), closed(), filteredV6(),  notTls(),
-          tlsFailed(), internalError(),      dot(),    dnsMalformed()};
+  return {tlsOk(),     hostileCertificate(), closed(), filteredV6(),   notTls(),
+          tlsFailed(), internalError(),      dot(),    dnsMalformed(), markupCertificate()};
 }
 
 }  // namespace dotscan::report::samples

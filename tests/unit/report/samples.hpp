@@ -13,6 +13,8 @@ namespace dotscan::report::samples {
 // U+202E RIGHT-TO-LEFT OVERRIDE in UTF-8, kept out of string literals so that the source itself
 // never holds a bidirectional control (clang-tidy misc-misleading-bidirectional).
 inline const std::string kRtlOverride = {'\xe2', '\x80', '\xae'};
+// U+FFFF, a non-character that XML 1.0 forbids.
+inline const std::string kNonCharacter = {'\xef', '\xbf', '\xbf'};
 
 // 2026-11-23T10:00:00.123Z plus `ms` milliseconds.
 std::chrono::system_clock::time_point at(int ms = 0);
@@ -31,6 +33,10 @@ model::ProbeResult internalError();  // in the connect phase, with an empty reas
 model::ProbeResult dot();
 // dns-malformed: tlsOk() answered with the wrong ID.
 model::ProbeResult dnsMalformed();
+// dot() at 192.0.2.66 whose certificate is markup: a subject with <script>, &, quotes, control
+// bytes, a non-character and "]]>"; subject and SAN cells that a spreadsheet would run as formulas;
+// a finding and a verdict whose texts hold markup and a terminal escape.
+model::ProbeResult markupCertificate();
 ScanMetadata metadata();
 
 // Every sample result, in the order above.

@@ -1,0 +1,20 @@
+#include "put.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "dotscan/util/error.hpp"
+
+namespace dotscan::report {
+
+void put(std::FILE* out, std::string_view text) {
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), out) != text.size() || std::fflush(out) != 0) {
+    const int error = errno != 0 ? errno : EIO;
+    throw Error(ExitCode::RuntimeError,
+                std::string("cannot write the report: ") + std::strerror(error));
+  }
+}
+
+}  // namespace dotscan::report

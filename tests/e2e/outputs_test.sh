@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# End-to-end tests of the output formats (docs/outputs.md) through the built binary, against real
+# unbound DoT servers on loopback (scripts/unbound-dot.sh): -oA's four files, -oX against Debian
+# nmap's DTD, rendered by nmap.xsl and compared by ndiff, -oG's layout, -oC read by Python's csv
+# module, --open, the sorted listing, and Ctrl-C mid-scan (inside a network namespace of our own,
+# where an nftables rule makes targets silent).
+# Usage: outputs_test.sh PATH/TO/dotscan
+set -u
+DOTSCAN=${1:?usage: $0 path/to/dotscan}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d)
+# A loopback /24 of our own for this run, so that parallel runs do not meet.
+NET="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
+DTD=/usr/share/nmap/nmap.dtd
+XSL=/usr/share/nmap/nmap.xsl
+cleanup() {
+  for server in many first second; do
+    bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/$server" >/dev/null 2>&1
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+# A check that cannot run here: SKIP on a developer's machine, a failure under CI=true (a pipeline
+# must not pass on checks that never ran).
+cannot_run() {
+  if [[ "${CI:-}" == true ]]; then fail "$* (CI=true: a check that cannot run is a failure)"
+  else echo "SKIP: $*"; fi
+}
+check() {  # check NAME GOT EXPECTED
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
+}
+have() {  # have TOOL...: every tool is there, or the checks that need them cannot run
+  local tool
+  for tool in "$@"; do
+    if ! command -v "$tool" >/dev/null; then
+      cannot_run "$tool is missing (scripts/setup.sh test installs it)"
+      return 1
+    fi
+  done
+}
+valid_xml() {  # valid_xml NAME FILE: well-formed and valid against nmap.dtd
+  if [[ ! -r $DTD ]]; then cannot_run "$DTD is missing (Debian's nmap package)"; return; fi
+  if xmllint --noout --dtdvalid "$DTD" "$2" >"$WORK/xmllint.log" 2>&1; then pass
+  else fail "$1: $(head -5 "$WORK/xmllint.log")"; fi
+}
+# csv_rows FILE: the rows as Python's csv module reads them, one "cell|cell|..." line per row.
+csv_rows() {
+  python3 -c 'import csv, sys
+for row in csv.reader(open(sys.argv[1], newline="")): print("|".join(row))' "$1"
+}
+
+# Three DoT servers, at .3, .7 and .10: the listing must put .10 last (by number, not by text).
+bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/many" "$NET.10" "$NET.3" "$NET.7" >/dev/null || {
+  echo "FAIL: cannot start unbound"; exit 1; }
+CA="$WORK/many/ca"
+
+# --- -oA BASE and -oC: every format of one scan (.8 to .12: one DoT server, four closed) --------
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" -oA "$WORK/a" -oC "$WORK/a.csv" "$NET.8-12" >"$WORK/a.txt" 2>"$WORK/a.err"
+check "-oA exit" "$?:$(cat "$WORK/a.err")" "0:"
+for ext in nmap xml gnmap jsonl; do
+  [[ -s "$WORK/a.$ext" ]] && pass || fail "-oA did not write a.$ext"
+done
+# -oN is the listing of stdout, between nmap's comment lines.
+check "-oN is the listing" "$(grep -v '^# dotscan' "$WORK/a.nmap")" "$(cat "$WORK/a.txt")"
+check "-oN header" "$(head -n 1 "$WORK/a.nmap" | cut -d' ' -f1-5)" "# dotscan 0.1.0 scan initiated"
+check "-oN footer" "$(tail -n 1 "$WORK/a.nmap" | cut -d' ' -f1-4)" "# dotscan done at"
+check "-oN no escape bytes" "$(grep -c $'\x1b' "$WORK/a.nmap")" 0
+check "-oA jsonl" "$(jq -r 'select(.record == "result") | .outcome' "$WORK/a.jsonl" | sort | uniq -c | tr -s ' ')" \
+  " 4 closed
+ 1 dot"
+python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$WORK/a.jsonl" \
+  >"$WORK/validate.log" 2>&1 && pass || fail "-oA jsonl schema: $(cat "$WORK/validate.log")"
+
+# -oX: valid against nmap.dtd; one host per target that answered (open or closed).
+if have xmllint; then
+  valid_xml "-oX valid" "$WORK/a.xml"
+  check "-oX hosts" "$(xmllint --xpath 'count(//host)' "$WORK/a.xml")" 5
+  check "-oX open port" \
+    "$(xmllint --xpath "string(//host[address/@addr='$NET.10']//state/@state)" "$WORK/a.xml")" open
+  check "-oX service" \
+    "$(xmllint --xpath "concat(//host[address/@addr='$NET.10']//service/@name, ' ', //host[address/@addr='$NET.10']//service/@conf)" "$WORK/a.xml")" \
+    "domain-s 10"
+  check "-oX closed port" \
+    "$(xmllint --xpath "string(//host[address/@addr='$NET.8']//state/@state)" "$WORK/a.xml")" closed
+  sha1=$(jq -r "select(.address == \"$NET.10\") | .certificates[0].sha1" "$WORK/a.jsonl")
+  check "-oX ssl-cert sha1" \
+    "$(xmllint --xpath "string(//script[@id='ssl-cert']/elem[@key='sha1'])" "$WORK/a.xml")" "$sha1"
+  check "-oX ssl-cert subject" \
+    "$(xmllint --xpath "string(//script[@id='ssl-cert']/table[@key='subject']/elem[@key='commonName'])" "$WORK/a.xml")" \
+    dot.test
+  check "-oX pem" \
+    "$(xmllint --xpath "substring(//script[@id='ssl-cert']/elem[@key='pem'], 1, 27)" "$WORK/a.xml")" \
+    "-----BEGIN CERTIFICATE-----"
+  check "-oX dotscan script" \
+    "$(xmllint --xpath "string(//script[@id='dotscan']/elem[@key='outcome'])" "$WORK/a.xml")" dot
+  check "-oX runstats" "$(xmllint --xpath 'concat(//hosts/@up, " ", //hosts/@total, " ", //finished/@exit)' "$WORK/a.xml")" \
+    "5 5 success"
+  # The JSON has the PEM only with --include-pem, even though -oX asked the probes for it.
+  check "-oA jsonl without pem" "$(jq -r 'select(.record == "result") | .certificates[]? | has("pem")' "$WORK/a.jsonl" | sort -u)" false
+fi
+if have xsltproc; then
+  if [[ -r $XSL ]] && xsltproc "$XSL" "$WORK/a.xml" >"$WORK/a.html" 2>"$WORK/xslt.err"; then
+    grep -q "$NET.10" "$WORK/a.html" && grep -q "domain-s" "$WORK/a.html" && grep -q "ssl-cert" "$WORK/a.html" &&
+      pass || fail "nmap.xsl: the host, service or script is missing from the HTML"
+  else
+    fail "xsltproc nmap.xsl: $(cat "$WORK/xslt.err" 2>/dev/null)"
+  fi
+fi
+
+# -oG: nmap's layout, one line per host between the comment lines.
+check "-oG open line" "$(grep -F "Host: $NET.10 " "$WORK/a.gnmap")" \
+  "Host: $NET.10 ()	Ports: 853/open/tcp//domain-s//dot/"
+check "-oG closed line" "$(grep -F "Host: $NET.8 " "$WORK/a.gnmap")" \
+  "Host: $NET.8 ()	Ports: 853/closed/tcp//domain-s//closed/"
+check "-oG host lines" "$(grep -c '^Host: ' "$WORK/a.gnmap")" 5
+check "-oG first line" "$(head -n 1 "$WORK/a.gnmap" | cut -d' ' -f1-5)" "# dotscan 0.1.0 scan initiated"
+check "-oG last line" "$(tail -n 1 "$WORK/a.gnmap" | sed 's/ at [^ ]* / at T /')" \
+  "# dotscan done at T -- 5 targets (5 hosts up) scanned in $(tail -n 1 "$WORK/a.gnmap" | awk '{print $(NF-1)}') seconds"
+
+# -oC: a header, one row per target, as Python's csv module reads it.
+csv_rows "$WORK/a.csv" >"$WORK/a.rows" 2>&1 || fail "csv: $(cat "$WORK/a.rows")"
+check "csv header" "$(head -n 1 "$WORK/a.rows")" \
+  "address|port|name|outcome|tls_version|subject|san|issuer|not_after|days_left|sha256|spki_pin_sha256|verdict|highest_finding"
+check "csv rows" "$(($(wc -l <"$WORK/a.rows") - 1))" 5
+check "csv dot row" "$(grep "^$NET.10|" "$WORK/a.rows" | cut -d'|' -f2,4,5,6,8,13,14)" \
+  "853|dot|TLSv1.3|CN=dot.test|CN=dotscan test intermediate CA,O=dotscan test|opportunistic-only|medium address-not-in-san"
+check "csv sha256" "$(grep "^$NET.10|" "$WORK/a.rows" | cut -d'|' -f11)" \
+  "$(jq -r "select(.address == \"$NET.10\") | .certificates[0].sha256" "$WORK/a.jsonl")"
+
+# --- --open: only what answered, in every format; the metadata still counts every target -------
+"$DOTSCAN" -q --open --ca-file "$CA/ca.crt" -oJ "$WORK/o.jsonl" -oX "$WORK/o.xml" -oG "$WORK/o.gnmap" \
+  --csv "$WORK/o.csv" -oN "$WORK/o.nmap" "$NET.8-12" >/dev/null 2>&1
+check "--open exit" "$?" 0
+check "--open jsonl" "$(jq -r 'select(.record == "result") | .address' "$WORK/o.jsonl")" "$NET.10"
+check "--open metadata" "$(tail -n 1 "$WORK/o.jsonl" | jq -r '[.targets_scanned, .counts.closed] | join(" ")')" "5 4"
+check "--open gnmap" "$(grep -c '^Host: ' "$WORK/o.gnmap")" 1
+check "--open csv" "$(csv_rows "$WORK/o.csv" | cut -d'|' -f1 | tail -n +2)" "$NET.10"
+check "--open listing" "$(grep -c "^$NET" "$WORK/o.nmap")" 1
+if have xmllint; then
+  valid_xml "--open xml valid" "$WORK/o.xml"
+  check "--open xml" "$(xmllint --xpath 'concat(count(//host), " ", //hosts/@up, " ", //hosts/@down)' "$WORK/o.xml")" "1 1 4"
+fi
+
+# --- the listing sorted by address, then port, whatever the scan order ---------------------------
+for seed in 1 2 3; do
+  "$DOTSCAN" -q --seed "$seed" -p 853,854 "$NET.0/28" >"$WORK/sorted.txt" 2>/dev/null
+  check "sorted listing (seed $seed)" "$(grep -o "^$NET\.[0-9]*:[0-9]*" "$WORK/sorted.txt" | tr '\n' ' ')" \
+    "$NET.3:853 $NET.7:853 $NET.10:853 "
+done
+
+# --- one file twice is refused, also through -oA -----------------------------------------------
+err=$("$DOTSCAN" -q -oX "$WORK/same.xml" -oA "$WORK/same" "$NET.10" 2>&1 >/dev/null); rc=$?
+check "-oX and -oA's xml" "$rc:$err" \
+  "2:dotscan: -oX '$WORK/same.xml' and -oA '$WORK/same.xml' are the same file: give each output its own file"
+
+# --- ndiff: two scans of one address whose certificate changed -----------------------------------
+CHANGED="$NET.13"
+if have ndiff xmllint; then
+  if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/first" "$CHANGED" >/dev/null; then
+    "$DOTSCAN" -q -oX "$WORK/before.xml" "$CHANGED" >/dev/null 2>&1
+    bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/first" >/dev/null 2>&1
+    bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/second" --cert selfsigned "$CHANGED" >/dev/null ||
+      fail "cannot start the second unbound"
+    "$DOTSCAN" -q -oX "$WORK/after.xml" "$CHANGED" >/dev/null 2>&1
+    valid_xml "ndiff input valid" "$WORK/after.xml"
+    # -v: without it, the ndiff of Debian 12 (7.93) fails under Python 3 on a host whose ports
+    # are unchanged but for a script (docs/outputs.md).
+    ndiff -v "$WORK/before.xml" "$WORK/after.xml" >"$WORK/ndiff.txt" 2>&1
+    check "ndiff exit (differences)" "$?" 1
+    old=$(xmllint --xpath "string(//script[@id='ssl-cert']/elem[@key='sha1'])" "$WORK/before.xml")
+    new=$(xmllint --xpath "string(//script[@id='ssl-cert']/elem[@key='sha1'])" "$WORK/after.xml")
+    [[ -n $old && $old != "$new" ]] && pass || fail "the two certificates are the same: $old"
+    # ndiff shows the SHA-1 line of ssl-cert, in groups of four, removed and added.
+    grep -q "^-|.*SHA-1: ${old:0:4} ${old:4:4}" "$WORK/ndiff.txt" &&
+      grep -q "^+|.*SHA-1: ${new:0:4} ${new:4:4}" "$WORK/ndiff.txt" && pass ||
+      fail "ndiff does not report the changed certificate: $(cat "$WORK/ndiff.txt")"
+    ndiff "$WORK/before.xml" "$WORK/before.xml" >/dev/null 2>&1
+    check "ndiff of a file with itself" "$?" 0
+  else
+    fail "cannot start the first unbound"
+  fi
+fi
+
+# --- Ctrl-C mid-scan: every file complete and valid ---------------------------------------------
+# Inside a network namespace: 127.9.1.0/24 is silent (an nftables drop), 127.8.0.1 refuses at
+# once. Once the refused target is in the -oG file the scan is under way with 256 probes waiting
+# on a 60 s connect timeout; then SIGINT.
+if unshare -n true 2>/dev/null && command -v nft >/dev/null && have xmllint; then
+  cat >"$WORK/interrupt.sh" <<'INT'
+set -e
+ip link set lo up
+nft add table inet dotscan_test
+nft add chain inet dotscan_test in '{ type filter hook input priority 0; }'
+nft add rule inet dotscan_test in ip daddr 127.9.0.0/16 tcp dport 853 drop
+work=$1 dotscan=$2
+"$dotscan" -q --connect-timeout 60s -oA "$work/int" -oC "$work/int.csv" 127.8.0.1 127.9.1.0/24 \
+  >"$work/int.txt" 2>&1 &
+pid=$!
+for _ in $(seq 500); do
+  grep -q '^Host: 127.8.0.1 ' "$work/int.gnmap" 2>/dev/null && break
+  sleep 0.01
+done
+kill -INT $pid
+set +e
+wait $pid
+echo $? >"$work/int.rc"
+INT
+  unshare -n bash "$WORK/interrupt.sh" "$WORK" "$DOTSCAN"
+  check "Ctrl-C exit" "$(cat "$WORK/int.rc" 2>/dev/null)" 130
+  valid_xml "Ctrl-C xml valid" "$WORK/int.xml"
+  check "Ctrl-C xml runstats" "$(xmllint --xpath 'concat(//finished/@exit, " ", substring-before(//finished/@errormsg, ":"))' "$WORK/int.xml")" \
+    "error interrupted by a stop signal"
+  check "Ctrl-C xml closed host" "$(xmllint --xpath "string(//host[address/@addr='127.8.0.1']//state/@state)" "$WORK/int.xml")" closed
+  check "Ctrl-C gnmap footer" "$(tail -n 1 "$WORK/int.gnmap" | cut -d' ' -f1-4)" "# dotscan interrupted at"
+  check "Ctrl-C csv rows" "$(($(csv_rows "$WORK/int.csv" | wc -l) - 1))" \
+    "$(tail -n 1 "$WORK/int.jsonl" | jq -r .targets_scanned)"
+  check "Ctrl-C nmap footer" "$(tail -n 1 "$WORK/int.nmap" | cut -d' ' -f1-4)" "# dotscan done at"
+  check "Ctrl-C jsonl metadata" "$(tail -n 1 "$WORK/int.jsonl" | jq -r .interrupted)" true
+else
+  cannot_run "unshare -n, nft or xmllint unavailable: the Ctrl-C check did not run"
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
