@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 
+#include "dotscan/tls/digests.hpp"
 #include "dotscan/tls/openssl_ptr.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -224,8 +225,8 @@ std::string spkiPin(const X509& certificate) {
   const int length = spki != nullptr ? i2d_X509_PUBKEY(spki, &der) : -1;
   if (length <= 0) return {};
   unsigned char digest[32];
-  const bool ok = EVP_Digest(der, static_cast<std::size_t>(length), digest, nullptr, EVP_sha256(),
-                             nullptr) == 1;
+  const bool ok =
+      EVP_Digest(der, static_cast<std::size_t>(length), digest, nullptr, sha256(), nullptr) == 1;
   OPENSSL_free(der);
   if (!ok) return {};
   unsigned char base64[48];  // 4 * ceil(32 / 3) + NUL
@@ -240,9 +241,9 @@ CertificateInfo describeCertificate(const X509& certificate, std::time_t now, bo
   const int der_length = i2d_X509(&certificate, &der);
   if (der_length > 0) {
     const std::span<const std::uint8_t> bytes(der, static_cast<std::size_t>(der_length));
-    info.md5 = digestHex(EVP_md5(), bytes);
-    info.sha1 = digestHex(EVP_sha1(), bytes);
-    info.sha256 = digestHex(EVP_sha256(), bytes);
+    info.md5 = digestHex(md5(), bytes);
+    info.sha1 = digestHex(sha1(), bytes);
+    info.sha256 = digestHex(sha256(), bytes);
     OPENSSL_free(der);
   } else {
     info.parse_errors.push_back("DER encoding: " + drainErrors());
@@ -326,9 +327,9 @@ CertificateInfo describeDer(std::span<const std::uint8_t> der, std::time_t now, 
     info.parse_errors.push_back("not a certificate OpenSSL can parse: " + drainErrors());
   }
   // Fingerprints are always of the bytes as received, parsed or not.
-  info.md5 = digestHex(EVP_md5(), der);
-  info.sha1 = digestHex(EVP_sha1(), der);
-  info.sha256 = digestHex(EVP_sha256(), der);
+  info.md5 = digestHex(md5(), der);
+  info.sha1 = digestHex(sha1(), der);
+  info.sha256 = digestHex(sha256(), der);
   ERR_clear_error();
   return info;
 }

@@ -1,16 +1,10 @@
 #include "dotscan/tls/chain_cache.hpp"
 
-#include <openssl/err.h>
+#include "dotscan/tls/digests.hpp"
 
 namespace dotscan::tls {
 
 namespace {
-
-EVP_MD* fetchOrNull(const char* name) {
-  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
-  ERR_clear_error();
-  return md;
-}
 
 bool digestOf(const X509* certificate, ChainCache::Digest& digest) {
   unsigned int length = 0;
@@ -20,16 +14,6 @@ bool digestOf(const X509* certificate, ChainCache::Digest& digest) {
 }
 
 }  // namespace
-
-const EVP_MD* sha1() {
-  static const EvpMdPtr md(fetchOrNull("SHA1"));
-  return md ? md.get() : EVP_sha1();
-}
-
-const EVP_MD* sha256() {
-  static const EvpMdPtr md(fetchOrNull("SHA256"));
-  return md ? md.get() : EVP_sha256();
-}
 
 ChainCache::Key ChainCache::keyOf(const X509* leaf, const STACK_OF(X509) * sent) {
   Key key;

@@ -26,13 +26,6 @@
 
 namespace dotscan::tls {
 
-using EvpMdPtr = std::unique_ptr<EVP_MD, OpenSslDeleter<EVP_MD_free>>;
-
-// SHA-1 and SHA-256 fetched once from the default provider (OpenSSL 3's EVP_sha256() fetches
-// implicitly at every use). Thread-safe: fetched on first use.
-const EVP_MD* sha1();
-const EVP_MD* sha256();
-
 class ChainCache {
  public:
   static constexpr std::size_t kCapacity = 4096;
