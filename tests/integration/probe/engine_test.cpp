@@ -650,7 +650,8 @@ TEST_F(TimingEngineTest, SlowServerAmongFastOnesIsStillDotUnderT4) {
   for (const model::ProbeResult& result : scan.results) {
     EXPECT_EQ(result.outcome, Outcome::Dot) << result.port << ": " << result.reason;
     if (result.port == slow.port() && result.timings.tls_handshake_ms) {
-      EXPECT_GE(*result.timings.tls_handshake_ms, 800.0);
+      // The server's 800 ms count from its accept, ours from when the loop saw the connect.
+      EXPECT_GE(*result.timings.tls_handshake_ms, 600.0);
     }
   }
 }
