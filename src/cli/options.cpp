@@ -19,6 +19,7 @@
 #include <ostream>
 #include <thread>
 
+#include "dotscan/cli/timing.hpp"
 #include "dotscan/syn/route.hpp"
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
@@ -354,6 +355,59 @@ void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
   }
 }
 
+// -T and the RTT bounds: which options were given, to know what a template may set.
+struct TimingOptions {
+  std::string level = "normal";
+  std::array<CLI::Option*, 3> timeouts{};  // --connect-timeout, --tls-timeout, --dns-timeout
+  CLI::Option* host_timeout = nullptr;
+  CLI::Option* min_rtt = nullptr;
+  CLI::Option* max_rtt = nullptr;
+  std::string min_rtt_text;
+  std::string max_rtt_text;
+};
+
+// The template's values for every option of its table not given explicitly, and the adaptive
+// timeouts: on with -T4/-T5 or with either RTT bound given.
+void applyTiming(const TimingOptions& given, const NumberOptions& numbers, ScanSettings& scan) {
+  const TimingTemplate* timing = findTimingTemplate(given.level);
+  if (timing == nullptr) {
+    throw UsageError("-T: unknown timing template " + quoteInput(given.level) +
+                     " (0 to 5, or paranoid, sneaky, polite, normal, aggressive, insane)");
+  }
+  scan.timing = std::string(timing->name);
+  probe::ProbeSettings& probe = scan.engine.probe;
+  const std::array<bool, 3> explicit_timeout = {given.timeouts[0]->count() > 0,
+                                                given.timeouts[1]->count() > 0,
+                                                given.timeouts[2]->count() > 0};
+  if (!explicit_timeout[0]) probe.connect_timeout = timing->connect_timeout;
+  if (!explicit_timeout[1]) probe.tls_timeout = timing->tls_timeout;
+  if (!explicit_timeout[2]) scan.dns_timeout = timing->dns_timeout;
+  if (given.host_timeout->count() == 0) probe.host_timeout = timing->host_timeout;
+  if (!numbers.given("--retries")) probe.retries = timing->retries;
+  if (!numbers.given("--max-parallel") && timing->max_parallel) {
+    scan.max_parallel = timing->max_parallel;
+  }
+  if (!numbers.given("--rate")) scan.engine.rate = timing->rate;
+
+  probe::AdaptiveTimeouts& adaptive = probe.adaptive;
+  const bool min_given = given.min_rtt->count() > 0;
+  const bool max_given = given.max_rtt->count() > 0;
+  adaptive.enabled = timing->adaptive || min_given || max_given;
+  adaptive.min = timing->adaptive ? timing->min_rtt_timeout : kDefaultMinRttTimeout;
+  adaptive.max = timing->adaptive ? timing->max_rtt_timeout : kDefaultMaxRttTimeout;
+  if (min_given) adaptive.min = parseDuration(given.min_rtt_text, "--min-rtt-timeout");
+  if (max_given) adaptive.max = parseDuration(given.max_rtt_text, "--max-rtt-timeout");
+  if (adaptive.min == Duration::zero() || adaptive.max == Duration::zero()) {
+    throw UsageError("--min-rtt-timeout and --max-rtt-timeout must be above zero");
+  }
+  if (adaptive.min > adaptive.max) {
+    throw UsageError("--min-rtt-timeout is above --max-rtt-timeout (with -T" +
+                     std::to_string(timing->level) + ", " + formatMs(adaptive.min) + " and " +
+                     formatMs(adaptive.max) + ")");
+  }
+  adaptive.fixed = explicit_timeout;
+}
+
 }  // namespace
 
 std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out) {
@@ -459,12 +513,29 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
               "New connections a second, evenly spaced (0: no limit); with -sS, SYNs a second",
               "0");
   numbers.add(app, "--threads", "Event loops (default: one per core)");
-  app.add_option("--connect-timeout", connect_timeout, "TCP connect timeout per attempt")
-      ->type_name("TIME");
-  app.add_option("--tls-timeout", tls_timeout, "TLS handshake timeout, from the connect")
-      ->type_name("TIME");
-  app.add_option("--host-timeout", host_timeout, "Whole-target time limit (0: none)")
-      ->type_name("TIME");
+  TimingOptions timing;
+  timing.timeouts[0] =
+      app.add_option("--connect-timeout", connect_timeout, "TCP connect timeout per attempt")
+          ->type_name("TIME");
+  timing.timeouts[1] =
+      app.add_option("--tls-timeout", tls_timeout, "TLS handshake timeout, from the connect")
+          ->type_name("TIME");
+  timing.host_timeout =
+      app.add_option("--host-timeout", host_timeout, "Whole-target time limit (0: none)")
+          ->type_name("TIME");
+  app.add_option("-T,--timing", timing.level,
+                 "Timing template: 0-5 or paranoid, sneaky, polite, normal, aggressive, insane "
+                 "(README: the table of their timeouts, retries, parallelism and rate)")
+      ->type_name("TEMPLATE");
+  timing.min_rtt =
+      app.add_option("--min-rtt-timeout", timing.min_rtt_text,
+                     "Timeouts follow the round-trip times seen, never below TIME (default with "
+                     "-T4 1s, -T5 300ms, else 100ms)")
+          ->type_name("TIME");
+  timing.max_rtt = app.add_option("--max-rtt-timeout", timing.max_rtt_text,
+                                  "...and never above TIME (default with -T4 1.5s, -T5 750ms, "
+                                  "else 10s)")
+                       ->type_name("TIME");
   numbers.add(app, "--retries",
               "Extra TCP connect attempts after a connect timeout (never after a refusal); "
               "with -sS, extra SYNs to targets that have not answered",
@@ -523,8 +594,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_flag(
       "--no-cleartext-check", no_cleartext,
       "Do not ask a peer that speaks no TLS the query in cleartext on a second connection");
-  app.add_option("--dns-timeout", dns_timeout, "Time for the whole answer, from the query")
-      ->type_name("TIME");
+  timing.timeouts[2] =
+      app.add_option("--dns-timeout", dns_timeout, "Time for the whole answer, from the query")
+          ->type_name("TIME");
   numbers.add(app, "--dns-max-size",
               "Answers announced longer than N bytes are malformed (default 65535)");
   numbers.add(app, "--warn-days",
@@ -646,6 +718,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!query_spec.empty()) scan.query = dns::parseQuerySpec(query_spec, scan.query);
   scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
   if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
+  applyTiming(timing, numbers, scan);
   if (!scan.sni.empty()) scan.sni = hostNameOption(scan.sni, "--sni");
   if (!scan.sni.empty() && scan.sni_address) {
     throw UsageError("--sni and --sni-address exclude each other");

@@ -218,6 +218,8 @@ probe::EngineSettings engineSettings(const ScanSettings& settings) {
     dns->cleartext_fallback = settings.cleartext_check;
     engine_settings.probe.dns = std::move(dns);
   }
+  // Kept in every scan: the cleartext check's delay reads it even when timeouts are fixed.
+  engine_settings.probe.rtt = std::make_shared<probe::RttTable>();
   return engine_settings;
 }
 
@@ -244,6 +246,11 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   metadata.tls_timeout_ms = ms(engine_settings.probe.tls_timeout);
   metadata.host_timeout_ms = ms(engine_settings.probe.host_timeout);
   metadata.retries = engine_settings.probe.retries;
+  metadata.timing = settings.timing;
+  if (engine_settings.probe.adaptive.enabled) {
+    metadata.min_rtt_timeout_ms = ms(engine_settings.probe.adaptive.min);
+    metadata.max_rtt_timeout_ms = ms(engine_settings.probe.adaptive.max);
+  }
   metadata.tls_min = model::toString(settings.tls.min_version);
   metadata.tls_max = model::toString(settings.tls.max_version);
   metadata.alpn = settings.tls.alpn;
@@ -374,6 +381,7 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   }
   discovery.join();
   if (failure) std::rethrow_exception(failure);
+  metadata.cleartext_checks = engine.stats().cleartext_checks;
   metadata.pcap = recording.finish(settings.discovery.pcap_path);
   metadata.discovery = discoveryMetadata(scanner, syn_settings, counts);
 }
@@ -396,6 +404,7 @@ void connectScan(const ScanConfig& config, const ScanPlan& plan,
   const EngineStopTarget stop_target(engine);
   // A signal before this point (during the expansion, say) means: probe nothing.
   if (stopRequests() == 0) engine.run();
+  metadata.cleartext_checks = engine.stats().cleartext_checks;
   metadata.pcap = recording.finish(config.scan.discovery.pcap_path);
 }
 
@@ -423,6 +432,15 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     metadata.ended = std::chrono::system_clock::now();
     metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
     sink.fill(metadata);
+    for (const probe::RttKind kind :
+         {probe::RttKind::Connect, probe::RttKind::Handshake, probe::RttKind::Dns}) {
+      const probe::RttEstimator seen = engine_settings.probe.rtt->scan(kind);
+      const auto ms = [](Duration d) {
+        return std::chrono::duration<double, std::milli>(d).count();
+      };
+      metadata.rtt.at(static_cast<std::size_t>(kind)) = {ms(seen.srtt()), ms(seen.rttvar()),
+                                                         seen.samples()};
+    }
   };
   // From here on, however the scan ends, every writer is finished: the files are complete.
   sink.begin(metadata);

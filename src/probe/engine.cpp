@@ -36,6 +36,7 @@ int ceilMs(Duration duration) {
 Duration latencyTarget(const ProbeSettings& probe) {
   Duration shortest = std::min(probe.connect_timeout, probe.tls_timeout);
   if (probe.dns) shortest = std::min(shortest, probe.dns->timeout);
+  if (probe.adaptive.enabled) shortest = std::min(shortest, probe.adaptive.min);
   const Duration target = shortest / 10;
   return std::clamp<Duration>(target, std::chrono::milliseconds(2), std::chrono::milliseconds(50));
 }
@@ -66,12 +67,18 @@ class Engine::Loop {
   [[nodiscard]] LoopStats stats() const { return stats_; }
 
  private:
-  struct Slot {
-    std::unique_ptr<Probe> probe;
+  // One socket of a probe as the epoll set knows it.
+  struct Watch {
     int fd = -1;
-    int generation = 0;  // the probe's attempt count when fd was registered
+    int generation = 0;  // the probe's socket count when fd was registered
     bool added = false;
     net::Interest interest = net::Interest::None;
+  };
+  // A probe and its two sockets: its own, and the cleartext check's (token slot * 2 + 1).
+  struct Slot {
+    std::unique_ptr<Probe> probe;
+    Watch own;
+    Watch cleartext;
   };
 
   void startProbes();
@@ -80,6 +87,8 @@ class Engine::Loop {
                                       std::string reason);
   void dropPending();
   void apply(std::uint32_t slot, const Next& next);
+  // Registers `fd` for `interest` under `token` as needed; false (errno set) when epoll refused.
+  bool watch(Watch& watch, int fd, int generation, std::uint32_t token, net::Interest interest);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
   template <typename Step>
   void step(std::uint32_t slot, Step&& action);
@@ -168,10 +177,12 @@ void Engine::Loop::handleEvents(std::span<const epoll_event> events) {
       source_idle_ = false;
       continue;
     }
-    if (token < slots_.size() && slots_[token].probe) {
+    const std::uint32_t slot = token / 2;
+    const bool cleartext = (token % 2) != 0;
+    if (slot < slots_.size() && slots_[slot].probe) {
       // The probe reads the clock itself at each step: deadlines and timings count from when
       // the step ran, not from when the batch began.
-      step(token, [&](Probe& probe) { return probe.onReady(); });
+      step(slot, [&](Probe& probe) { return probe.onReady(cleartext); });
     }
   }
 }
@@ -324,7 +335,8 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
   }
   if (next.done) {
     deadlines_.disarm(slot);
-    // The transport closed its socket, which also took it out of the epoll set.
+    // The transport closed its sockets, which also took them out of the epoll set.
+    if (entry.probe->cleartextStarted()) ++stats_.cleartext_checks;
     model::ProbeResult result = entry.probe->takeResult();
     entry = Slot{};
     free_.push_back(slot);
@@ -332,25 +344,31 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
     engine_.sink_.consume(std::move(result));
     return;
   }
-  const int fd = entry.probe->fd();
-  const int generation = entry.probe->generation();
-  if (fd != entry.fd || generation != entry.generation) {
-    // A new socket (a retry): the old one was closed, and with it its registration.
-    entry.fd = fd;
-    entry.generation = generation;
-    entry.added = false;
-  }
-  if (fd >= 0 && (!entry.added || entry.interest != next.interest)) {
-    if (!epoll_.watch(fd, slot, next.interest, entry.added)) {
-      // Without readiness events the probe would only ever see its deadline: end it now.
-      const std::string reason = "epoll_ctl: " + errorText(errno);
-      apply(slot, entry.probe->abort(model::Outcome::Error, reason));
-      return;
-    }
-    entry.added = true;
-    entry.interest = next.interest;
+  Probe& probe = *entry.probe;
+  // The check's socket opens at most once, so its generation is whether it is open.
+  if (!watch(entry.own, probe.fd(), probe.generation(), slot * 2, next.interest) ||
+      !watch(entry.cleartext, probe.cleartextFd(), 1, slot * 2 + 1, next.cleartext_interest)) {
+    // Without readiness events the probe would only ever see its deadline: end it now.
+    const std::string reason = "epoll_ctl: " + errorText(errno);
+    apply(slot, probe.abort(model::Outcome::Error, reason));
+    return;
   }
   deadlines_.arm(slot, next.deadline);
+}
+
+bool Engine::Loop::watch(Watch& watch, int fd, int generation, std::uint32_t token,
+                         net::Interest interest) {
+  if (fd != watch.fd || generation != watch.generation) {
+    // A new socket (a retry): the old one was closed, and with it its registration.
+    watch = Watch{fd, generation, false, net::Interest::None};
+  }
+  if (fd < 0 || interest == net::Interest::None || (watch.added && watch.interest == interest)) {
+    return true;
+  }
+  if (!epoll_.watch(fd, token, interest, watch.added)) return false;
+  watch.added = true;
+  watch.interest = interest;
+  return true;
 }
 
 void Engine::Loop::abortAll(const std::string& reason) {
@@ -386,6 +404,7 @@ LoopStats Engine::stats() const {
   for (const auto& loop : loops_) {
     const LoopStats one = loop->stats();
     total.late_answers += one.late_answers;
+    total.cleartext_checks += one.cleartext_checks;
     total.window_cuts += one.window_cuts;
     total.smallest_window = std::min(total.smallest_window, one.smallest_window);
   }

@@ -1,13 +1,9 @@
 #include "dotscan/probe/probe.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <cstring>
-#include <random>
 #include <utility>
 
-#include "dotscan/dns/message.hpp"
 #include "dotscan/util/text.hpp"
 
 namespace dotscan::probe {
@@ -23,17 +19,6 @@ net::Interest interestFor(net::IoStatus status) {
 
 double milliseconds(Duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
-}
-
-std::string formatMs(Duration duration) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
-         " ms";
-}
-
-// A query ID nobody can predict (RFC 5452 section 4.3), from a per-thread generator.
-std::uint16_t randomQueryId() {
-  thread_local std::mt19937 generator{std::random_device{}()};
-  return static_cast<std::uint16_t>(std::uniform_int_distribution<unsigned>(0, 0xffff)(generator));
 }
 
 }  // namespace
@@ -59,31 +44,47 @@ Next Probe::start(std::chrono::system_clock::time_point wall) {
   return beginConnect();
 }
 
-Next Probe::beginConnect() {
-  const TimePoint now = clock_.now();
-  phase_ = Phase::Connect;
+void Probe::enterPhase(Phase phase, TimePoint now) {
+  phase_ = phase;
   phase_started_ = now;
-  phase_deadline_ = now + settings_.connect_timeout;
+}
+
+Next Probe::beginConnect() {
+  enterPhase(Phase::Connect, clock_.now());
   ++result_.attempts;
   ++generation_;
   const net::ConnectStep step = transport_->connect();
   if (step.status == net::IoStatus::Failed) return endConnect(step.error);
-  if (step.status == net::IoStatus::NeedWrite) {
-    connecting_ = true;
-    return wait(net::IoStatus::NeedWrite);
-  }
+  if (step.status == net::IoStatus::NeedWrite) return wait(net::IoStatus::NeedWrite);
   // Connected at once (possible on loopback): on to the handshake in the same call.
-  connecting_ = false;
-  const TimePoint connected = clock_.now();
-  result_.timings.tcp_connect_ms = milliseconds(connected - phase_started_);
-  phase_ = Phase::TlsHandshake;
-  phase_started_ = connected;
-  phase_deadline_ = connected + settings_.tls_timeout;
+  enterHandshake(clock_.now());
   return advance();
 }
 
-Next Probe::onReady() {
-  return advance();
+void Probe::enterHandshake(TimePoint now) {
+  const Duration connect = now - phase_started_;
+  result_.timings.tcp_connect_ms = milliseconds(connect);
+  // Karn's rule: a connect that needed a retry says nothing certain about the round trip.
+  if (result_.attempts == 1) sample(RttKind::Connect, connect);
+  enterPhase(Phase::TlsHandshake, now);
+  if (!settings_.dns || !settings_.dns->cleartext_fallback) return;
+  // The cleartext check starts beside the handshake once the peer has been silent for longer
+  // than a ClientHello's answer takes here: a few connect round trips, what this scan's
+  // handshakes usually take, and never less than the floor. Not when that is the TLS timeout.
+  Duration delay = std::max(kCleartextCheckFloor, connect * 3);
+  if (settings_.rtt) {
+    delay = std::max(
+        delay,
+        settings_.rtt->suggest(RttKind::Handshake, target_.address).value_or(Duration::zero()));
+  }
+  if (delay < timeout(RttKind::Handshake)) cleartext_due_ = now + delay;
+}
+
+Next Probe::onReady(bool cleartext) {
+  if (!cleartext) return advance();
+  if (!cleartext_) return wait(waiting_for_);
+  cleartext_->onReady();
+  return afterCleartext();
 }
 
 Next Probe::advance() {
@@ -92,11 +93,7 @@ Next Probe::advance() {
     const net::ConnectStep step = transport_->finishConnect();
     if (step.status == net::IoStatus::Failed) return endConnect(step.error);
     if (step.status != net::IoStatus::Done) return wait(step.status);
-    connecting_ = false;
-    result_.timings.tcp_connect_ms = milliseconds(now - phase_started_);
-    phase_ = Phase::TlsHandshake;
-    phase_started_ = now;
-    phase_deadline_ = now + settings_.tls_timeout;
+    enterHandshake(now);
   }
   if (phase_ == Phase::TlsHandshake) {
     const net::IoStatus status = transport_->handshake();
@@ -113,28 +110,28 @@ Next Probe::advance() {
       }
       return tlsEnded(Outcome::TlsFailed, transport_->handshakeFailure());
     }
-    if (status != net::IoStatus::Done) return wait(status);
-  }
-  if (phase_ == Phase::CleartextConnect) {
-    const net::ConnectStep step = transport_->finishConnect();
-    if (step.status == net::IoStatus::Failed) {
-      return cleartextFailed("connect: " + errorText(step.error));
+    if (status != net::IoStatus::Done) {
+      // A TLS byte from the peer: it speaks TLS, and asking it in cleartext is moot.
+      if (!transport_->receivedPrefix().empty() && !transport_->peerSpokeNotTls()) stopCleartext();
+      return wait(status);
     }
-    if (step.status != net::IoStatus::Done) return wait(step.status);
-    beginQuery();
   }
   if (phase_ == Phase::DnsQuery) {
     Next next = sendQuery();
     if (next.done || phase_ == Phase::DnsQuery) return next;
   }
   if (phase_ == Phase::DnsAnswer) return readAnswer();
+  // The TLS socket is closed while the cleartext check runs: a stale event.
+  if (phase_ == Phase::CleartextConnect) return wait(waiting_for_);
   return finish(Outcome::InternalError, "probe woken after it ended");
 }
 
 Next Probe::endHandshake() {
   const TimePoint now = clock_.now();
   result_.timings.tls_handshake_ms = milliseconds(now - phase_started_);
+  sample(RttKind::Handshake, now - phase_started_);
   handshake_done_ = true;
+  stopCleartext();
   if (!settings_.dns) {
     describeSession();
     phase_ = Phase::Done;
@@ -146,122 +143,121 @@ Next Probe::endHandshake() {
 }
 
 void Probe::beginQuery() {
-  const TimePoint now = clock_.now();
-  // RFC 7858 section 3.3: the query goes into the session as a two-byte length and the message,
-  // in one write. Each probe gets its own random ID, written over the template's.
-  const DnsSettings& dns = *settings_.dns;
-  query_ = dns.wire;
-  query_written_ = 0;
-  const std::uint16_t id = randomQueryId();
-  if (query_.size() >= 4) {
-    query_[2] = static_cast<std::uint8_t>(id >> 8);
-    query_[3] = static_cast<std::uint8_t>(id & 0xff);
-  }
-  model::DnsExchange exchange;
-  exchange.query = dns.query;
-  exchange.query.id = id;
-  exchange.cleartext = cleartext_;
-  result_.dns = std::move(exchange);
-  frame_.emplace(dns.max_length);
-  phase_ = Phase::DnsQuery;
-  phase_started_ = now;
-  phase_deadline_ = now + dns.timeout;
+  enterPhase(Phase::DnsQuery, clock_.now());
+  result_.dns = query_.begin(*settings_.dns, false);
 }
 
 Next Probe::tlsEnded(Outcome outcome, std::string reason) {
-  const TimePoint now = clock_.now();
   // RFC 7858 section 3.1: port 853 is for DNS over TLS only. A peer that does not speak TLS may
   // be a cleartext DNS server on the wrong port; a second connection with the same query, in
   // cleartext, tells. A peer that sent TLS bytes (an alert, a broken handshake) is not asked.
-  const bool eligible = settings_.dns && settings_.dns->cleartext_fallback && !cleartext_ &&
+  const bool eligible = settings_.dns && settings_.dns->cleartext_fallback &&
                         (outcome == Outcome::NotTls || transport_->receivedPrefix().empty());
-  if (!eligible) return finish(outcome, std::move(reason));
+  if (!eligible) {
+    stopCleartext();
+    return finish(outcome, std::move(reason));
+  }
   pending_outcome_ = outcome;
   pending_phase_ = phase_;
   pending_reason_ = std::move(reason);
-  cleartext_ = true;
-  phase_ = Phase::CleartextConnect;
-  phase_started_ = now;
-  phase_deadline_ = now + settings_.connect_timeout;
-  ++generation_;
-  const net::ConnectStep step = transport_->connect();
-  if (step.status == net::IoStatus::Failed) {
-    return cleartextFailed("connect: " + errorText(step.error));
-  }
-  if (step.status == net::IoStatus::NeedWrite) return wait(net::IoStatus::NeedWrite);
-  beginQuery();
-  return advance();
+  // The TLS attempt is over: only the check is left, started now if it was not yet.
+  transport_->close();
+  enterPhase(Phase::CleartextConnect, clock_.now());
+  if (!cleartext_) startCleartext();
+  if (clock_.now() >= host_deadline_) cleartext_->fail(hostTimeoutReason());
+  return afterCleartext();
 }
 
-Next Probe::cleartextFailed(const std::string& why) {
+void Probe::startCleartext() {
+  cleartext_due_ = TimePoint::max();
+  cleartext_ = std::make_unique<CleartextCheck>(transport_->sibling(), *settings_.dns, clock_);
+  if (clock_.now() >= host_deadline_) {
+    cleartext_->fail(hostTimeoutReason());
+    return;
+  }
+  cleartext_->start(timeout(RttKind::Connect), timeout(RttKind::Dns));
+}
+
+void Probe::stopCleartext() {
+  cleartext_due_ = TimePoint::max();
+  if (cleartext_) cleartext_->fail("the peer answered in TLS");
+}
+
+Next Probe::afterCleartext() {
+  if (cleartext_ && cleartext_->state() == CleartextCheck::State::Answered) {
+    return cleartextAnswered();
+  }
+  if (phase_ == Phase::CleartextConnect && !cleartext_->running()) return cleartextFailed();
+  return wait(waiting_for_);
+}
+
+Next Probe::cleartextAnswered() {
+  if (phase_ != Phase::CleartextConnect) {
+    // The answer came while the TLS attempt was still waiting for its first byte.
+    recordPrefix();
+    const std::size_t received = transport_->receivedPrefix().size();
+    pending_reason_ =
+        received == 0 ? "no answer to the ClientHello in " + formatMs(clock_.now() - phase_started_)
+                      : "the peer sent " + std::to_string(received) + " bytes that are not TLS";
+  }
+  result_.dns = cleartext_->exchange();
+  if (const auto rtt = cleartext_->rtt()) result_.timings.dns_rtt_ms = milliseconds(*rtt);
+  phase_ = Phase::Done;
+  return finish(Outcome::CleartextDns,
+                "DNS answered in cleartext on the DoT port, against RFC 7858 section 3.1: " +
+                    (result_.dns->response ? result_.dns->response->rcode : std::string("?")) +
+                    " (TLS: " + pending_reason_ + ")");
+}
+
+Next Probe::cleartextFailed() {
   phase_ = pending_phase_;
-  return finish(pending_outcome_, pending_reason_ + "; no cleartext DNS either (" + why + ")");
+  if (cleartext_->exchange()) result_.dns = cleartext_->exchange();
+  return finish(pending_outcome_,
+                pending_reason_ + "; no cleartext DNS either (" + cleartext_->failure() + ")");
 }
 
 Next Probe::sendQuery() {
-  while (query_written_ < query_.size()) {
-    const net::IoResult step =
-        transport_->send(std::span<const std::uint8_t>(query_).subspan(query_written_));
-    if (step.status == net::IoStatus::Failed) {
-      if (cleartext_) return cleartextFailed("write: " + transport_->ioFailure());
-      return finish(Outcome::TlsNoDns, "the session failed before the query was written (" +
-                                           transport_->ioFailure() + ")");
-    }
-    if (step.status != net::IoStatus::Done) return wait(step.status);
-    query_written_ += step.bytes;
+  const net::IoStatus wrote = query_.write(*transport_);
+  if (wrote == net::IoStatus::Failed) {
+    return finish(Outcome::TlsNoDns, "the session failed before the query was written (" +
+                                         transport_->ioFailure() + ")");
   }
+  if (wrote != net::IoStatus::Done) return wait(wrote);
   phase_ = Phase::DnsAnswer;  // the DNS deadline runs on from the query's first byte
   return wait(net::IoStatus::NeedRead);
 }
 
 Next Probe::readAnswer() {
-  std::array<std::uint8_t, 4096> buffer{};
-  for (;;) {
-    const net::IoResult step = transport_->receive(buffer);
-    if (step.status == net::IoStatus::Failed) {
-      if (cleartext_) return cleartextFailed("read: " + transport_->ioFailure());
-      if (frame_->received() == 0) {
+  switch (query_.read(*transport_, *result_.dns)) {
+    case QueryExchange::Read::NeedRead:
+      return wait(net::IoStatus::NeedRead);
+    case QueryExchange::Read::NeedWrite:
+      return wait(net::IoStatus::NeedWrite);
+    case QueryExchange::Read::ClosedBeforeAnswer:
+      return finish(Outcome::TlsNoDns, "the peer closed the session without answering");
+    case QueryExchange::Read::Failed:
+      if (query_.frame().received() == 0) {
         return finish(Outcome::TlsNoDns,
                       "the session ended without an answer (" + transport_->ioFailure() + ")");
       }
       return finish(Outcome::DnsMalformed, "framing: the session failed mid-answer after " +
-                                               std::to_string(frame_->received()) + " bytes (" +
-                                               transport_->ioFailure() + ")");
-    }
-    if (step.status != net::IoStatus::Done) return wait(step.status);
-    if (step.eof) {
-      if (cleartext_ && frame_->received() == 0) return cleartextFailed("closed, no answer");
-      if (frame_->received() == 0) {
-        return finish(Outcome::TlsNoDns, "the peer closed the session without answering");
-      }
-      frame_->endOfStream();
-      return endAnswer();
-    }
-    result_.dns->bytes_received += step.bytes;
-    const auto state = frame_->feed(std::span<const std::uint8_t>(buffer).first(step.bytes));
-    if (state != dns::FrameReader::State::NeedMore) return endAnswer();
+                                               std::to_string(query_.frame().received()) +
+                                               " bytes (" + transport_->ioFailure() + ")");
+    case QueryExchange::Read::Framed:
+      break;
   }
+  return endAnswer();
 }
 
 Next Probe::endAnswer() {
   const TimePoint now = clock_.now();
   model::DnsExchange& exchange = *result_.dns;
-  if (frame_->state() != dns::FrameReader::State::Complete) {
-    exchange.checks.push_back({"framing", false, frame_->error()});
-    if (cleartext_) return cleartextFailed("framing: " + frame_->error());
-    return finish(Outcome::DnsMalformed, "framing: " + frame_->error());
+  const bool confirmed = query_.judge(exchange);
+  if (query_.frame().state() != dns::FrameReader::State::Complete) {
+    return finish(Outcome::DnsMalformed, "framing: " + query_.frame().error());
   }
-  exchange.checks.push_back({"framing", true, ""});
   result_.timings.dns_rtt_ms = milliseconds(now - phase_started_);
-  const bool confirmed = dns::parseResponse(frame_->message(), exchange.query, exchange);
-  if (cleartext_) {
-    if (!confirmed) return cleartextFailed("the answer failed its checks");
-    phase_ = Phase::Done;
-    return finish(Outcome::CleartextDns,
-                  "DNS answered in cleartext on the DoT port, against RFC 7858 section 3.1: " +
-                      (exchange.response ? exchange.response->rcode : std::string("?")) +
-                      " (TLS: " + pending_reason_ + ")");
-  }
+  sample(RttKind::Dns, now - phase_started_);
   if (confirmed) {
     phase_ = Phase::Done;
     return finish(Outcome::Dot,
@@ -280,13 +276,14 @@ Next Probe::dnsTimedOut(const std::string& why) {
   if (phase_ == Phase::DnsQuery) {
     return finish(Outcome::DnsTimeout, "the query could not be written (" + why + ")");
   }
-  if (frame_->received() == 0) {
+  const dns::FrameReader& frame = query_.frame();
+  if (frame.received() == 0) {
     return finish(Outcome::DnsTimeout, "no answer to the query (" + why + ")");
   }
-  const std::string progress = frame_->expected() == 0
-                                   ? std::to_string(frame_->received()) + " of 2 length bytes"
-                                   : std::to_string(frame_->received() - 2) + " of " +
-                                         std::to_string(frame_->expected()) + " bytes";
+  const std::string progress = frame.expected() == 0
+                                   ? std::to_string(frame.received()) + " of 2 length bytes"
+                                   : std::to_string(frame.received() - 2) + " of " +
+                                         std::to_string(frame.expected()) + " bytes";
   return finish(Outcome::DnsTimeout, "answer incomplete: " + progress + " (" + why + ")");
 }
 
@@ -301,9 +298,10 @@ void Probe::describeSession() {
 
 Next Probe::endConnect(int error) {
   const TimePoint now = clock_.now();
-  connecting_ = false;
   switch (error) {
     case ECONNREFUSED:
+      // A refusal is a round trip too (an RST answers the SYN), as nmap counts it.
+      if (result_.attempts == 1) sample(RttKind::Connect, now - phase_started_);
       return finish(Outcome::Closed, "connection refused");
     case ECONNRESET:
     case EPIPE:
@@ -311,9 +309,7 @@ Next Probe::endConnect(int error) {
       // the TCP handshake (accepted) and then reset it before we looked: the port is open, and
       // the failure belongs to the TLS phase, not to the connect.
       result_.timings.tcp_connect_ms = milliseconds(now - phase_started_);
-      phase_ = Phase::TlsHandshake;
-      phase_started_ = now;
-      phase_deadline_ = now + settings_.tls_timeout;
+      enterPhase(Phase::TlsHandshake, now);
       return tlsEnded(Outcome::TlsFailed,
                       "the peer accepted the connection, then reset it before the TLS handshake (" +
                           errorText(error) + ")");
@@ -334,11 +330,48 @@ Next Probe::endConnect(int error) {
 }
 
 Next Probe::onTimeout() {
-  const TimePoint now = clock_.now();
+  TimePoint now = clock_.now();
   if (now < deadline()) return wait(waiting_for_);  // an early wake-up: keep waiting
+  late_ = false;
+  Next next;
+  if (cleartext_ && cleartext_->running() && now >= cleartext_->deadline()) {
+    late_ = cleartext_->onTimeout();
+    next = afterCleartext();
+    if (next.done) return next;
+  }
+  if (phase_ != Phase::CleartextConnect && now >= std::min(tlsAttemptDeadline(), host_deadline_)) {
+    next = tlsDeadline(now);
+    if (next.done) return next;
+    now = clock_.now();
+  }
+  if (phase_ == Phase::TlsHandshake && now >= cleartext_due_) {
+    // As at a deadline: the peer's first bytes may be waiting unread in a busy loop.
+    if (transport_->readyNow(net::Interest::Read)) {
+      late_ = true;
+      next = advance();
+      if (next.done) return next;
+    }
+    if (cleartext_due_ != TimePoint::max()) {
+      startCleartext();
+      next = afterCleartext();
+      if (next.done) return next;
+    }
+  }
+  if (phase_ == Phase::CleartextConnect && now >= host_deadline_) {
+    cleartext_->fail(hostTimeoutReason());
+    return cleartextFailed();
+  }
+  next = wait(waiting_for_);
+  next.late = late_;
+  return next;
+}
+
+// The TLS attempt's deadline (or the host's) passed: a look at the socket, then the verdict.
+Next Probe::tlsDeadline(TimePoint now) {
   // A busy event loop may reach a deadline before it has read the readiness event of an answer
   // that is already waiting: look at the socket before concluding that the peer was silent.
   if (transport_->readyNow(interestFor(waiting_for_))) {
+    late_ = true;
     const Phase before = phase_;
     const int generation = generation_;
     Next next = advance();
@@ -347,25 +380,17 @@ Next Probe::onTimeout() {
     // Some bytes came but the phase is still not complete: its deadline stands.
   }
   if (now >= host_deadline_) {
-    const std::string why = "host timeout (" + formatMs(settings_.host_timeout) + ")";
-    if (cleartext_) return cleartextFailed(why);
+    const std::string why = hostTimeoutReason();
+    if (cleartext_) cleartext_->fail(why);
     if (phase_ == Phase::Connect) return finish(Outcome::Filtered, why);
     if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) return dnsTimedOut(why);
     return handshakeTimedOut(why);
   }
-  if (phase_ == Phase::CleartextConnect) {
-    return cleartextFailed("connect timeout (" + formatMs(settings_.connect_timeout) + ")");
-  }
-  if (cleartext_) {
-    return cleartextFailed("no answer (DNS timeout (" + formatMs(settings_.dns->timeout) + "))");
-  }
+  if (now < tlsAttemptDeadline()) return wait(waiting_for_);
+  const std::string why = "timeout (" + formatMs(phaseTimeout()) + ")";
   if (phase_ == Phase::Connect) return connectTimedOut();
-  if (phase_ == Phase::TlsHandshake) {
-    return handshakeTimedOut("TLS timeout (" + formatMs(settings_.tls_timeout) + ")");
-  }
-  if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) {
-    return dnsTimedOut("DNS timeout (" + formatMs(settings_.dns->timeout) + ")");
-  }
+  if (phase_ == Phase::TlsHandshake) return handshakeTimedOut("TLS " + why);
+  if (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) return dnsTimedOut("DNS " + why);
   return finish(Outcome::InternalError, "timeout after the probe ended");
 }
 
@@ -377,7 +402,7 @@ Next Probe::connectTimedOut() {
   return finish(Outcome::Filtered,
                 "no answer to " + std::to_string(result_.attempts) +
                     (result_.attempts == 1 ? " connection attempt" : " connection attempts") +
-                    " (connect timeout " + formatMs(settings_.connect_timeout) + ")");
+                    " (connect timeout " + formatMs(phaseTimeout()) + ")");
 }
 
 Next Probe::handshakeTimedOut(const std::string& why) {
@@ -418,16 +443,55 @@ Next Probe::finish(Outcome outcome, std::string reason) {
   result_.ended = wall_started_ +
                   std::chrono::duration_cast<std::chrono::system_clock::duration>(now - started_);
   transport_->close();
-  return Next{true, net::Interest::None, now};
+  if (cleartext_) cleartext_->fail("the probe ended");
+  return Next{true, net::Interest::None, net::Interest::None, now};
 }
 
 Next Probe::wait(net::IoStatus status) {
   waiting_for_ = status;
-  return Next{false, interestFor(status), deadline()};
+  Next next;
+  if (phase_ != Phase::CleartextConnect) next.interest = interestFor(status);
+  if (cleartext_) next.cleartext_interest = cleartext_->interest();
+  next.deadline = deadline();
+  return next;
+}
+
+Duration Probe::timeout(RttKind kind) const {
+  Duration initial = settings_.connect_timeout;
+  if (kind == RttKind::Handshake) initial = settings_.tls_timeout;
+  if (kind == RttKind::Dns) initial = settings_.dns ? settings_.dns->timeout : initial;
+  const AdaptiveTimeouts& adaptive = settings_.adaptive;
+  if (!adaptive.enabled || !settings_.rtt || adaptive.fixed.at(static_cast<std::size_t>(kind))) {
+    return initial;
+  }
+  // nmap's rule: what the samples say (the initial value until there are enough), bounded.
+  const Duration suggested = settings_.rtt->suggest(kind, target_.address).value_or(initial);
+  return std::clamp(suggested, adaptive.min, std::max(adaptive.min, adaptive.max));
+}
+
+Duration Probe::phaseTimeout() const {
+  if (phase_ == Phase::Connect) return timeout(RttKind::Connect);
+  if (phase_ == Phase::TlsHandshake) return timeout(RttKind::Handshake);
+  return timeout(RttKind::Dns);
+}
+
+TimePoint Probe::tlsAttemptDeadline() const {
+  if (phase_ == Phase::CleartextConnect || phase_ == Phase::Done) return TimePoint::max();
+  return phase_started_ + phaseTimeout();
 }
 
 TimePoint Probe::deadline() const {
-  return std::min(phase_deadline_, host_deadline_);
+  TimePoint deadline = std::min({tlsAttemptDeadline(), host_deadline_, cleartext_due_});
+  if (cleartext_ && cleartext_->running()) deadline = std::min(deadline, cleartext_->deadline());
+  return deadline;
+}
+
+std::string Probe::hostTimeoutReason() const {
+  return "host timeout (" + formatMs(settings_.host_timeout) + ")";
+}
+
+void Probe::sample(RttKind kind, Duration rtt) {
+  if (settings_.rtt) settings_.rtt->record(kind, target_.address, rtt);
 }
 
 }  // namespace dotscan::probe

@@ -285,6 +285,22 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["tls_timeout_ms"] = metadata.tls_timeout_ms;
   json["host_timeout_ms"] = metadata.host_timeout_ms;
   json["retries"] = metadata.retries;
+  json["timing"] = metadata.timing;
+  const auto optional = [](const std::optional<std::uint32_t>& value) {
+    return value ? Json(*value) : Json(nullptr);
+  };
+  json["min_rtt_timeout_ms"] = optional(metadata.min_rtt_timeout_ms);
+  json["max_rtt_timeout_ms"] = optional(metadata.max_rtt_timeout_ms);
+  json["cleartext_checks"] = metadata.cleartext_checks;
+  Json rtt = Json::object();
+  const std::array<const char*, 3> kinds = {"connect", "handshake", "dns"};
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    const ScanMetadata::Rtt& one = metadata.rtt.at(i);
+    rtt[kinds.at(i)] = Json{{"srtt_ms", roundMs(one.srtt_ms)},
+                            {"rttvar_ms", roundMs(one.rttvar_ms)},
+                            {"samples", one.samples}};
+  }
+  json["rtt"] = std::move(rtt);
   json["tls_min"] = stringOrNull(metadata.tls_min);
   json["tls_max"] = stringOrNull(metadata.tls_max);
   json["alpn"] = metadata.alpn;

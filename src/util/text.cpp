@@ -30,6 +30,11 @@ std::string errorText(int error) {
   return ::strerror_r(error, buffer.data(), buffer.size());
 }
 
+std::string formatMs(std::chrono::nanoseconds duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
+         " ms";
+}
+
 std::string clipInput(std::string_view input) {
   if (input.size() <= kMaxQuotedInput) return std::string(input);
   std::size_t cut = kMaxQuotedInput;

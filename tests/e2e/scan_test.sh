@@ -16,6 +16,9 @@ cleanup() {
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/plain" >/dev/null 2>&1
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/self" >/dev/null 2>&1
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/many" >/dev/null 2>&1
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/t24" >/dev/null 2>&1
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/t24plain" >/dev/null 2>&1
+  [[ -n "${TARPIT_PID:-}" ]] && kill "$TARPIT_PID" 2>/dev/null
   bash "$ROOT/scripts/dnsdist-dot.sh" stop "$WORK/dnsdist" >/dev/null 2>&1
   rm -rf "$WORK"
 }
@@ -321,6 +324,51 @@ if command -v strace >/dev/null; then
 else
   cannot_run "strace is not installed: the file-system check of the trust store"
 fi
+
+# --- timing templates (issue 15): a /24 of DoT servers with a tarpit and a cleartext server ------
+# 252 addresses of one unbound, a cleartext unbound on .253, a tarpit on .254 (the kernel accepts,
+# nobody reads), .0 and .255 closed. -T4 must end within 3 s and the defaults within 5.5 s, every
+# outcome right; the bound is the deadline each template implies, with 1.5 s of slack for a shared
+# machine (scripts/bench-timeouts.sh measures the times). Only the tarpit and the cleartext
+# server get a second connection.
+T24="${NET%.*}.$(( (${NET##*.} + 1) % 250 + 1 ))"
+mapfile -t t24 < <(for i in $(seq 1 252); do echo "$T24.$i"; done)
+if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/t24" "${t24[@]}" >/dev/null &&
+   bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/t24plain" --plain "$T24.253" >/dev/null; then
+  python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 853)); s.listen(1024); print("ready", flush=True); time.sleep(1e9)' \
+    "$T24.254" >"$WORK/tarpit.log" 2>&1 &
+  TARPIT_PID=$!
+  for _ in $(seq 50); do grep -q ready "$WORK/tarpit.log" && break; sleep 0.1; done
+  t24ca="$WORK/t24/ca/ca.crt"
+  "$DOTSCAN" -q --no-cleartext-check --ca-file "$t24ca" "$T24.1-252" >/dev/null 2>&1  # warm-up
+  for row in "-T4 3.0" "default 5.5"; do
+    read -r timing bound <<<"$row"
+    opts=(); [[ "$timing" == default ]] || opts=("$timing")
+    "$DOTSCAN" -q "${opts[@]}" --ca-file "$t24ca" -oJ "$WORK/t24.jsonl" "$T24.0/24" >/dev/null 2>&1
+    check "$timing /24 outcomes" "$(jq -r 'select(.record == "result") | .outcome' "$WORK/t24.jsonl" |
+      sort | uniq -c | awk '{printf "%s%s=%s", (NR > 1 ? " " : ""), $2, $1}')" \
+      "cleartext-dns=1 closed=2 dot=252 tls-timeout=1"
+    check "$timing tarpit" "$(result "$WORK/t24.jsonl" "$T24.254" '.outcome + " " + .phase')" "tls-timeout tls-handshake"
+    check "$timing cleartext server" "$(result "$WORK/t24.jsonl" "$T24.253" .outcome)" "cleartext-dns"
+    meta=$(tail -n 1 "$WORK/t24.jsonl")
+    check "$timing second connections" "$(jq -r .cleartext_checks <<<"$meta")" 2
+    check "$timing within the template's deadline" \
+      "$(jq -r --argjson b "$bound" '.duration_s < $b + 1.5' <<<"$meta")" true
+    validate "schema $timing /24" "$WORK/t24.jsonl"
+  done
+  check "-T4 metadata" "$(jq -r '.timing + " " + (.min_rtt_timeout_ms|tostring) + " " + (.max_rtt_timeout_ms|tostring)' \
+    <<<"$("$DOTSCAN" -q -T4 --ca-file "$t24ca" -oJ - "$T24.1" 2>/dev/null | tail -n 1)")" "aggressive 1000 1500"
+  kill "$TARPIT_PID" 2>/dev/null; TARPIT_PID=
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/t24" >/dev/null 2>&1
+  bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/t24plain" >/dev/null 2>&1
+else
+  fail "cannot start unbound on $T24.0/24"
+fi
+err=$("$DOTSCAN" -q -T9 127.0.0.1 2>&1 >/dev/null); rc=$?
+check "bad -T" "$rc:$err" \
+  "2:dotscan: -T: unknown timing template '9' (0 to 5, or paranoid, sneaky, polite, normal, aggressive, insane)"
 
 # --- a /28 around it: one live, fifteen closed; metadata in its own file -------------------------
 "$DOTSCAN" -q -oJ "$WORK/range.jsonl" --metadata "$WORK/meta.json" "$NET.0/28" >"$WORK/range.txt" 2>&1

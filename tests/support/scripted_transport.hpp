@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -29,10 +30,16 @@ class ScriptedTransport final : public probe::Transport {
   std::string failure = "sslv3 alert handshake failure";
   std::vector<std::uint8_t> prefix;
   bool not_tls = false;
+  // What sibling() hands out, once: the cleartext check's transport; none scripted: an error.
+  mutable std::unique_ptr<ScriptedTransport> sibling_script;
   int connect_calls = 0;
   int close_calls = 0;
   int handshake_calls = 0;
 
+  [[nodiscard]] std::unique_ptr<probe::Transport> sibling() const override {
+    if (!sibling_script) throw std::logic_error("script exhausted at sibling");
+    return std::move(sibling_script);
+  }
   net::ConnectStep connect() override {
     ++connect_calls;
     fd_ = 100 + connect_calls;

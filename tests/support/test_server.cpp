@@ -555,14 +555,15 @@ void TestServer::serve(int fd) {
     case Behaviour::DribbleHandshake:
       serveSlowHandshake(fd);
       break;
-    case Behaviour::PlainDns: {
+    case Behaviour::PlainDns:
+    case Behaviour::PlainDnsPatient: {
       // A cleartext DNS server on the DoT port: a ClientHello (0x16 0x03 ...) is garbage to it.
       std::vector<std::uint8_t> in;
       while (waitReadable(fd)) {
         const ssize_t got = ::recv(fd, buffer.data(), buffer.size(), 0);
         if (got <= 0) break;
         in.insert(in.end(), buffer.begin(), buffer.begin() + got);
-        if (in[0] == 0x16) break;
+        if (in[0] == 0x16 && behaviour_ == Behaviour::PlainDns) break;
         if (in.size() >= 2 && in.size() >= 2U + ((std::size_t{in[0]} << 8U) | in[1])) {
           const std::vector<std::uint8_t> query(in.begin() + 2, in.end());
           const std::vector<std::uint8_t> answer = answerFor(query, Behaviour::DnsAnswer);
@@ -581,6 +582,9 @@ void TestServer::serve(int fd) {
       hold();
       break;
     }
+    case Behaviour::SlowHandshake:
+      if (pause(kSlowHandshakeDelay)) serveTls(fd);
+      break;
     default:
       serveTls(fd);
       break;
@@ -610,6 +614,8 @@ void TestServer::serveTls(int fd) {
       session.wait_for_close();
     } else if (behaviour_ == Behaviour::CloseAfterHandshake) {
       SSL_shutdown(ssl);
+    } else if (behaviour_ == Behaviour::SlowHandshake) {
+      serveDns(session, Behaviour::DnsAnswer);
     } else {
       serveDns(session, behaviour_);
     }

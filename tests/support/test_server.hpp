@@ -68,7 +68,15 @@ enum class Behaviour {
   DnsDribbleInTime,     // send the answer one byte every 2 ms (slow, but well in time)
   CloseAfterHandshake,  // complete the handshake, then close the session without reading
   PlainDns,             // no TLS: close on a ClientHello, answer a cleartext DNS query
+  // As unbound does in cleartext on port 853: a ClientHello (0x16 0x03 ...) reads as the length
+  // of a 5.6 KB query, so wait for the rest of it in silence; answer a cleartext DNS query.
+  PlainDnsPatient,
+  // Slow but good: wait kSlowHandshakeDelay after the accept, then complete the handshake and
+  // answer the query (DnsAnswer). A connection that sends no ClientHello fails its handshake.
+  SlowHandshake,
 };
+
+inline constexpr std::chrono::milliseconds kSlowHandshakeDelay(800);
 
 // Protocol versions for ServerOptions::max_tls_version: OpenSSL's TLS1_x_VERSION values, repeated
 // here so that tests need not include OpenSSL (test_server.cpp checks that they agree).

@@ -51,9 +51,10 @@ struct ScanSettings {
   std::string auth_name;                   // --auth-name: the authentication name for every target
   std::optional<model::Severity> fail_on;  // --fail-on LEVEL; nullopt: never exit 1
   bool include_pem = false;
-  bool sni_address = false;     // --sni-address: send an address target's address text as SNI
-  bool dns = true;              // --no-dns: stop after the handshake
-  bool cleartext_check = true;  // --no-cleartext-check: do not ask non-TLS peers in cleartext
+  bool sni_address = false;       // --sni-address: send an address target's address text as SNI
+  bool dns = true;                // --no-dns: stop after the handshake
+  bool cleartext_check = true;    // --no-cleartext-check: do not ask non-TLS peers in cleartext
+  std::string timing = "normal";  // -T: the timing template's name (cli/timing.hpp)
 };
 
 struct ScanConfig {

@@ -56,8 +56,9 @@ using TransportFactory = std::function<std::unique_ptr<Transport>(const ProbeTar
 
 // How the loops kept up with their probes, summed over the loops (for tests and the metadata).
 struct LoopStats {
-  std::uint64_t late_answers = 0;  // deadlines that found their answer already waiting
-  std::uint64_t window_cuts = 0;   // times a congestion window was halved
+  std::uint64_t late_answers = 0;      // deadlines that found their answer already waiting
+  std::uint64_t window_cuts = 0;       // times a congestion window was halved
+  std::uint64_t cleartext_checks = 0;  // probes that opened a second connection for the check
   std::uint64_t smallest_window = ~std::uint64_t{0};  // the smallest window any loop used
 };
 

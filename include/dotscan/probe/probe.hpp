@@ -1,18 +1,27 @@
 // dotscan/probe/probe.hpp — one probe of one target, as an explicit state machine.
 //
 // Phases run in order: TCP connect, TLS handshake, DNS query, DNS answer, done. The event loop
-// calls start(), then onReady() when the socket is ready and onTimeout() when the deadline passed;
+// calls start(), then onReady() when a socket is ready and onTimeout() when the deadline passed;
 // each call runs the phases as far as they go without blocking and returns what to wait for next:
-// read or write readiness and a deadline, or done. One wake-up may pass through several phases
-// (PowerDNS dnsdist-healthchecks.cc). Time comes only from the Clock the probe is given, read at
-// each step right after the system call that ended a phase, never a time taken once per wake-up
-// and reused (issue 15: a TLS 1.3 answer read in the same wake-up as the handshake's end gave
-// "dns_rtt_ms": 0); tests drive it with a ManualClock.
+// read or write readiness of each socket and one deadline, or done. One wake-up may pass through
+// several phases (PowerDNS dnsdist-healthchecks.cc). Time comes only from the Clock the probe is
+// given, read at each step right after the system call that ended a phase, never a time taken once
+// per wake-up and reused (issue 15: a TLS 1.3 answer read in the same wake-up as the handshake's
+// end gave "dns_rtt_ms": 0); tests drive it with a ManualClock.
 //
 // Invariants: every probe ends with exactly one ProbeResult whose phase is where it ended and whose
 // reason says why; a phase's deadline counts from the phase's start; --retries only repeats a TCP
 // connect that timed out, and the attempts are counted in the result; no deadline concludes
 // "silent" (filtered, a timeout) without first looking at the socket for an answer already there.
+//
+// The cleartext check (RFC 7858 section 3.1, cleartext_check.hpp) is a second socket with its own
+// state: it starts beside a handshake that has had no answer for a short, RTT-based while (issue
+// 15: a silent peer used to cost the TLS timeout and then a DNS timeout), or after a TLS attempt
+// that ended without a TLS byte. Any TLS byte ends it; its DNS answer ends the probe
+// (cleartext-dns); otherwise the TLS attempt's outcome stands, with what the check met.
+//
+// Phase timeouts are the settings' unless AdaptiveTimeouts derives them from the RttTable the
+// probes of a scan share (rtt.hpp); a phase's deadline is its start plus its timeout as known now.
 #pragma once
 
 #include <chrono>
@@ -25,6 +34,8 @@
 #include "dotscan/dns/framing.hpp"
 #include "dotscan/model/result.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/probe/cleartext_check.hpp"
+#include "dotscan/probe/rtt.hpp"
 #include "dotscan/probe/transport.hpp"
 #include "dotscan/util/clock.hpp"
 
@@ -45,12 +56,20 @@ struct ProbeSettings {
   Duration host_timeout = Duration::zero();  // zero: no whole-target limit
   int retries = 1;                           // extra connect attempts after a connect timeout
   std::shared_ptr<const DnsSettings> dns;    // null: stop after the handshake (outcome tls-ok)
+  // The RTTs of the scan, shared by its probes; null: none kept. With `adaptive` enabled, the
+  // three timeouts above are where each phase starts before there are samples.
+  std::shared_ptr<RttTable> rtt;
+  AdaptiveTimeouts adaptive;
 };
+
+// The least a handshake stays unanswered before the cleartext check starts beside it.
+inline constexpr Duration kCleartextCheckFloor = std::chrono::milliseconds(200);
 
 // What the event loop should do for a probe next.
 struct Next {
   bool done = false;
-  net::Interest interest = net::Interest::None;
+  net::Interest interest = net::Interest::None;            // of the probe's socket, fd()
+  net::Interest cleartext_interest = net::Interest::None;  // of the check's, cleartextFd()
   TimePoint deadline{};
   // Set by onTimeout() when the deadline found the awaited answer already waiting on the socket:
   // the event loop was behind, and reads it as a sign of its own congestion.
@@ -66,7 +85,8 @@ class Probe {
   // `wall` is the system time at the start; result timestamps are derived from it on the
   // monotonic clock, so that they stay consistent when the system clock jumps.
   Next start(std::chrono::system_clock::time_point wall);
-  Next onReady();
+  // `cleartext`: the ready socket is the cleartext check's, not the probe's own.
+  Next onReady(bool cleartext = false);
   Next onTimeout();
   // Ends the probe at once with `outcome` (interrupted, internal-error), wherever it is.
   Next abort(model::Outcome outcome, const std::string& reason);
@@ -75,26 +95,41 @@ class Probe {
   [[nodiscard]] int fd() const { return transport_->fd(); }
   // Counts the sockets the probe opened; a new value means the event loop must register again.
   [[nodiscard]] int generation() const { return generation_; }
+  // The cleartext check's socket, -1 when there is none (never started, or ended).
+  [[nodiscard]] int cleartextFd() const { return cleartext_ ? cleartext_->fd() : -1; }
+  [[nodiscard]] bool cleartextStarted() const { return cleartext_ != nullptr; }
   model::ProbeResult takeResult() { return std::move(result_); }
 
  private:
   Next advance();
   Next beginConnect();
+  void enterPhase(model::Phase phase, TimePoint now);
+  void enterHandshake(TimePoint now);
   Next wait(net::IoStatus status);
   Next finish(model::Outcome outcome, std::string reason);
   Next endConnect(int error);
   Next endHandshake();
   void beginQuery();
   Next tlsEnded(model::Outcome outcome, std::string reason);
-  Next cleartextFailed(const std::string& why);
+  void startCleartext();
+  void stopCleartext();
+  Next afterCleartext();
+  Next cleartextAnswered();
+  Next cleartextFailed();
   Next sendQuery();
   Next readAnswer();
   Next endAnswer();
   Next dnsTimedOut(const std::string& why);
   void describeSession();
+  Next tlsDeadline(TimePoint now);
   Next connectTimedOut();
   Next handshakeTimedOut(const std::string& why);
+  [[nodiscard]] Duration timeout(RttKind kind) const;
+  [[nodiscard]] Duration phaseTimeout() const;
+  [[nodiscard]] TimePoint tlsAttemptDeadline() const;
   [[nodiscard]] TimePoint deadline() const;
+  [[nodiscard]] std::string hostTimeoutReason() const;
+  void sample(RttKind kind, Duration rtt);
   void recordPrefix();
 
   ProbeTarget target_;
@@ -102,20 +137,18 @@ class Probe {
   ProbeSettings settings_;
   const Clock& clock_;
   model::ProbeResult result_;
-  model::Phase phase_ = model::Phase::Connect;
-  bool connecting_ = false;  // a connect() is in progress
+  model::Phase phase_ = model::Phase::Connect;  // CleartextConnect: only the check is left
   net::IoStatus waiting_for_ = net::IoStatus::NeedWrite;
   TimePoint started_{};
   TimePoint phase_started_{};
-  TimePoint phase_deadline_{};
   TimePoint host_deadline_ = TimePoint::max();
   std::chrono::system_clock::time_point wall_started_{};
   bool handshake_done_ = false;
-  std::vector<std::uint8_t> query_;  // this probe's query, with its own ID
-  std::size_t query_written_ = 0;
-  std::optional<dns::FrameReader> frame_;
+  QueryExchange query_;
   int generation_ = 0;
-  bool cleartext_ = false;  // the second connection: the query without TLS
+  std::unique_ptr<CleartextCheck> cleartext_;
+  TimePoint cleartext_due_ = TimePoint::max();  // when the check starts beside a silent handshake
+  bool late_ = false;  // in this onTimeout(), a socket had its answer waiting
   model::Outcome pending_outcome_ = model::Outcome::InternalError;  // the TLS attempt's outcome
   model::Phase pending_phase_ = model::Phase::TlsHandshake;
   std::string pending_reason_;

@@ -16,6 +16,9 @@ class TlsTransport final : public Transport {
  public:
   TlsTransport(const tls::ClientContext& context, ProbeTarget target, bool include_pem);
 
+  [[nodiscard]] std::unique_ptr<Transport> sibling() const override {
+    return std::make_unique<TlsTransport>(context_, target_, include_pem_);
+  }
   net::ConnectStep connect() override;
   net::ConnectStep finishConnect() override;
   net::IoStatus handshake() override;

@@ -35,6 +35,9 @@ class Transport {
   Transport& operator=(Transport&&) = delete;
   virtual ~Transport() = default;
 
+  // A new transport to the same target, for a connection of its own beside this one (the
+  // cleartext check, cleartext_check.hpp).
+  [[nodiscard]] virtual std::unique_ptr<Transport> sibling() const = 0;
   // Opens a new socket (closing any earlier one) and starts connecting it.
   virtual net::ConnectStep connect() = 0;
   // The connect's progress once the socket is writable or reported an error.

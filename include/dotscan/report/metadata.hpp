@@ -54,6 +54,16 @@ struct ScanMetadata {
   double rate = 0;  // 0: unlimited
   std::uint32_t connect_timeout_ms = 0, tls_timeout_ms = 0, host_timeout_ms = 0;
   int retries = 0;
+  std::string timing = "normal";  // -T: the timing template
+  // The bounds of timeouts derived from round-trip times; nullopt: the timeouts were fixed.
+  std::optional<std::uint32_t> min_rtt_timeout_ms, max_rtt_timeout_ms;
+  std::uint64_t cleartext_checks = 0;  // second connections opened for the cleartext check
+  // The round-trip times the scan saw (RFC 6298 smoothing): connects, handshakes, DNS answers.
+  struct Rtt {
+    double srtt_ms = 0, rttvar_ms = 0;
+    std::uint64_t samples = 0;
+  };
+  std::array<Rtt, 3> rtt{};
   std::string tls_min, tls_max;
   std::vector<std::string> alpn;
   std::string trust_store;

@@ -4,6 +4,7 @@
 // Locale-free on purpose: a scanner's output must not change with LC_ALL.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -19,6 +20,9 @@ std::string asciiLower(std::string_view text);
 
 // The text of an errno value, as strerror gives it, but safe to call from several threads.
 std::string errorText(int error);
+
+// A time in whole milliseconds, as reasons quote a timeout: "5000 ms".
+std::string formatMs(std::chrono::nanoseconds duration);
 
 // The most bytes of user input an error message quotes: a 10 MB token in an -iL file must not
 // become a 10 MB line on stderr.

@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "dotscan/cli/timing.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/probe/queue_source.hpp"
 #include "dotscan/probe/tls_transport.hpp"
@@ -574,6 +575,161 @@ TEST_F(DnsEngineTest, CleartextCheckCanBeTurnedOff) {
   const model::ProbeResult result = scanBehaviour(Behaviour::PlainDns);
   EXPECT_EQ(result.outcome, Outcome::TlsFailed) << result.reason;
   EXPECT_FALSE(result.dns);
+}
+
+// Issue 15 items 4 and 5: the cleartext check beside a silent handshake, and timing templates.
+// The wall-time bounds are the deadlines the settings imply plus slack for a shared machine;
+// none is a speed.
+class TimingEngineTest : public DnsEngineTest {
+ protected:
+  static constexpr milliseconds kSlack{1500};
+
+  struct Scan {
+    std::vector<model::ProbeResult> results;
+    LoopStats stats;
+    milliseconds wall{};
+  };
+
+  Scan run(std::vector<ProbeTarget> targets) {
+    const tls::ClientContext context(tls_);
+    testing::VectorSource source(std::move(targets));
+    testing::CollectingSink sink;
+    settings_.probe.rtt = std::make_shared<RttTable>();
+    Engine engine(settings_, source, sink, testing::tlsTransports(context), clock_);
+    const auto started = std::chrono::steady_clock::now();
+    engine.run();
+    const auto wall = std::chrono::steady_clock::now() - started;
+    return {sink.results(), engine.stats(), std::chrono::duration_cast<milliseconds>(wall)};
+  }
+
+  static void add(std::vector<ProbeTarget>& targets, const TestServer& server, int count) {
+    for (int i = 0; i < count; ++i) {
+      targets.push_back(ProbeTarget{kLoopback, server.port(), "dot.test", "dot.test", "dot.test"});
+    }
+  }
+
+  // The settings of a timing template, as the command line sets them.
+  void useTemplate(const char* name) {
+    const cli::TimingTemplate& timing = *cli::findTimingTemplate(name);
+    settings_.probe.connect_timeout = timing.connect_timeout;
+    settings_.probe.tls_timeout = timing.tls_timeout;
+    settings_.probe.retries = timing.retries;
+    settings_.probe.adaptive.enabled = timing.adaptive;
+    settings_.probe.adaptive.min = timing.min_rtt_timeout;
+    settings_.probe.adaptive.max = timing.max_rtt_timeout;
+    auto dns = std::make_shared<DnsSettings>(*settings_.probe.dns);
+    dns->timeout = timing.dns_timeout;
+    settings_.probe.dns = dns;
+  }
+
+  // One target on a server that behaves as `behaviour`; `accepted`: the connections it took.
+  Scan runOne(Behaviour behaviour, int& accepted) {
+    const TestServer server(behaviour, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+    std::vector<ProbeTarget> targets;
+    add(targets, server, 1);
+    Scan scan = run(std::move(targets));
+    accepted = server.accepted();
+    EXPECT_EQ(scan.results.size(), 1U);
+    if (scan.results.empty()) scan.results.emplace_back();
+    return scan;
+  }
+};
+
+TEST_F(TimingEngineTest, NormalServersOpenNoSecondConnection) {
+  useTemplate("normal");
+  settings_.max_parallel = 4;
+  TestServer good(Behaviour::DnsAnswer, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  std::vector<ProbeTarget> targets;
+  add(targets, good, 16);
+  const Scan scan = run(std::move(targets));
+  EXPECT_EQ(testing::countOutcome(scan.results, Outcome::Dot), 16);
+  EXPECT_EQ(scan.stats.cleartext_checks, 0U);
+  EXPECT_EQ(good.accepted(), 16);
+}
+
+TEST_F(TimingEngineTest, TarpitCostsItsTlsTimeoutNotTwoTimeouts) {
+  settings_.probe.tls_timeout = milliseconds(1500);
+  auto dns = std::make_shared<DnsSettings>(*settings_.probe.dns);
+  dns->timeout = milliseconds(1500);
+  settings_.probe.dns = dns;
+  int accepted = 0;
+  const Scan scan = runOne(Behaviour::StallBeforeHandshake, accepted);
+  const model::ProbeResult& result = scan.results.front();
+  EXPECT_EQ(result.outcome, Outcome::TlsTimeout) << result.reason;
+  EXPECT_EQ(result.phase, Phase::TlsHandshake);
+  EXPECT_EQ(
+      result.reason,
+      "connected, then no answer to the ClientHello (TLS timeout (1500 ms)); no cleartext DNS "
+      "either (no answer (DNS timeout (1500 ms)))");
+  EXPECT_EQ(accepted, 2);
+  EXPECT_EQ(scan.stats.cleartext_checks, 1U);
+  // The check started after the floor, beside the handshake: the deadlines end at 1.7 s, where
+  // one after the other they ended at 3 s.
+  EXPECT_LT(scan.wall, kCleartextCheckFloor + milliseconds(1500) + kSlack) << result.reason;
+}
+
+TEST_F(TimingEngineTest, PatientCleartextServerIsFoundBeforeTheTlsTimeout) {
+  useTemplate("normal");  // a TLS timeout of 5 s
+  int accepted = 0;
+  const Scan scan = runOne(Behaviour::PlainDnsPatient, accepted);
+  const model::ProbeResult& result = scan.results.front();
+  ASSERT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  EXPECT_NE(result.reason.find("(TLS: no answer to the ClientHello in "), std::string::npos)
+      << result.reason;
+  EXPECT_EQ(result.dns->response->short_answer, "192.0.2.53");
+  EXPECT_LT(result.timings.total_ms, 5000.0);
+  EXPECT_LT(scan.wall, milliseconds(5000));
+  EXPECT_EQ(accepted, 2);
+}
+
+TEST_F(TimingEngineTest, SlowServerAmongFastOnesIsStillDotUnderT4) {
+  useTemplate("4");
+  TestServer fast(Behaviour::DnsAnswer, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  TestServer slow(Behaviour::SlowHandshake, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  std::vector<ProbeTarget> targets;
+  add(targets, fast, 40);
+  add(targets, slow, 1);
+  const Scan scan = run(std::move(targets));
+  ASSERT_EQ(scan.results.size(), 41U);
+  for (const model::ProbeResult& result : scan.results) {
+    EXPECT_EQ(result.outcome, Outcome::Dot) << result.port << ": " << result.reason;
+    if (result.port == slow.port() && result.timings.tls_handshake_ms) {
+      // The server's 800 ms count from its accept, ours from when the loop saw the connect.
+      EXPECT_GE(*result.timings.tls_handshake_ms, 600.0);
+    }
+  }
+}
+
+// The issue's /24 in small: many fast DoT servers, a tarpit and a cleartext DNS server, under
+// -T4 and under the defaults, each within the deadline its template implies.
+TEST_F(TimingEngineTest, TemplatesBoundAScanWithATarpitAndACleartextServer) {
+  TestServer fast(Behaviour::DnsAnswer, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  TestServer tarpit(Behaviour::StallBeforeHandshake, testCaPath("ecdsa-chain.pem"),
+                    testCaPath("ecdsa.key"));
+  TestServer plain(Behaviour::PlainDnsPatient, testCaPath("ecdsa-chain.pem"),
+                   testCaPath("ecdsa.key"));
+  struct Case {
+    const char* timing;
+    Duration bound;  // the tarpit: its TLS timeout, or the check's floor and DNS timeout
+  };
+  // -T4: at most max-rtt-timeout for each (1.5 s); the defaults: 5 s each, the check at 200 ms.
+  for (const Case& c :
+       {Case{"aggressive", milliseconds(1500) + kCleartextCheckFloor + milliseconds(1500)},
+        Case{"normal", kCleartextCheckFloor + milliseconds(5000)}}) {
+    useTemplate(c.timing);
+    std::vector<ProbeTarget> targets;
+    add(targets, fast, 60);
+    add(targets, tarpit, 1);
+    add(targets, plain, 1);
+    const Scan scan = run(std::move(targets));
+    ASSERT_EQ(scan.results.size(), 62U) << c.timing;
+    EXPECT_EQ(testing::countOutcome(scan.results, Outcome::Dot), 60) << c.timing;
+    EXPECT_EQ(testing::countOutcome(scan.results, Outcome::TlsTimeout), 1) << c.timing;
+    EXPECT_EQ(testing::countOutcome(scan.results, Outcome::CleartextDns), 1) << c.timing;
+    EXPECT_LT(scan.wall, c.bound + kSlack) << c.timing;
+    RecordProperty(std::string("wall_ms_") + c.timing, static_cast<int>(scan.wall.count()));
+  }
 }
 
 }  // namespace

@@ -36,6 +36,62 @@ std::string errorOf(std::vector<std::string> words) {
   return "";
 }
 
+// Issue 15 item 5: the timing templates, and explicit options over them.
+TEST(Options, TimingTemplates) {
+  const ScanConfig normal = parseOk({"10.0.0.1"});
+  const ScanConfig t3 = parseOk({"-T3", "10.0.0.1"});
+  EXPECT_EQ(normal.scan.timing, "normal");
+  EXPECT_EQ(t3.scan.engine.probe.connect_timeout, normal.scan.engine.probe.connect_timeout);
+  EXPECT_EQ(t3.scan.engine.probe.tls_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(t3.scan.dns_timeout, std::chrono::seconds(5));
+  EXPECT_EQ(t3.scan.engine.probe.retries, 1);
+  EXPECT_FALSE(t3.scan.max_parallel);
+  EXPECT_EQ(t3.scan.engine.rate, 0);
+  EXPECT_FALSE(t3.scan.engine.probe.adaptive.enabled);
+
+  const ScanConfig t4 = parseOk({"-T4", "10.0.0.1"});
+  EXPECT_EQ(t4.scan.timing, "aggressive");
+  EXPECT_TRUE(t4.scan.engine.probe.adaptive.enabled);
+  EXPECT_EQ(t4.scan.engine.probe.adaptive.min, std::chrono::seconds(1));
+  EXPECT_EQ(t4.scan.engine.probe.adaptive.max, std::chrono::milliseconds(1500));
+  EXPECT_EQ(t4.scan.engine.probe.tls_timeout, std::chrono::milliseconds(1500));
+
+  const ScanConfig t0 = parseOk({"-T", "Paranoid", "10.0.0.1"});
+  EXPECT_EQ(t0.scan.max_parallel, 1U);
+  EXPECT_DOUBLE_EQ(t0.scan.engine.rate, 1.0 / 300);
+  EXPECT_EQ(parseOk({"--timing", "insane", "10.0.0.1"}).scan.engine.probe.retries, 0);
+}
+
+TEST(Options, ExplicitOptionsWinOverTheTemplate) {
+  const ScanConfig c =
+      parseOk({"-T4", "--tls-timeout", "7s", "--retries", "3", "--rate", "10", "--max-parallel",
+               "9", "--min-rtt-timeout", "2s", "--max-rtt-timeout", "3s", "10.0.0.1"});
+  const probe::ProbeSettings& probe = c.scan.engine.probe;
+  EXPECT_EQ(probe.tls_timeout, std::chrono::seconds(7));
+  EXPECT_TRUE(probe.adaptive.fixed[static_cast<std::size_t>(probe::RttKind::Handshake)]);
+  EXPECT_FALSE(probe.adaptive.fixed[static_cast<std::size_t>(probe::RttKind::Connect)]);
+  EXPECT_EQ(probe.retries, 3);
+  EXPECT_EQ(c.scan.engine.rate, 10);
+  EXPECT_EQ(c.scan.max_parallel, 9U);
+  EXPECT_EQ(probe.adaptive.min, std::chrono::seconds(2));
+  EXPECT_EQ(probe.adaptive.max, std::chrono::seconds(3));
+  // A bound alone asks for derived timeouts with the default template.
+  const ScanConfig bounded = parseOk({"--max-rtt-timeout", "4s", "10.0.0.1"});
+  EXPECT_TRUE(bounded.scan.engine.probe.adaptive.enabled);
+  EXPECT_EQ(bounded.scan.engine.probe.adaptive.min, std::chrono::milliseconds(100));
+}
+
+TEST(Options, BadTimingIsRefused) {
+  EXPECT_EQ(errorOf({"-T6", "10.0.0.1"}),
+            "-T: unknown timing template '6' (0 to 5, or paranoid, sneaky, polite, normal, "
+            "aggressive, insane)");
+  EXPECT_EQ(errorOf({"-T4", "--min-rtt-timeout", "2s", "10.0.0.1"}),
+            "--min-rtt-timeout is above --max-rtt-timeout (with -T4, 2000 ms and 1500 ms)");
+  EXPECT_EQ(errorOf({"--min-rtt-timeout", "0", "10.0.0.1"}),
+            "--min-rtt-timeout and --max-rtt-timeout must be above zero");
+  EXPECT_NE(errorOf({"--max-rtt-timeout", "-1s", "10.0.0.1"}), "");
+}
+
 TEST(Options, NmapStyleSpellings) {
   const char* argv[] = {"dotscan", "-iL", "f", "-sL", "-p-", "-p", "853"};
   EXPECT_EQ(

@@ -39,6 +39,12 @@ class ProbeTest : public ::testing::Test {
 
   Next start(Probe& probe) { return probe.start(std::chrono::system_clock::now()); }
 
+  // The transport the cleartext check will get from sibling().
+  ScriptedTransport& cleartextScript() {
+    transport_->sibling_script = std::make_unique<ScriptedTransport>();
+    return *transport_->sibling_script;
+  }
+
   ManualClock clock_;
   ProbeSettings settings_;
   ScriptedTransport* transport_ = nullptr;
@@ -599,23 +605,30 @@ TEST_F(DnsProbeTest, WrongIdIsMalformed) {
 
 TEST_F(DnsProbeTest, NotTlsPeerIsAskedInCleartext) {
   Probe probe = make();
-  transport_->connects = {{IoStatus::Done, 0}, {IoStatus::NeedWrite, 0}};
+  transport_->connects = {{IoStatus::Done, 0}};
   transport_->handshakes = {IoStatus::Failed};
   transport_->not_tls = true;
   transport_->prefix = {'H', 'T', 'T', 'P'};
+  ScriptedTransport& check = cleartextScript();
+  check.connects = {{IoStatus::NeedWrite, 0}};
   Next next = start(probe);
   ASSERT_FALSE(next.done);
   EXPECT_EQ(probe.phase(), Phase::CleartextConnect);
-  EXPECT_EQ(probe.generation(), 2);  // a second socket for the event loop to register
+  // The check's own socket, for the event loop to register; the TLS one is closed.
+  EXPECT_EQ(probe.fd(), -1);
+  EXPECT_GE(probe.cleartextFd(), 0);
+  EXPECT_EQ(next.interest, net::Interest::None);
+  EXPECT_EQ(next.cleartext_interest, net::Interest::Write);
   EXPECT_EQ(next.deadline, clock_.now() + seconds(3));
 
-  transport_->connect_results = {{IoStatus::Done, 0}};
-  transport_->sends = {{IoStatus::Done, 0, false}};
-  transport_->receives = {{IoStatus::NeedRead, {}}};
-  next = probe.onReady();
-  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
-  transport_->receives = {{IoStatus::Done, answerToSent()}};
-  ASSERT_TRUE(probe.onReady().done);
+  check.connect_results = {{IoStatus::Done, 0}};
+  check.sends = {{IoStatus::Done, 0, false}};
+  check.receives = {{IoStatus::NeedRead, {}}};
+  next = probe.onReady(true);
+  EXPECT_EQ(next.cleartext_interest, net::Interest::Read);
+  EXPECT_EQ(next.deadline, clock_.now() + seconds(2));
+  check.answer_sent_query = true;
+  ASSERT_TRUE(probe.onReady(true).done);
   const model::ProbeResult result = probe.takeResult();
   EXPECT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
   EXPECT_TRUE(result.dns->cleartext);
@@ -624,8 +637,9 @@ TEST_F(DnsProbeTest, NotTlsPeerIsAskedInCleartext) {
 
 TEST_F(DnsProbeTest, CleartextRefusedKeepsTheTlsOutcome) {
   Probe probe = make();
-  transport_->connects = {{IoStatus::Done, 0}, {IoStatus::Failed, ECONNREFUSED}};
+  transport_->connects = {{IoStatus::Done, 0}};
   transport_->handshakes = {IoStatus::NeedRead};
+  cleartextScript().connects = {{IoStatus::Failed, ECONNREFUSED}};
   start(probe);
   clock_.advance(seconds(5));
   ASSERT_TRUE(probe.onTimeout().done);
@@ -636,6 +650,136 @@ TEST_F(DnsProbeTest, CleartextRefusedKeepsTheTlsOutcome) {
             "connected, then no answer to the ClientHello (TLS timeout (5000 ms)); no cleartext "
             "DNS either (connect: " +
                 errorText(ECONNREFUSED) + ")");
+}
+
+// Issue 15 item 4: a silent handshake gets the cleartext check beside it after the floor (the
+// connect was instant here), on a second connection, while the TLS attempt keeps waiting.
+TEST_F(DnsProbeTest, SilentHandshakeGetsTheCheckBesideIt) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  Next next = start(probe);
+  EXPECT_EQ(next.deadline, clock_.now() + kCleartextCheckFloor);
+  EXPECT_FALSE(probe.cleartextStarted());
+
+  ScriptedTransport& check = cleartextScript();
+  check.connects = {{IoStatus::Done, 0}};
+  check.sends = {{IoStatus::Done, 0, false}};
+  check.receives = {{IoStatus::NeedRead, {}}};
+  clock_.advance(kCleartextCheckFloor);
+  next = probe.onTimeout();
+  ASSERT_FALSE(next.done);
+  EXPECT_TRUE(probe.cleartextStarted());
+  EXPECT_EQ(probe.phase(), Phase::TlsHandshake);  // the TLS attempt waits on
+  EXPECT_EQ(next.interest, net::Interest::Read);
+  EXPECT_EQ(next.cleartext_interest, net::Interest::Read);
+  EXPECT_EQ(next.deadline, clock_.now() + seconds(2));  // the check's DNS deadline comes first
+  EXPECT_EQ(transport_->ready_check_calls, 1);          // the TLS socket was looked at first
+
+  clock_.advance(milliseconds(3));
+  check.answer_sent_query = true;
+  ASSERT_TRUE(probe.onReady(true).done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::CleartextDns) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  EXPECT_NE(result.reason.find("(TLS: no answer to the ClientHello in 203 ms)"), std::string::npos)
+      << result.reason;
+  EXPECT_DOUBLE_EQ(*result.timings.dns_rtt_ms, 3.0);
+  EXPECT_DOUBLE_EQ(result.timings.total_ms, 203.0);
+  EXPECT_GE(transport_->close_calls, 1);  // the TLS connection is closed too
+}
+
+TEST_F(DnsProbeTest, TlsBytesMakeTheCheckMoot) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead, IoStatus::NeedRead};
+  start(probe);
+  ScriptedTransport& check = cleartextScript();
+  check.connects = {{IoStatus::NeedWrite, 0}};
+  clock_.advance(kCleartextCheckFloor);
+  EXPECT_GE(probe.onTimeout().deadline, clock_.now());
+  ASSERT_TRUE(probe.cleartextStarted());
+  ASSERT_GE(probe.cleartextFd(), 0);
+
+  // The ServerHello's first bytes: a TLS record header.
+  transport_->prefix = {0x16, 0x03, 0x03, 0x00, 0x7a};
+  const Next next = probe.onReady();
+  EXPECT_EQ(probe.cleartextFd(), -1);
+  EXPECT_EQ(check.close_calls, 1);
+  EXPECT_EQ(next.cleartext_interest, net::Interest::None);
+  EXPECT_EQ(next.deadline, clock_.now() - kCleartextCheckFloor + seconds(5));
+
+  transport_->handshakes = {IoStatus::Done};
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->answer_sent_query = true;
+  ASSERT_TRUE(probe.onReady().done);
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::Dot);
+}
+
+TEST_F(DnsProbeTest, SilentBothWaysEndsAtTheTlsDeadline) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  start(probe);
+  ScriptedTransport& check = cleartextScript();
+  check.connects = {{IoStatus::Done, 0}};
+  check.sends = {{IoStatus::Done, 0, false}};
+  check.receives = {{IoStatus::NeedRead, {}}};
+  clock_.advance(kCleartextCheckFloor);
+  probe.onTimeout();
+  clock_.advance(seconds(2));  // the check's DNS timeout: it failed, the TLS attempt waits on
+  Next next = probe.onTimeout();
+  ASSERT_FALSE(next.done);
+  EXPECT_EQ(next.cleartext_interest, net::Interest::None);
+  EXPECT_EQ(next.deadline, clock_.now() - kCleartextCheckFloor - seconds(2) + seconds(5));
+  clock_.advance(seconds(5) - seconds(2) - kCleartextCheckFloor);
+  ASSERT_TRUE(probe.onTimeout().done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsTimeout);
+  EXPECT_EQ(result.reason,
+            "connected, then no answer to the ClientHello (TLS timeout (5000 ms)); no cleartext "
+            "DNS either (no answer (DNS timeout (2000 ms)))");
+  EXPECT_DOUBLE_EQ(result.timings.total_ms, 5000.0);  // not 5000 + 2000 as before issue 15
+  ASSERT_TRUE(result.dns);
+  EXPECT_TRUE(result.dns->cleartext);
+}
+
+TEST_F(DnsProbeTest, AnswerWaitingWhenTheCheckIsDueOpensNoSecondConnection) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead, IoStatus::Done};
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->answer_sent_query = true;
+  start(probe);
+  // A busy loop: the ServerHello came in time but was not read yet. No sibling is scripted, so
+  // starting the check would throw.
+  transport_->ready_checks = {true};
+  clock_.advance(kCleartextCheckFloor + milliseconds(50));
+  const Next next = probe.onTimeout();
+  ASSERT_TRUE(next.done);
+  EXPECT_FALSE(probe.cleartextStarted());
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::Dot);
+}
+
+TEST_F(DnsProbeTest, SlowConnectDelaysTheCheck) {
+  Probe probe = make();
+  transport_->connects = {{IoStatus::NeedWrite, 0}};
+  transport_->connect_results = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  start(probe);
+  clock_.advance(milliseconds(150));
+  // Three connect round trips (450 ms) are longer than the floor.
+  EXPECT_EQ(probe.onReady().deadline, clock_.now() + milliseconds(450));
+}
+
+TEST_F(DnsProbeTest, NoEarlyCheckWhenTurnedOff) {
+  auto dns = std::make_shared<DnsSettings>(*settings_.dns);
+  dns->cleartext_fallback = false;
+  settings_.dns = dns;
+  Probe probe = make();
+  transport_->connects = {{IoStatus::Done, 0}};
+  transport_->handshakes = {IoStatus::NeedRead};
+  EXPECT_EQ(start(probe).deadline, clock_.now() + seconds(5));
 }
 
 TEST_F(DnsProbeTest, AlertIsNotAskedInCleartext) {

@@ -239,7 +239,13 @@ TEST(JsonLines, MetadataRecord) {
   EXPECT_TRUE(j["error"].is_null());
   EXPECT_TRUE(j["discovery"].is_null());  // -sT
   EXPECT_TRUE(j["pcap"].is_null());       // no --pcap
-  EXPECT_EQ(j.size(), 31U);
+  // Issue 15: the timing template, fixed timeouts (no RTT bounds), the checks and the RTTs.
+  EXPECT_EQ(j["timing"], "normal");
+  EXPECT_TRUE(j["min_rtt_timeout_ms"].is_null());
+  EXPECT_TRUE(j["max_rtt_timeout_ms"].is_null());
+  EXPECT_EQ(j["cleartext_checks"], 0);
+  EXPECT_EQ(j["rtt"]["handshake"]["samples"], 0);
+  EXPECT_EQ(j.size(), 36U);
 }
 
 // A scan stopped by an error (exit 3) still ends its output with a metadata record saying why.
