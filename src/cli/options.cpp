@@ -20,9 +20,12 @@
 #include <thread>
 
 #include "dotscan/cli/timing.hpp"
+#include "dotscan/dns/message.hpp"
 #include "dotscan/syn/route.hpp"
+#include "dotscan/syn/scanner.hpp"
 #include "dotscan/targets/builtin_lists.hpp"
 #include "dotscan/targets/spec.hpp"
+#include "dotscan/tls/client.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -417,7 +420,10 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       "Targets: addresses, CIDR blocks, ranges (a.b.c.d-e.f.g.h, a.b.c.d-h, 192.168.0-255.1,3),\n"
       "IPv6 addresses, blocks and ranges, and host names; see README.md for the full syntax.",
       "dotscan"};
-  app.set_version_flag("--version", std::string("dotscan ") + DOTSCAN_VERSION);
+  // Then the libraries in use, as nmap -V names its own: a bug report needs them.
+  app.set_version_flag("--version", std::string("dotscan ") + DOTSCAN_VERSION + "\n" +
+                                        tls::libraryVersion() + "\n" + dns::libraryVersion() +
+                                        "\n" + syn::libraryVersion());
   app.option_defaults()->always_capture_default();
 
   std::vector<std::string> positional;

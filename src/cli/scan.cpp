@@ -126,7 +126,9 @@ probe::NamingRule namingRule(const ScanSettings& settings) {
 }
 
 // Every result is judged, counted, and handed to each writer, under one lock. --open leaves out
-// of the writers (not of the counts) what did not answer.
+// of the writers (not of the counts) what did not answer. A writer whose pipe lost its reader
+// (`dotscan | head -1`) is dropped quietly; the others go on, so the files stay complete, and when
+// no writer is left nobody reads the results: the scan stops at once (stopUnread()).
 class ReportSink final : public probe::ResultSink {
  public:
   ReportSink(std::vector<report::Writer*> writers, audit::AuditOptions audit,
@@ -144,12 +146,12 @@ class ReportSink final : public probe::ResultSink {
     ++counts_.at(static_cast<std::size_t>(result.outcome));
     ++scanned_;
     if (open_only_ && !model::answered(result.outcome)) return;
-    for (report::Writer* writer : writers_) writer->add(result);
+    forEachWriter([&result](report::Writer& writer) { writer.add(result); });
   }
 
   void begin(const report::ScanMetadata& planned) {
     const std::lock_guard lock(mutex_);
-    for (report::Writer* writer : writers_) writer->begin(planned);
+    forEachWriter([&planned](report::Writer& writer) { writer.begin(planned); });
   }
 
   // Every writer is finished, even after one failed (its file stays as valid as it can be);
@@ -157,9 +159,12 @@ class ReportSink final : public probe::ResultSink {
   void finish(const report::ScanMetadata& metadata) {
     const std::lock_guard lock(mutex_);
     std::exception_ptr failure;
-    for (report::Writer* writer : writers_) {
+    for (report::Writer*& writer : writers_) {
+      if (writer == nullptr) continue;
       try {
         writer->finish(metadata);
+      } catch (const report::OutputClosed&) {
+        writer = nullptr;
       } catch (...) {
         if (!failure) failure = std::current_exception();
       }
@@ -179,7 +184,23 @@ class ReportSink final : public probe::ResultSink {
   }
 
  private:
-  std::vector<report::Writer*> writers_;
+  // Calls `action` on each writer still read; any error but OutputClosed goes on to the caller.
+  template <typename Action>
+  void forEachWriter(Action&& action) {
+    bool any = false;
+    for (report::Writer*& writer : writers_) {
+      if (writer == nullptr) continue;
+      try {
+        action(*writer);
+        any = true;
+      } catch (const report::OutputClosed&) {
+        writer = nullptr;
+      }
+    }
+    if (!any && !writers_.empty()) stopUnread();
+  }
+
+  std::vector<report::Writer*> writers_;  // null: its reader has gone
   audit::AuditOptions audit_;
   const audit::Policy& policy_;
   bool open_only_;
@@ -416,7 +437,7 @@ void warn(const std::string& message) {
 
 int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
   const ScanSettings& settings = config.scan;
-  (void)::signal(SIGPIPE, SIG_IGN);  // a closed output pipe is a write error, not a silent death
+  (void)::signal(SIGPIPE, SIG_IGN);  // a closed pipe is EPIPE (report::OutputClosed), no death
 
   const tls::ClientContext tls_context(settings.tls);
   const OutputSet outputs(config);

@@ -10,6 +10,7 @@ namespace {
 enum class Stage : int { BeforeScan, Scanning, AfterScan };
 
 std::atomic<int> g_requests{0};
+std::atomic<bool> g_unread{false};
 std::atomic<Stage> g_stage{Stage::BeforeScan};
 std::atomic<probe::Engine*> g_engine{nullptr};
 std::atomic<syn::Scanner*> g_scanner{nullptr};
@@ -37,10 +38,16 @@ extern "C" void onStopSignal(int signal) {
 
 static_assert(std::atomic<Stage>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
+// Both requests of the engine: no grace period for probes whose results nobody reads.
+void stopEngineNow(probe::Engine& engine) noexcept {
+  while (engine.stopLevel() < 2) engine.requestStop();
+}
+
 }  // namespace
 
 StopSignals::StopSignals() {
   g_requests.store(0);
+  g_unread.store(false);
   g_stage.store(Stage::BeforeScan);
   struct sigaction action {};
   action.sa_handler = onStopSignal;
@@ -61,9 +68,16 @@ int stopRequests() noexcept {
   return g_requests.load();
 }
 
+void stopUnread() noexcept {
+  g_unread.store(true);
+  if (syn::Scanner* scanner = g_scanner.load(); scanner != nullptr) scanner->stop();
+  if (probe::Engine* engine = g_engine.load(); engine != nullptr) stopEngineNow(*engine);
+}
+
 EngineStopTarget::EngineStopTarget(probe::Engine& engine) {
   g_engine.store(&engine);
   g_stage.store(Stage::Scanning);
+  if (g_unread.load()) stopEngineNow(engine);
 }
 
 EngineStopTarget::~EngineStopTarget() {
@@ -73,7 +87,7 @@ EngineStopTarget::~EngineStopTarget() {
 
 ScannerStopTarget::ScannerStopTarget(syn::Scanner& scanner) {
   g_scanner.store(&scanner);
-  if (g_requests.load() > 0) scanner.stop();  // a signal came before: send nothing
+  if (g_requests.load() > 0 || g_unread.load()) scanner.stop();  // send nothing
 }
 
 ScannerStopTarget::~ScannerStopTarget() {

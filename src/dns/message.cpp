@@ -509,4 +509,8 @@ bool parseResponse(std::span<const std::uint8_t> message, const model::DnsQuery&
   }
 }
 
+std::string libraryVersion() {
+  return std::string("ldns ") + ldns_version();
+}
+
 }  // namespace dotscan::dns

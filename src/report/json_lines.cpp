@@ -4,11 +4,12 @@
 
 #include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <ctime>
 #include <utility>
 
 #include "dotscan/util/error.hpp"
+
+#include "put.hpp"
 
 namespace dotscan::report {
 
@@ -125,11 +126,6 @@ Json tlsJson(const model::TlsSession& tls) {
 
 Json optionalMs(const std::optional<double>& ms) {
   return ms ? Json(roundMs(*ms)) : Json(nullptr);
-}
-
-[[noreturn]] void throwWriteError(int error) {
-  throw Error(ExitCode::RuntimeError,
-              std::string("cannot write the report: ") + std::strerror(error));
 }
 
 }  // namespace

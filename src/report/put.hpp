@@ -12,4 +12,8 @@ namespace dotscan::report {
 // ..."): a report that silently lost lines would mislead.
 void put(std::FILE* out, std::string_view text);
 
+// Throws the error of a failed write of the report (errno `error`): OutputClosed for EPIPE
+// (writer.hpp), else dotscan::Error(ExitCode::RuntimeError, ...).
+[[noreturn]] void throwWriteError(int error);
+
 }  // namespace dotscan::report

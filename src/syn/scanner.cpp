@@ -500,4 +500,8 @@ const std::string& Scanner::sender() const {
   return impl_->sender_;
 }
 
+std::string libraryVersion() {
+  return pcap_lib_version();
+}
+
 }  // namespace dotscan::syn

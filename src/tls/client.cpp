@@ -1,5 +1,6 @@
 #include "dotscan/tls/client.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -403,6 +404,11 @@ std::vector<model::CertificateInfo> Connection::chain(std::time_t now, bool incl
     }
   }
   return described;
+}
+
+std::string libraryVersion() {
+  // OpenSSL_version(3): the library loaded, which may be newer than the headers built against.
+  return OpenSSL_version(OPENSSL_VERSION);
 }
 
 }  // namespace dotscan::tls

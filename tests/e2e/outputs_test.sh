@@ -185,6 +185,27 @@ if have ndiff xmllint; then
   fi
 fi
 
+# --- a closed stdout (| head -1): quiet, exit 0, the files complete ------------------------------
+# 512 closed ports make about 150 KB of XML on stdout, more than the pipe and head's one read hold,
+# so dotscan meets EPIPE mid-scan; the -oJ file must still get every result and the metadata.
+"$DOTSCAN" -q -oX - -oJ "$WORK/head.jsonl" -p 1,2 "$NET.0/24" 2>"$WORK/head.err" | head -n 1 >"$WORK/head.txt"
+check "| head -1 exit" "${PIPESTATUS[0]}:$(cat "$WORK/head.err")" "0:"
+check "| head -1 got the first line" "$(cat "$WORK/head.txt")" '<?xml version="1.0" encoding="UTF-8"?>'
+check "| head -1 -oJ complete" "$(tail -n 1 "$WORK/head.jsonl" | jq -r '[.record, .targets_scanned, .interrupted] | join(" ")')" \
+  "metadata 512 false"
+check "| head -1 -oJ results" "$(grep -c '"record":"result"' "$WORK/head.jsonl")" 512
+# With stdout the only output, nobody reads the rest: the scan stops at once, still quietly.
+"$DOTSCAN" -q -oJ - -p 1-256 "$NET.0/24" 2>"$WORK/head2.err" | head -n 1 >/dev/null
+check "| head -1 alone exit" "${PIPESTATUS[0]}:$(cat "$WORK/head2.err")" "0:"
+# Output that truly cannot be written is still an error (exit 3), and a path that cannot be
+# opened is refused before the scan (exit 2, README "Exit codes").
+"$DOTSCAN" -q -oJ /dev/full -p 1 "$NET.1" >/dev/null 2>"$WORK/full.err"
+check "-oJ /dev/full exit" "$?:$(cat "$WORK/full.err")" "3:dotscan: cannot write the report: No space left on device"
+"$DOTSCAN" -q -oJ "$WORK/no/such/dir/x.jsonl" -p 1 "$NET.1" >"$WORK/nodir.out" 2>"$WORK/nodir.err"
+check "-oJ in a missing directory exit" "$?:$(wc -c <"$WORK/nodir.out")" "2:0"
+check "-oJ in a missing directory message" "$(cat "$WORK/nodir.err")" \
+  "dotscan: -oJ: cannot write '$WORK/no/such/dir/x.jsonl': No such file or directory"
+
 # --- Ctrl-C mid-scan: every file complete and valid ---------------------------------------------
 # Inside a network namespace: 127.9.1.0/24 is silent (an nftables drop), 127.8.0.1 refuses at
 # once. Once the refused target is in the -oG file the scan is under way with 256 probes waiting

@@ -28,6 +28,12 @@ class StopSignals {
 // The stop signals received so far (async-signal-safe to read).
 int stopRequests() noexcept;
 
+// Nobody reads the results any more (every output was a pipe whose reader has gone): the scan
+// ends at once, the probes in flight too, as after two signals, but it is no interruption:
+// stopRequests() does not count it and the exit code stays that of a finished scan. Also before
+// the engine or the SYN scanner exists: they then send nothing.
+void stopUnread() noexcept;
+
 // While it lives, stop signals go to `engine`; once it is gone, they are only counted.
 class EngineStopTarget {
  public:

@@ -68,4 +68,7 @@ BuiltQuery buildQuery(const QueryOptions& options, std::uint16_t id);
 bool parseResponse(std::span<const std::uint8_t> message, const model::DnsQuery& query,
                    model::DnsExchange& exchange);
 
+// The ldns in use at run time: "ldns 1.8.3" (--version).
+std::string libraryVersion();
+
 }  // namespace dotscan::dns

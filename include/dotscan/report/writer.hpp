@@ -6,14 +6,23 @@
 // metadata.error then says why). Invariants of every writer: memory stays bounded whatever the
 // number of results (a writer that buffers has a cap and streams past it); after finish() the
 // output is complete and valid in its format; a failed write throws
-// dotscan::Error(ExitCode::RuntimeError, ...) rather than losing lines silently. Writers are not
-// thread-safe and do not own their FILE*.
+// dotscan::Error(ExitCode::RuntimeError, ...) rather than losing lines silently, and OutputClosed
+// when the reader of a pipe has gone (EPIPE). Writers are not thread-safe and do not own their
+// FILE*.
 #pragma once
 
 #include "dotscan/model/result.hpp"
 #include "dotscan/report/metadata.hpp"
+#include "dotscan/util/error.hpp"
 
 namespace dotscan::report {
+
+// The output is a pipe whose reader has gone (`dotscan | head -1`): nobody reads what is left,
+// which is not a failure to write it. The scan drops that writer and goes on, as nmap does.
+class OutputClosed : public Error {
+ public:
+  explicit OutputClosed(const std::string& message) : Error(ExitCode::RuntimeError, message) {}
+};
 
 class Writer {
  public:

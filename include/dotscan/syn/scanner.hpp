@@ -110,4 +110,8 @@ class Scanner {
   std::unique_ptr<Impl> impl_;
 };
 
+// The libpcap in use at run time, as it names itself: "libpcap version 1.10.3 (with TPACKET_V3)"
+// (--version).
+std::string libraryVersion();
+
 }  // namespace dotscan::syn

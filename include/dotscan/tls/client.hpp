@@ -107,4 +107,7 @@ class Connection {
   bool ticket_ = false;
 };
 
+// The OpenSSL in use at run time, as it names itself: "OpenSSL 3.0.17 1 Jul 2025" (--version).
+std::string libraryVersion();
+
 }  // namespace dotscan::tls

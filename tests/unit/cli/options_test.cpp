@@ -5,7 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include "dotscan/dns/message.hpp"
+#include "dotscan/syn/scanner.hpp"
+#include "dotscan/tls/client.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -313,16 +318,16 @@ TEST(Options, NmapOutputFormats) {
   const std::string dir = ::testing::TempDir() + "dotscan_options_formats";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directory(dir);
-  const ScanConfig config = parseOk({"-oN", dir + "/a.nmap", "-oX", dir + "/a.xml", "-oG",
-                                     dir + "/a.gnmap", "--csv", dir + "/a.csv", "-oA",
-                                     dir + "/all", "--open", "10.0.0.1"});
+  const ScanConfig config =
+      parseOk({"-oN", dir + "/a.nmap", "-oX", dir + "/a.xml", "-oG", dir + "/a.gnmap", "--csv",
+               dir + "/a.csv", "-oA", dir + "/all", "--open", "10.0.0.1"});
   std::vector<std::string> files;
   for (const Output& output : config.scan.output.files) {
     files.push_back(output.option + " " + output.path.substr(dir.size() + 1));
   }
-  EXPECT_EQ(files, (std::vector<std::string>{"-oN a.nmap", "-oX a.xml", "-oG a.gnmap",
-                                             "-oC a.csv", "-oA all.nmap", "-oA all.xml",
-                                             "-oA all.gnmap", "-oA all.jsonl"}));
+  EXPECT_EQ(files, (std::vector<std::string>{"-oN a.nmap", "-oX a.xml", "-oG a.gnmap", "-oC a.csv",
+                                             "-oA all.nmap", "-oA all.xml", "-oA all.gnmap",
+                                             "-oA all.jsonl"}));
   EXPECT_TRUE(config.scan.output.open_only);
   EXPECT_TRUE(config.scan.output.listingOnStdout());
   EXPECT_EQ(parseOk({"-oC", dir + "/b.csv", "10.0.0.1"}).scan.output.files.at(0).format,
@@ -348,6 +353,23 @@ TEST(Options, HelpAndVersionAnswerAndStop) {
   std::ostringstream version;
   EXPECT_FALSE(parse({"--version"}, version));
   EXPECT_EQ(version.str().rfind("dotscan ", 0), 0U);
+}
+
+// dotscan's own version line, then one line per library in use, as each names itself at run time.
+TEST(Options, VersionNamesTheLibrariesInUse) {
+  std::ostringstream out;
+  EXPECT_FALSE(parse({"--version"}, out));
+  std::istringstream text(out.str());
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(text, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4U) << out.str();
+  EXPECT_EQ(lines[0].rfind("dotscan ", 0), 0U) << lines[0];
+  EXPECT_EQ(lines[1].rfind("OpenSSL ", 0), 0U) << lines[1];
+  EXPECT_EQ(lines[2].rfind("ldns 1.", 0), 0U) << lines[2];
+  EXPECT_EQ(lines[3].rfind("libpcap version ", 0), 0U) << lines[3];
+  EXPECT_EQ(lines[1], tls::libraryVersion());
+  EXPECT_EQ(lines[2], dns::libraryVersion());
+  EXPECT_EQ(lines[3], syn::libraryVersion());
 }
 
 }  // namespace
