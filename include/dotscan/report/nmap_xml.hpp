@@ -7,10 +7,11 @@
 // state, the service (domain-s, with a confidence that reflects DNS confirmation), the leaf
 // certificate as nmap's ssl-cert script (output text and the subject, issuer, pubkey, extensions,
 // validity, md5, sha1 and pem tables); dotscan's own TLS, DNS, verdict and findings are a second
-// script, id "dotscan", in the host's <hostscript> (ndiff fails on a port with two scripts). Invariants: every text from the network or the command line goes
-// through xmlText (report/escape.hpp), so the document is well-formed whatever a certificate
-// holds; memory does not grow with the number of results; after finish() the document is
-// complete (<runstats> and </nmaprun>), also when the scan was interrupted or failed.
+// script, id "dotscan", in the host's <hostscript> (ndiff fails on a port with two scripts).
+// Invariants: every text from the network or the command line goes through xmlText
+// (report/escape.hpp), so the document is well-formed whatever a certificate holds; memory does not
+// grow with the number of results; after finish() the document is complete (<runstats> and
+// </nmaprun>), also when the scan was interrupted or failed.
 #pragma once
 
 #include <cstdint>
