@@ -59,7 +59,12 @@ median() {
   printf '| %-44s | %-7s | %7s s | %7.2f s | %8.1f MB |\n' "$label" "$tool" "$wall" \
     "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$(awk -v k="$kb" 'BEGIN { print k / 1024 }')"
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')
+  # The spread of the five runs, printed under the table.
+  spreads+=("$label, $tool: wall $(cat "$work"/time.[1-5] | awk '{ print $1 }' | sort -n |
+    awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s s", lo, hi }'), CPU $(cat "$work"/time.[1-5] |
+    awk '{ print $2 + $3 }' | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s-%s s", lo, hi }') over five runs")
 }
+spreads=()
 
 echo "| targets                                      | tool    |      wall |       CPU |   peak RSS  |"
 echo "|----------------------------------------------|---------|-----------|-----------|-------------|"
@@ -101,6 +106,7 @@ stime_ms=$(awk -v n="${stime_connections:-0}" '{ if (n > 0) printf "%.3f", ($1 +
 dotscan_ms=$(awk -v c="$dotscan_cpu" -v n="$ok" 'BEGIN { if (n > 0) printf "%.3f", c * 1000 / n; else print "-" }')
 
 echo
+printf '%s\n' "${spreads[@]}"
 echo "dotscan: $ok of 254 servers confirmed as DoT (DNS answered inside TLS), $dotscan_ms ms CPU per confirmed server" \
   "(whole process, start-up included)"
 echo "openssl s_time -new: ${stime_connections:-0} handshakes in 5 s, $stime_ms ms CPU per handshake;" \

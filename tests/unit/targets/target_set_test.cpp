@@ -90,6 +90,23 @@ TEST(Expand, TotalRangesAcrossPortsAreCapped) {
   }
 }
 
+TEST(Expand, ResolvedNamesCountTowardsTheRangeCap) {
+  // The cap exactly, as above, and then a name's two addresses on the same 64 ports: over it.
+  ExpandOptions options;
+  options.ports.clear();
+  for (std::uint16_t port = 1; port <= 64; ++port) options.ports.push_back(port);
+  ExpandReport report;
+  EXPECT_EQ(
+      usageErrorOf([&] {
+        expandTargets(args({"10.0-255.0-255.1", "dns.example"}), {}, options, kResolver, report);
+      }),
+      "the targets expand to more than 4194304 separate ranges across their ports; use "
+      "CIDR blocks or dash ranges");
+  // A name that does not resolve adds nothing, whatever its ports.
+  EXPECT_NO_THROW(
+      expandTargets(args({"10.0-255.0-255.1", "nowhere.example"}), {}, options, kResolver, report));
+}
+
 TEST(Expand, NamesResolveToAllAddressesAndKeepTheName) {
   auto e = expand(args({"dns.example"}));
   EXPECT_EQ(e.rows, (std::set<Row>{{"192.0.2.1", 853, "dns.example"},
