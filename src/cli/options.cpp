@@ -473,7 +473,16 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   numbers.add(app, "--max-targets", "Stop after N targets (in this shard)");
   app.add_flag("--list-targets", config.list_targets,
                "(-sL) Print the targets in scan order and exit without sending a packet");
-  app.add_flag("-q,--quiet", config.quiet, "No summary lines on stderr, only errors and warnings");
+  app.add_flag("-q,--quiet", config.quiet,
+               "No summary lines and no live status line on stderr, only errors and warnings");
+  std::string stats_every;
+  app.add_option("--stats-every", stats_every,
+                 "A status line on stderr every TIME (done, percent, rate, ETA, outcomes; "
+                 "also on SIGUSR1)")
+      ->type_name("TIME");
+  app.add_flag("-v,--verbose", config.scan.output.verbosity,
+               "The listing shows the whole chain and every certificate field; -vv adds the "
+               "DNS answer section and EDNS options");
 
   ScanSettings& scan = config.scan;
   bool connect_scan = false;
@@ -660,6 +669,12 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   }
 
   config.expand.ports = targets::parsePortList(ports);
+  if (!stats_every.empty()) {
+    config.stats_every = parseDuration(stats_every, "--stats-every");
+    if (*config.stats_every == Duration::zero()) {
+      throw UsageError("--stats-every must be above zero");
+    }
+  }
   parseNumbers(numbers, config);
   scan.engine.probe.connect_timeout = parseDuration(connect_timeout, "--connect-timeout");
   scan.engine.probe.tls_timeout = parseDuration(tls_timeout, "--tls-timeout");

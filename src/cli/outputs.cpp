@@ -20,9 +20,10 @@ namespace dotscan::cli {
 namespace {
 
 // The listing's warning when it has more hosts than it sorts (report/human.hpp).
-report::ListingOptions listingOptions(std::string where, bool comments) {
+report::ListingOptions listingOptions(std::string where, bool comments, int verbosity) {
   report::ListingOptions options;
   options.comments = comments;
+  options.verbosity = verbosity;
   options.on_sort_limit = [where = std::move(where)](std::size_t limit) {
     warn(where + " has more than " + std::to_string(limit) +
          " hosts to show: those are sorted by address, the rest follow in the order they "
@@ -39,10 +40,10 @@ std::unique_ptr<report::Writer> makeJson(std::FILE* out, const ScanConfig& confi
   return std::make_unique<report::JsonLinesWriter>(out, options);
 }
 
-std::unique_ptr<report::Writer> makeNormal(std::FILE* out, const ScanConfig& /*config*/,
+std::unique_ptr<report::Writer> makeNormal(std::FILE* out, const ScanConfig& config,
                                            const std::string& path) {
-  return std::make_unique<report::HumanReport>(out,
-                                               listingOptions("-oN " + quoteInput(path), true));
+  return std::make_unique<report::HumanReport>(
+      out, listingOptions("-oN " + quoteInput(path), true, config.scan.output.verbosity));
 }
 
 std::unique_ptr<report::Writer> makeXml(std::FILE* out, const ScanConfig& config,
@@ -143,8 +144,8 @@ OutputSet::OutputSet(const ScanConfig& config) {
   }
   // Last, so that the files are complete before the summary lines show on a terminal.
   if (settings.listingOnStdout()) {
-    writers_.push_back(
-        std::make_unique<report::HumanReport>(stdout, listingOptions("the listing", false)));
+    writers_.push_back(std::make_unique<report::HumanReport>(
+        stdout, listingOptions("the listing", false, settings.verbosity)));
   }
 }
 

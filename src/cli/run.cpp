@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "dotscan/cli/progress.hpp"
 #include "dotscan/cli/scan.hpp"
 #include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/report/human.hpp"
@@ -47,6 +48,7 @@ int run(int argc, const char* const* argv) {
   // First of all: a Ctrl-C while the command line or the targets are read must still leave
   // valid output (cli/stop_signals.hpp).
   const StopSignals signals;
+  const StatusSignal status;  // SIGUSR1: a status line during the scan, never the end of dotscan
   try {
     auto config = parseCommandLine(argc, argv, std::cout);
     if (!config) return static_cast<int>(ExitCode::Ok);

@@ -1,6 +1,10 @@
 // The scan itself: targets in scan order feed the engine, results go to the report writers.
 #include "dotscan/cli/scan.hpp"
 
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +16,7 @@
 #include <utility>
 
 #include "dotscan/cli/outputs.hpp"
+#include "dotscan/cli/progress.hpp"
 #include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/net/privileges.hpp"
 #include "dotscan/net/socket.hpp"
@@ -143,8 +148,8 @@ class ReportSink final : public probe::ResultSink {
     const auto worst = audit::worstSeverity(result.findings);
     const std::lock_guard lock(mutex_);
     if (worst && (!worst_ || *worst > *worst_)) worst_ = worst;
-    ++counts_.at(static_cast<std::size_t>(result.outcome));
-    ++scanned_;
+    counts_.at(static_cast<std::size_t>(result.outcome)).fetch_add(1, std::memory_order_relaxed);
+    scanned_.fetch_add(1, std::memory_order_relaxed);
     if (open_only_ && !model::answered(result.outcome)) return;
     forEachWriter([&result](report::Writer& writer) { writer.add(result); });
   }
@@ -179,8 +184,19 @@ class ReportSink final : public probe::ResultSink {
 
   void fill(report::ScanMetadata& metadata) {
     const std::lock_guard lock(mutex_);
-    metadata.counts = counts_;
-    metadata.targets_scanned = scanned_;
+    for (std::size_t i = 0; i < counts_.size(); ++i) metadata.counts.at(i) = counts_.at(i).load();
+    metadata.targets_scanned = scanned_.load();
+  }
+
+  // For the status line, from its own thread: atomics only, no lock (cli/progress.hpp).
+  [[nodiscard]] report::ProgressSnapshot progress(const std::string& total) const {
+    report::ProgressSnapshot snapshot;
+    snapshot.total = total;
+    for (std::size_t i = 0; i < counts_.size(); ++i) {
+      snapshot.counts.at(i) = counts_.at(i).load(std::memory_order_relaxed);
+    }
+    snapshot.done = scanned_.load(std::memory_order_relaxed);
+    return snapshot;
   }
 
  private:
@@ -206,8 +222,9 @@ class ReportSink final : public probe::ResultSink {
   bool open_only_;
   std::optional<model::Severity> worst_;
   std::mutex mutex_;
-  std::array<std::uint64_t, model::kOutcomeCount> counts_{};
-  std::uint64_t scanned_ = 0;
+  // Written under mutex_, atomic so that the status line reads them without it.
+  std::array<std::atomic<std::uint64_t>, model::kOutcomeCount> counts_{};
+  std::atomic<std::uint64_t> scanned_{0};
 };
 
 std::uint64_t chooseParallelism(const ScanSettings& settings) {
@@ -432,7 +449,7 @@ void connectScan(const ScanConfig& config, const ScanPlan& plan,
 }  // namespace
 
 void warn(const std::string& message) {
-  std::cerr << "dotscan: warning: " << message << "\n";
+  writeStderr("dotscan: warning: " + message + "\n");  // erases the status line first
 }
 
 int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& plan) {
@@ -449,7 +466,13 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   const SteadyClock clock;
   metadata.started = std::chrono::system_clock::now();
   const TimePoint started = clock.now();
+  const bool stdout_terminal = ::isatty(STDOUT_FILENO) == 1;
+  ProgressReporter progress(
+      chooseProgress(config.quiet, config.stats_every, ::isatty(STDERR_FILENO) == 1,
+                     stdout_terminal && !settings.output.listingOnStdout()),
+      [&sink, &plan] { return sink.progress(plan.targets_planned); });
   const auto end = [&] {
+    progress.stop();  // the live line is gone before the outputs finish
     metadata.ended = std::chrono::system_clock::now();
     metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
     sink.fill(metadata);

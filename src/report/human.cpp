@@ -134,6 +134,68 @@ std::string certificateLines(const model::CertificateInfo& cert) {
   return out;
 }
 
+// One "               label       value" line of a verbose block; an empty value writes nothing.
+void field(std::string& out, std::string_view label, const std::string& value) {
+  if (value.empty()) return;
+  constexpr std::size_t kLabelWidth = 12;
+  out += kIndent;
+  out += label;
+  out.append(label.size() < kLabelWidth ? kLabelWidth - label.size() : 1, ' ');
+  out += value + "\n";
+}
+
+std::string joined(const std::vector<std::string>& items, std::string_view prefix,
+                   std::string_view separator) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += separator;
+    out += std::string(prefix) + terminalSafe(item);
+  }
+  return out;
+}
+
+// -v: certificate `index` of the chain with every field nmap's ssl-cert shows at -v, whole.
+std::string verboseCertificate(const model::CertificateInfo& cert, std::size_t index) {
+  std::string out = "  certificate  " + std::to_string(index) + (index == 0 ? " (leaf)" : "");
+  if (cert.self_signed) out += " (self-signed)";
+  out += "\n";
+  field(out, "subject", cert.subject.empty() ? "(empty)" : terminalSafe(cert.subject));
+  field(out, "issuer", terminalSafe(cert.issuer));
+  std::string names = joined(cert.san.dns, "DNS:", ", ");
+  for (const auto& [items, prefix] :
+       {std::pair{&cert.san.ip, "IP:"}, std::pair{&cert.san.email, "email:"},
+        std::pair{&cert.san.uri, "URI:"}, std::pair{&cert.san.other, ""}}) {
+    const std::string more = joined(*items, prefix, ", ");
+    if (!more.empty()) names += (names.empty() ? "" : ", ") + more;
+  }
+  field(out, "names", names);
+  field(out, "not before", terminalSafe(cert.not_before));
+  std::string after = terminalSafe(cert.not_after);
+  if (cert.days_left) after += " (" + days(*cert.days_left) + ")";
+  field(out, "not after", after);
+  field(out, "serial", terminalSafe(cert.serial));
+  field(out, "signature", terminalSafe(cert.signature_algorithm));
+  std::string key = terminalSafe(cert.key_type);
+  if (cert.key_bits > 0) key += " " + std::to_string(cert.key_bits);
+  if (!cert.key_curve.empty()) key += " " + terminalSafe(cert.key_curve);
+  field(out, "key", key);
+  std::string usage = joined(cert.key_usage, "", ", ");
+  const std::string extended = joined(cert.extended_key_usage, "", ", ");
+  if (!extended.empty()) usage += (usage.empty() ? "" : "; ") + extended;
+  field(out, "usage", usage);
+  if (cert.ca) {
+    std::string ca = *cert.ca ? "yes" : "no";
+    if (cert.path_length) ca += ", path length " + std::to_string(*cert.path_length);
+    field(out, "ca", ca);
+  }
+  field(out, "MD5", terminalSafe(cert.md5));
+  field(out, "SHA-1", terminalSafe(cert.sha1));
+  field(out, "SHA-256", terminalSafe(cert.sha256));
+  field(out, "pin-sha256", terminalSafe(cert.spki_pin_sha256));
+  field(out, "parse errors", joined(cert.parse_errors, "", "; "));
+  return out;
+}
+
 std::string chainLine(const model::TlsSession& tls) {
   const model::Verification& v = tls.verification;
   std::string out =
@@ -191,6 +253,48 @@ std::string dnsLine(const model::ProbeResult& r) {
   return out + "\n";
 }
 
+// -vv: the DNS header, the answer section as text (kdig's presentation form) and the EDNS
+// options of the answer (RFC 6891 section 6.1.2: version, DO, UDP size; NSID, keepalive, padding).
+std::string verboseDns(const model::DnsResponse& response) {
+  std::string out;
+  std::string flags;
+  for (const auto& [on, name] :
+       {std::pair{response.aa, "aa"}, std::pair{response.tc, "tc"}, std::pair{response.rd, "rd"},
+        std::pair{response.ra, "ra"}, std::pair{response.ad, "ad"}, std::pair{response.cd, "cd"}}) {
+    if (on) flags += std::string(" ") + name;
+  }
+  field(out, "header",
+        "id " + std::to_string(response.id) + ", " + terminalSafe(response.opcode) + ", " +
+            terminalSafe(response.rcode) + ", flags" + (flags.empty() ? " none" : flags) + "; " +
+            std::to_string(response.qdcount) + " question, " + std::to_string(response.ancount) +
+            " answer, " + std::to_string(response.nscount) + " authority, " +
+            std::to_string(response.arcount) + " additional; " + std::to_string(response.size) +
+            " bytes");
+  const std::size_t shown = std::min(response.answers.size(), kVerboseAnswers);
+  for (std::size_t i = 0; i < shown; ++i) field(out, "answer", terminalSafe(response.answers[i]));
+  if (response.answers.size() > shown) {
+    field(out, "answer",
+          "\u2026 " + std::to_string(response.answers.size() - shown) + " more (-oJ has all " +
+              std::to_string(response.answers.size()) + ")");
+  }
+  if (!response.edns) {
+    field(out, "edns", "none");
+    return out;
+  }
+  const model::DnsEdns& edns = *response.edns;
+  std::string text = "version " + std::to_string(edns.version) + ", udp " +
+                     std::to_string(edns.udp_size) + (edns.do_bit ? ", do" : "");
+  if (edns.nsid_hex) {
+    text += "; nsid " + terminalSafe(*edns.nsid_hex);
+    if (edns.nsid_text) text += " \"" + terminalSafe(*edns.nsid_text) + "\"";
+  }
+  if (edns.keepalive_ms) text += "; keepalive " + std::to_string(*edns.keepalive_ms) + " ms";
+  if (edns.padding) text += "; padding " + std::to_string(edns.padding_length) + " bytes";
+  for (const std::uint16_t code : edns.other_options) text += "; option " + std::to_string(code);
+  field(out, "edns", text);
+  return out;
+}
+
 }  // namespace
 
 HumanReport::HumanReport(std::FILE* out, ListingOptions options)
@@ -215,13 +319,18 @@ void HumanReport::add(const model::ProbeResult& r) {
   }
   std::string block = headline(r);
   if (!r.first_bytes_hex.empty()) block += "  first bytes  " + firstBytes(r.first_bytes_hex) + "\n";
-  if (!r.certificates.empty()) {
+  if (!r.certificates.empty() && options_.verbosity >= 1) {
+    for (std::size_t i = 0; i < r.certificates.size(); ++i) {
+      block += verboseCertificate(r.certificates[i], i);
+    }
+  } else if (!r.certificates.empty()) {
     block += certificateLines(r.certificates.front());
   } else if (r.tls) {
     block += "  certificate  none sent\n";
   }
   if (r.tls) block += chainLine(*r.tls);
   if (r.dns) block += dnsLine(r);
+  if (r.dns && r.dns->response && options_.verbosity >= 2) block += verboseDns(*r.dns->response);
   if (r.verdict && r.verdict->profile != "not-dot") {
     block += "  verdict      " + terminalSafe(r.verdict->profile);
     if (r.tls && !r.tls->auth_name.empty()) {

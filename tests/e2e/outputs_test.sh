@@ -152,6 +152,56 @@ for seed in 1 2 3; do
     "$NET.3:853 $NET.7:853 $NET.10:853 "
 done
 
+# --- -v and -vv: the whole chain and every certificate field; the DNS answer section and EDNS ----
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" --query dot.test/A -oJ "$WORK/v.jsonl" "$NET.10" >"$WORK/v0.txt" 2>&1
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" --query dot.test/A -v -oN "$WORK/v1.nmap" "$NET.10" >"$WORK/v1.txt" 2>&1
+"$DOTSCAN" -q --ca-file "$CA/ca.crt" --query dot.test/A -vv "$NET.10" >"$WORK/v2.txt" 2>&1
+check "default listing: the leaf only" "$(grep -c '^  certificate  ' "$WORK/v0.txt")" 1
+check "-v: every certificate" "$(grep '^  certificate  ' "$WORK/v1.txt")" \
+  "  certificate  0 (leaf)
+  certificate  1"
+check "-v: SHA-256 whole" "$(grep -o 'SHA-256     [0-9a-f]*' "$WORK/v1.txt" | awk '{print $2}')" \
+  "$(jq -r 'select(.record == "result") | .certificates[].sha256' "$WORK/v.jsonl")"
+check "-v: fields of each certificate" "$(grep -Ec '^               (subject|issuer|not before|not after|serial|signature|key|MD5|SHA-1|SHA-256) ' "$WORK/v1.txt")" 20
+check "-v: -oN is the listing" "$(grep -v '^# dotscan' "$WORK/v1.nmap")" "$(cat "$WORK/v1.txt")"
+check "-v: no DNS section" "$(grep -c '^               answer ' "$WORK/v1.txt")" 0
+check "-vv: the answer section" "$(grep '^               answer ' "$WORK/v2.txt" | awk '{print $2, $5, $6}')" \
+  "dot.test. A 192.0.2.53"
+grep -q '^               edns        version 0, udp [0-9]*' "$WORK/v2.txt" && pass ||
+  fail "-vv: no EDNS line: $(cat "$WORK/v2.txt")"
+
+# --- status lines on stderr: --stats-every, SIGUSR1, a live line on a terminal; never on stdout ----
+# 16 refused targets at --rate 10 take about 1.5 s.
+"$DOTSCAN" --stats-every 200ms --rate 10 -p 1 -oJ "$WORK/stats.jsonl" "$NET.16/28" \
+  >"$WORK/stats.out" 2>"$WORK/stats.err"
+check "--stats-every exit" "$?" 0
+lines=$(grep -c '^dotscan stats: ' "$WORK/stats.err")
+(( lines >= 2 )) && pass || fail "--stats-every 200ms for 1.5 s: $lines status lines: $(cat "$WORK/stats.err")"
+check "status line fields" "$(grep '^dotscan stats: ' "$WORK/stats.err" | grep -Evc \
+  '^dotscan stats: 0:00:0[0-9] elapsed, [0-9]+ of 16 targets \([0-9]+\.[0-9]%\), [0-9]+\.[0-9]/s, ETA ([0-9]+:[0-9]{2}:[0-9]{2}|\?); 0 dot(, [0-9]+ closed)?$')" 0
+check "status lines not on stdout" "$(grep -c 'stats' "$WORK/stats.out")" 0
+check "status lines not in files" "$(grep -c 'dotscan stats' "$WORK/stats.jsonl")" 0
+# SIGUSR1 prints one line, even with -q: sent once the first result is written.
+"$DOTSCAN" -q --rate 4 -p 1 -oG "$WORK/usr1.gnmap" "$NET.16/29" >"$WORK/usr1.out" 2>"$WORK/usr1.err" &
+pid=$!
+for _ in $(seq 500); do
+  grep -q '^Host: ' "$WORK/usr1.gnmap" 2>/dev/null && break
+  sleep 0.01
+done
+kill -USR1 $pid
+wait $pid
+check "SIGUSR1 exit" "$?" 0
+check "SIGUSR1 line" "$(grep -Ec '^dotscan stats: .* of 8 targets .*; 0 dot, [0-9]+ closed$' "$WORK/usr1.err"):$(wc -l <"$WORK/usr1.err")" "1:1"
+# On a terminal (script(1) gives a pseudo-terminal): a live line redrawn in place and erased at
+# the end; -q leaves it out.
+if have script; then
+  script -qfec "$DOTSCAN --rate 10 -p 1 $NET.16/29 >/dev/null" "$WORK/live.tty" >/dev/null 2>&1
+  grep -q $'\r\e\\[Kdotscan stats: ' "$WORK/live.tty" && pass || fail "no live line: $(cat -v "$WORK/live.tty")"
+  tail -c 200 "$WORK/live.tty" | grep -q $'\r\e\\[K$' && pass || fail "live line not erased: $(cat -v "$WORK/live.tty")"
+  script -qfec "$DOTSCAN -q --rate 10 -p 1 $NET.16/29 >/dev/null" "$WORK/quiet.tty" >/dev/null 2>&1
+  check "-q: no live line" "$(grep -c 'dotscan stats' "$WORK/quiet.tty")" 0
+fi
+
 # --- one file twice is refused, also through -oA -----------------------------------------------
 err=$("$DOTSCAN" -q -oX "$WORK/same.xml" -oA "$WORK/same" "$NET.10" 2>&1 >/dev/null); rc=$?
 check "-oX and -oA's xml" "$rc:$err" \

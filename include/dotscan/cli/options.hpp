@@ -66,6 +66,7 @@ struct ScanConfig {
   std::optional<u128> max_targets;
   bool list_targets = false;
   bool quiet = false;
+  std::optional<Duration> stats_every;  // --stats-every T: a status line on stderr every T
   std::string command_line;
   ScanSettings scan;
 };

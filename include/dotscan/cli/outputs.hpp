@@ -46,6 +46,7 @@ struct OutputSettings {
   std::vector<Output> files;
   std::string metadata_path;  // --metadata FILE; empty: the metadata record ends each -oJ output
   bool open_only = false;     // --open
+  int verbosity = 0;          // -v, -vv: the listing's detail (report::ListingOptions)
   // The listing goes to standard output unless an output is "-".
   [[nodiscard]] bool listingOnStdout() const;
   [[nodiscard]] bool has(Format format) const;

@@ -30,6 +30,8 @@ namespace dotscan::report {
 
 // Blocks held for sorting at most (a block is a few hundred bytes: about 40 MB at the cap).
 inline constexpr std::size_t kListingSortLimit = 65536;
+// Answer records shown per host at -vv (a 64 KiB answer holds 4,094 A records; -oJ keeps all).
+inline constexpr std::size_t kVerboseAnswers = 100;
 
 struct ListingOptions {
   std::size_t sort_limit = kListingSortLimit;  // 0: write each block as its result arrives
@@ -38,6 +40,10 @@ struct ListingOptions {
   bool comments = false;
   // Called once, when the sort limit is passed (the CLI prints a warning on stderr).
   std::function<void(std::size_t limit)> on_sort_limit;
+  // -v (1): every certificate of the chain with every ssl-cert field, fingerprints whole;
+  // -vv (2): also the DNS header, the answer section (up to kVerboseAnswers records) and the
+  // EDNS options of the answer. 0: the concise listing.
+  int verbosity = 0;
 };
 
 // Not thread-safe. Throws dotscan::Error(ExitCode::RuntimeError, ...) when the stream reports a

@@ -41,6 +41,20 @@ std::string errorOf(std::vector<std::string> words) {
   return "";
 }
 
+// Issue 11: -v counts (-vv is two), --stats-every takes a time above zero.
+TEST(Options, VerbosityAndStatsEvery) {
+  EXPECT_EQ(parseOk({"10.0.0.1"}).scan.output.verbosity, 0);
+  EXPECT_EQ(parseOk({"-v", "10.0.0.1"}).scan.output.verbosity, 1);
+  EXPECT_EQ(parseOk({"-vv", "10.0.0.1"}).scan.output.verbosity, 2);
+  EXPECT_EQ(parseOk({"-v", "--verbose", "10.0.0.1"}).scan.output.verbosity, 2);
+  EXPECT_FALSE(parseOk({"10.0.0.1"}).stats_every);
+  EXPECT_EQ(parseOk({"--stats-every", "200ms", "10.0.0.1"}).stats_every,
+            std::chrono::milliseconds(200));
+  EXPECT_EQ(errorOf({"--stats-every", "0", "10.0.0.1"}), "--stats-every must be above zero");
+  EXPECT_NE(errorOf({"--stats-every", "soon", "10.0.0.1"}).find("--stats-every"),
+            std::string::npos);
+}
+
 // Issue 15 item 5: the timing templates, and explicit options over them.
 TEST(Options, TimingTemplates) {
   const ScanConfig normal = parseOk({"10.0.0.1"});

@@ -206,6 +206,115 @@ TEST(HumanReport, AHugeAnswerIsCutOnItsLine) {
       << show(result);
 }
 
+// -v, -vv: the same blocks with more detail.
+std::string showVerbose(const model::ProbeResult& result, int verbosity) {
+  const test::TempOutput out;
+  if (!out) return "(no tmpfile)";
+  ListingOptions options = streamed();
+  options.verbosity = verbosity;
+  HumanReport report(out.get(), options);
+  report.add(result);
+  return out.text();
+}
+
+// -v: every certificate of the chain, every ssl-cert field, the fingerprints whole.
+TEST(HumanReport, VerboseShowsTheWholeChain) {
+  EXPECT_EQ(showVerbose(samples::tlsOk(), 1),
+            "127.53.0.1:853 dot.test  tls-ok  TLSv1.3 TLS_AES_256_GCM_SHA384 X25519 alpn:none  "
+            "3.2 ms\n"
+            "  certificate  0 (leaf)\n"
+            "               subject     CN=dot.test\n"
+            "               issuer      CN=dotscan test intermediate CA,O=dotscan test\n"
+            "               names       DNS:dot.test, DNS:*.dot.test, DNS:dns.test, "
+            "DNS:resolver.test, DNS:extra.test, IP:127.53.0.1, IP:::1, "
+            "email:hostmaster@dot.test, URI:https://dot.test/, registeredID:1.2.3.4\n"
+            "               not before  2020-01-01T00:00:00Z\n"
+            "               not after   2049-12-31T23:59:59Z (8438 days)\n"
+            "               serial      1000\n"
+            "               signature   ecdsa-with-SHA256\n"
+            "               key         EC 256 prime256v1\n"
+            "               usage       digitalSignature; serverAuth, 1.3.6.1.5.5.7.3.99\n"
+            "               ca          no\n"
+            "               MD5         00112233445566778899aabbccddeeff\n"
+            "               SHA-1       0123456789abcdef0123456789abcdef01234567\n"
+            "               SHA-256     "
+            "ab12cd34ef56789001234567890abcdef0123456789abcdef0123456789abcde\n"
+            "               pin-sha256  9T2L2ZqIbDcSXbqPVV3H5HrfcJe0gYsjiqE8G6yJv1w=\n"
+            "  certificate  1\n"
+            "               subject     CN=dotscan test intermediate CA,O=dotscan test\n"
+            "               issuer      CN=dotscan test root CA,O=dotscan test\n"
+            "               not before  2020-01-01T00:00:00Z\n"
+            "               not after   2050-01-01T00:00:00Z (8439 days)\n"
+            "               serial      02\n"
+            "               signature   sha256WithRSAEncryption\n"
+            "               key         RSA 2048\n"
+            "               usage       keyCertSign, cRLSign\n"
+            "               ca          yes, path length 0\n"
+            "               SHA-1       89abcdef0123456789abcdef0123456789abcdef\n"
+            "               SHA-256     "
+            "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+            "               pin-sha256  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"
+            "  chain        2 certificates, not trusted (system): unable to get local issuer "
+            "certificate (depth 1)\n");
+}
+
+TEST(HumanReport, VerboseHostileCertificateIsEscaped) {
+  const std::string text = showVerbose(samples::hostileCertificate(), 2);
+  EXPECT_NE(text.find("  certificate  0 (leaf) (self-signed)\n"
+                      "               subject     "
+                      "CN=evil\\xff\\xc0\\x1b[2J\\x0a\\xe2\\x80\\xaegnp.exe,O=caf\xc3\xa9\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("               not after   2020-01-01T00:00:00Z (expired 2518 days ago)\n"
+                      "               serial      -01\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("               parse errors subjectAltName: malformed extension; "
+                      "keyUsage: \\x01 bad\n"),
+            std::string::npos)
+      << text;
+  EXPECT_FALSE(test::hasRawControl(text)) << text;
+  EXPECT_EQ(text.find(samples::kRtlOverride), std::string::npos);
+}
+
+// -vv: the DNS header, the answer section and the EDNS options; -v leaves them out.
+TEST(HumanReport, VeryVerboseShowsTheAnswerSectionAndEdns) {
+  model::ProbeResult result = samples::dot();
+  result.dns->response->answers.push_back("dot.test. 300 IN TXT \"\x1b[31m\"");
+  result.dns->response->edns->nsid_text = "bad\x07";
+  const std::string dns_line =
+      "  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid bad\\x07\n";
+  const std::string text = showVerbose(result, 2);
+  EXPECT_NE(
+      text.find(dns_line + "               header      id 4660, QUERY, NOERROR, flags rd ra; "
+                           "1 question, 1 answer, 0 authority, 1 additional; 68 bytes\n"
+                           "               answer      dot.test. 300 IN A 192.0.2.53\n"
+                           "               answer      dot.test. 300 IN TXT \"\\x1b[31m\"\n"
+                           "               edns        version 0, udp 1232; nsid "
+                           "646f747363616e2d74657374 \"bad\\x07\"; keepalive 10000 ms; padding 20 "
+                           "bytes; option 65001\n"),
+      std::string::npos)
+      << text;
+  EXPECT_FALSE(test::hasRawControl(text)) << text;
+  const std::string verbose = showVerbose(result, 1);
+  EXPECT_NE(verbose.find(dns_line), std::string::npos) << verbose;
+  EXPECT_EQ(verbose.find("answer      "), std::string::npos) << verbose;
+  // An answer without EDNS says so; a huge one is cut after kVerboseAnswers records.
+  result.dns->response->edns.reset();
+  result.dns->response->answers.assign(kVerboseAnswers + 5, "big.test. 300 IN A 10.0.0.1");
+  const std::string big = showVerbose(result, 2);
+  EXPECT_NE(big.find("               answer      \u2026 5 more (-oJ has all 105)\n"
+                     "               edns        none\n"),
+            std::string::npos)
+      << big.substr(big.size() - 500);
+}
+
+TEST(HumanReport, DefaultListingIsUnchangedByVerbosityZero) {
+  for (const model::ProbeResult& result : samples::allResults()) {
+    EXPECT_EQ(showVerbose(result, 0), show(result));
+  }
+}
+
 TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {
   const std::string text = capture([](HumanReport& report) {
     report.add(samples::dot());
