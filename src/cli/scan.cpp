@@ -252,6 +252,7 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   report::ScanMetadata metadata;
   metadata.version = plan.version;
   metadata.command_line = config.command_line;
+  metadata.arguments = config.arguments;
   metadata.seed = plan.seed;
   metadata.shard_index = static_cast<std::uint32_t>(config.shard.index);
   metadata.shard_count = static_cast<std::uint32_t>(config.shard.count);
@@ -453,6 +454,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     metadata.ended = std::chrono::system_clock::now();
     metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
     sink.fill(metadata);
+    if (plan.resume != nullptr) addEarlierRuns(metadata, *plan.resume);
     for (const probe::RttKind kind :
          {probe::RttKind::Connect, probe::RttKind::Handshake, probe::RttKind::Dns}) {
       const probe::RttEstimator seen = engine_settings.probe.rtt->scan(kind);

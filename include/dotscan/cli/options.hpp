@@ -67,6 +67,8 @@ struct ScanConfig {
   bool list_targets = false;
   bool quiet = false;
   std::string command_line;
+  std::vector<std::string> arguments;  // the command line, one argument each (nmap's -iL long)
+  std::string resume_path;             // --resume FILE: every other setting comes from FILE
   ScanSettings scan;
 };
 
