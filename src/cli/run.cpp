@@ -52,9 +52,10 @@ int runConfig(const ScanConfig& config, const ResumeState* resume = nullptr) {
       if (resume != nullptr) fresh->setSkip(skip);
       return fresh;
     };
-    if (resume != nullptr) prepareResumeFile(*resume);
-    return scan(config, order,
-                ScanPlan{DOTSCAN_VERSION, seed, toString(order.size()), make_order, resume});
+    ScanPlan plan{DOTSCAN_VERSION, seed, toString(order.size()), make_order, resume, {}};
+    // Not before the trust store is read: a refused start must leave FILE resumable.
+    if (resume != nullptr) plan.before_outputs = [resume] { prepareResumeFile(*resume); };
+    return scan(config, order, plan);
   }
   listTargets(order, stdout);
   return static_cast<int>(stopRequests() > 0 ? ExitCode::Interrupted : ExitCode::Ok);

@@ -441,6 +441,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   (void)::signal(SIGPIPE, SIG_IGN);  // a closed pipe is EPIPE (report::OutputClosed), no death
 
   const tls::ClientContext tls_context(settings.tls);
+  if (plan.before_outputs) plan.before_outputs();
   const OutputSet outputs(config);
 
   const probe::EngineSettings engine_settings = engineSettings(settings);

@@ -7,6 +7,7 @@
 # Usage: resume_test.sh PATH/TO/dotscan
 set -u
 DOTSCAN=${1:?usage: $0 path/to/dotscan}
+DOTSCAN=$(realpath "$DOTSCAN")  # some runs below change directory
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d)
 NET="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
@@ -143,6 +144,19 @@ check "-iL scan interrupted" "$?" 130
 echo "$NET.200" >>"$WORK/list.txt"
 refused "-iL changed" "its scan planned 40 targets, its command line now gives 41" \
   --resume "$WORK/list.jsonl"
+# A relative --ca-file, resumed from another directory: refused before FILE is touched, which
+# then resumes from the first run's directory.
+(cd "$WORK" && interrupt_at_random "$DOTSCAN" -q --rate 50 --ca-file unbound/ca/ca.crt \
+  --no-cleartext-check --seed 5 "$NET.0/24" -oJ relative.jsonl)
+check "relative run interrupted" "$?" 130
+cp "$WORK/relative.jsonl" "$WORK/relative.before"
+(cd / && refused "relative --ca-file elsewhere" "--ca-file 'unbound/ca/ca.crt'" \
+  --resume "$WORK/relative.jsonl")
+check "refused start leaves FILE" "$(cmp "$WORK/relative.before" "$WORK/relative.jsonl" && echo same)" same
+(cd "$WORK" && "$DOTSCAN" -q --resume relative.jsonl >/dev/null 2>&1)
+check "relative resumed in its directory" "$?" 0
+outcomes "$WORK/relative.jsonl" >"$WORK/relative.set"
+check "relative: same set" "$(diff "$WORK/full.set" "$WORK/relative.set" && echo same)" same
 # --metadata FILE: the JSON Lines end without the record.
 interrupt_at_random "$DOTSCAN" -q --rate 50 "${OPTS[@]}" -oJ "$WORK/nometa.jsonl" \
   --metadata "$WORK/meta.json"

@@ -24,6 +24,8 @@ struct ScanPlan {
   // A fresh order of the same targets (same seed and shard): -sS walks it once per pass.
   std::function<std::unique_ptr<targets::TargetOrder>()> make_order;
   const ResumeState* resume = nullptr;  // --resume: the earlier runs, added to the metadata
+  // --resume: cuts the file back (prepareResumeFile) once every other start-up check passed.
+  std::function<void()> before_outputs;
 };
 
 // One "dotscan: warning: ..." line on stderr. -q never hides a warning (README: "errors and
