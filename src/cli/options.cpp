@@ -411,6 +411,19 @@ void applyTiming(const TimingOptions& given, const NumberOptions& numbers, ScanS
   adaptive.fixed = explicit_timeout;
 }
 
+// --resume FILE takes everything from FILE: any other option or target is refused, -q aside.
+void checkResumeAlone(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--resume") {
+      ++i;
+    } else if (!arg.starts_with("--resume=") && arg != "-q" && arg != "--quiet") {
+      throw UsageError("--resume takes the targets and options from its file's metadata record: " +
+                       quoteInput(arg) + " cannot be given with it");
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, std::ostream& out) {
@@ -648,11 +661,16 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--metadata", scan.output.metadata_path,
                  "Write the metadata record to FILE instead of the end of the -oJ output")
       ->type_name("FILE");
+  app.add_option("--resume", config.resume_path,
+                 "Continue the interrupted scan of -oJ FILE (its targets, seed and options); "
+                 "appends to FILE. Alone, or with -q")
+      ->type_name("FILE");
 
   std::vector<std::string> args = rewriteNmapStyle(argc, argv);
   for (const std::string& arg : args) {
     config.command_line += (config.command_line.empty() ? "" : " ") + arg;
   }
+  config.arguments = args;
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
     app.parse(args);
@@ -666,6 +684,10 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     // CLI11's messages quote the value as given: bounded here, since they cannot be built with
     // quoteInput().
     throw UsageError(clipInput(e.what()));
+  }
+  if (!config.resume_path.empty()) {
+    checkResumeAlone(config.arguments);
+    return config;
   }
 
   config.expand.ports = targets::parsePortList(ports);

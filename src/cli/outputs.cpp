@@ -108,12 +108,13 @@ bool OutputSettings::has(Format format) const {
 
 // An output file opened before the scan starts, so that a bad path fails at once.
 struct OutputSet::File {
-  File(const std::string& path, const std::string& option) {
+  File(const std::string& path, const std::string& option, bool append = false) {
     if (path == "-") {
       out = stdout;
       return;
     }
-    out = std::fopen(path.c_str(), "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
+    out = std::fopen(path.c_str(),
+                     append ? "a" : "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
     if (out == nullptr) {
       throw UsageError(option + ": cannot write " + quoteInput(path) + ": " + std::strerror(errno));
     }
@@ -133,7 +134,7 @@ struct OutputSet::File {
 OutputSet::OutputSet(const ScanConfig& config) {
   const OutputSettings& settings = config.scan.output;
   for (const Output& output : settings.files) {
-    files_.push_back(std::make_unique<File>(output.path, output.option));
+    files_.push_back(std::make_unique<File>(output.path, output.option, output.append));
     writers_.push_back(formatInfo(output.format).make(files_.back()->out, config, output.path));
   }
   if (!settings.metadata_path.empty()) {

@@ -269,6 +269,7 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   report::ScanMetadata metadata;
   metadata.version = plan.version;
   metadata.command_line = config.command_line;
+  metadata.arguments = config.arguments;
   metadata.seed = plan.seed;
   metadata.shard_index = static_cast<std::uint32_t>(config.shard.index);
   metadata.shard_count = static_cast<std::uint32_t>(config.shard.count);
@@ -457,6 +458,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   (void)::signal(SIGPIPE, SIG_IGN);  // a closed pipe is EPIPE (report::OutputClosed), no death
 
   const tls::ClientContext tls_context(settings.tls);
+  if (plan.before_outputs) plan.before_outputs();
   const OutputSet outputs(config);
 
   const probe::EngineSettings engine_settings = engineSettings(settings);
@@ -476,6 +478,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     metadata.ended = std::chrono::system_clock::now();
     metadata.duration_s = std::chrono::duration<double>(clock.now() - started).count();
     sink.fill(metadata);
+    if (plan.resume != nullptr) addEarlierRuns(metadata, *plan.resume);
     for (const probe::RttKind kind :
          {probe::RttKind::Connect, probe::RttKind::Handshake, probe::RttKind::Dns}) {
       const probe::RttEstimator seen = engine_settings.probe.rtt->scan(kind);

@@ -263,6 +263,8 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["schema_version"] = kSchemaVersion;
   json["version"] = metadata.version;
   json["command_line"] = metadata.command_line;
+  json["arguments"] = metadata.arguments;
+  json["resumed"] = metadata.resumed;
   json["seed"] = metadata.seed;
   json["shard_index"] = metadata.shard_index;
   json["shard_count"] = metadata.shard_count;

@@ -33,9 +33,11 @@ TargetOrder::TargetOrder(const TargetSet& set, std::uint64_t seed, Shard shard,
 }
 
 bool TargetOrder::next(Target& target) {
-  if (position_ >= end_) return false;
-  target = set_.at(permutation_.at(position_++));
-  return true;
+  while (position_ < end_) {
+    target = set_.at(permutation_.at(position_++));
+    if (!skip_ || !skip_(target)) return true;
+  }
+  return false;
 }
 
 }  // namespace dotscan::targets

@@ -68,6 +68,8 @@ struct ScanConfig {
   bool quiet = false;
   std::optional<Duration> stats_every;  // --stats-every T: a status line on stderr every T
   std::string command_line;
+  std::vector<std::string> arguments;  // the command line, one argument each (nmap's -iL long)
+  std::string resume_path;             // --resume FILE: every other setting comes from FILE
   ScanSettings scan;
 };
 

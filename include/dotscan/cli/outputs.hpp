@@ -37,8 +37,9 @@ const FormatInfo& formatInfo(Format format);
 // One output file of the scan as the command line named it (-oA BASE is four of them).
 struct Output {
   Format format = Format::Json;
-  std::string path;    // "-" is standard output
-  std::string option;  // "-oX", or "-oA" for the files of -oA
+  std::string path;     // "-" is standard output
+  std::string option;   // "-oX", or "-oA" for the files of -oA
+  bool append = false;  // --resume: the file is continued, not replaced
 };
 
 // What the user asked for, and what the scan makes of it.

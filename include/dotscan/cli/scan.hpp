@@ -13,6 +13,7 @@
 #include <string>
 
 #include "dotscan/cli/options.hpp"
+#include "dotscan/cli/resume.hpp"
 
 namespace dotscan::cli {
 
@@ -22,6 +23,9 @@ struct ScanPlan {
   std::string targets_planned;  // decimal
   // A fresh order of the same targets (same seed and shard): -sS walks it once per pass.
   std::function<std::unique_ptr<targets::TargetOrder>()> make_order;
+  const ResumeState* resume = nullptr;  // --resume: the earlier runs, added to the metadata
+  // --resume: cuts the file back (prepareResumeFile) once every other start-up check passed.
+  std::function<void()> before_outputs;
 };
 
 // One "dotscan: warning: ..." line on stderr. -q never hides a warning (README: "errors and

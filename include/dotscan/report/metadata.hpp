@@ -40,6 +40,8 @@ struct PcapMetadata {
 struct ScanMetadata {
   std::string version;  // dotscan version
   std::string command_line;
+  std::vector<std::string> arguments;  // the same, one argument each (what --resume re-reads)
+  std::uint32_t resumed = 0;           // how many times --resume continued this scan
   std::uint64_t seed = 0;
   std::uint32_t shard_index = 0, shard_count = 1;
   std::string targets_planned;        // decimal text (the count may exceed 2^64)

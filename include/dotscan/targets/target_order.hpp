@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
+#include <utility>
 
 #include "dotscan/targets/permutation.hpp"
 #include "dotscan/targets/target_set.hpp"
@@ -32,12 +34,17 @@ class TargetOrder {
   // The next target in order, or false when the shard is done.
   bool next(Target& target);
 
+  // Targets for which `skip` is true are passed over by next() (--resume: those already
+  // recorded); size() still counts them. An empty function skips nothing.
+  void setSkip(std::function<bool(const Target&)> skip) { skip_ = std::move(skip); }
+
  private:
   const TargetSet& set_;
   Permutation permutation_;
   u128 begin_;
   u128 end_;
   u128 position_;
+  std::function<bool(const Target&)> skip_;
 };
 
 }  // namespace dotscan::targets

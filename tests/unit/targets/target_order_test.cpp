@@ -78,6 +78,20 @@ TEST(TargetOrder, FixedSeedFixedOrder) {
   EXPECT_NE(ka, drain(c));
 }
 
+// --resume: skipping targets keeps the order of the rest, and size() still counts them all.
+TEST(TargetOrder, SkipKeepsTheOrderOfTheRest) {
+  const TargetSet set = setOf({"192.0.2.0/26"}, {443, 853});
+  TargetOrder whole(set, 5);
+  std::vector<Key> expected;
+  for (const Key& key : drain(whole)) {
+    if (std::get<1>(key) != 443) expected.push_back(key);
+  }
+  TargetOrder skipping(set, 5);
+  skipping.setSkip([](const Target& t) { return t.port == 443; });
+  EXPECT_EQ(skipping.size(), u128(128));
+  EXPECT_EQ(drain(skipping), expected);
+}
+
 TEST(TargetOrder, HugeSpacesShardWithoutMaterialising) {
   // 2^32 addresses x 3 ports and an IPv6 /64 x 3 ports: shard sizes add up, and the first targets
   // of every shard are distinct and inside the set.
