@@ -82,8 +82,9 @@ void CleartextCheck::start(Duration connect_timeout, Duration dns_timeout) {
   dns_timeout_ = dns_timeout;
   deadline_ = clock_.now() + connect_timeout;
   const net::ConnectStep step = transport_->connect();
-  if (step.status == net::IoStatus::Failed)
+  if (step.status == net::IoStatus::Failed) {
     return conclude(State::Failed, "connect: " + errorText(step.error));
+  }
   if (step.status == net::IoStatus::Done) {
     beginQuery();
     return;
