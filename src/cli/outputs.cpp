@@ -113,8 +113,8 @@ struct OutputSet::File {
       out = stdout;
       return;
     }
-    out = std::fopen(path.c_str(),
-                     append ? "a" : "w");  // NOLINT(cppcoreguidelines-owning-memory): closed below
+    // NOLINTNEXTLINE(cppcoreguidelines-owning-memory): closed in the destructor
+    out = std::fopen(path.c_str(), append ? "a" : "w");
     if (out == nullptr) {
       throw UsageError(option + ": cannot write " + quoteInput(path) + ": " + std::strerror(errno));
     }
