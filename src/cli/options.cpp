@@ -502,7 +502,7 @@ HelpPage helpPage(const CLI::App& app) {
       const CLI::Option& option = *found->second;
       HelpOption& entry = shown.options.emplace_back();
       if (option.get_positional()) {
-        entry.names.push_back("TARGETS...");
+        entry.names.emplace_back("TARGETS...");
       } else {
         for (const NmapAlias& alias : aliases) {
           if (alias.long_option == name) entry.names.emplace_back(alias.short_option);
