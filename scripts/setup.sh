@@ -5,7 +5,8 @@
 #   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
 #   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, dnsdist,
 #               nftables, iproute2, jq, python3-jsonschema, tcpdump, strace; nmap, ndiff, xsltproc
-#               and libxml2-utils for the -oX checks against nmap.dtd, ndiff and nmap.xsl)
+#               and libxml2-utils for the -oX checks against nmap.dtd, ndiff and nmap.xsl; man-db
+#               and groff-base to render the generated man page)
 #   bench       + nmap, zmap, masscan and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
@@ -13,7 +14,8 @@ build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-de
        libldns-dev)
 server=(unbound openssl iproute2)
 test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
-      python3-jsonschema jq nftables dnsdist tcpdump strace nmap ndiff xsltproc libxml2-utils)
+      python3-jsonschema jq nftables dnsdist tcpdump strace nmap ndiff xsltproc libxml2-utils
+      man-db groff-base)
 bench=(nmap zmap masscan time nftables util-linux)
 
 want=("${build[@]}")

@@ -17,8 +17,11 @@
 #include <limits>
 #include <map>
 #include <ostream>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 
+#include "dotscan/cli/help.hpp"
 #include "dotscan/cli/timing.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/syn/route.hpp"
@@ -31,30 +34,41 @@
 
 namespace dotscan::cli {
 
+namespace {
+
+// nmap's spellings of one dash and two letters, and the long options they stand for.
+struct NmapAlias {
+  std::string_view short_option;
+  std::string_view long_option;
+};
+
+std::vector<NmapAlias> nmapAliases() {
+  std::vector<NmapAlias> aliases = {{"-iL", "--input-list"},
+                                    {"-sL", "--list-targets"},
+                                    {"-oA", "--output-all"},
+                                    {"-sS", "--syn"},
+                                    {"-sT", "--connect-scan"}};
+  for (const FormatInfo& format : formats()) {
+    aliases.push_back({format.short_option, format.long_option});
+  }
+  return aliases;
+}
+
+}  // namespace
+
 std::vector<std::string> rewriteNmapStyle(int argc, const char* const* argv) {
+  const std::vector<NmapAlias> aliases = nmapAliases();
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "-iL") {
-      args.emplace_back("--input-list");
-    } else if (arg == "-sL") {
-      args.emplace_back("--list-targets");
-    } else if (arg == "-oA") {
-      args.emplace_back("--output-all");
-    } else if (arg == "-sS") {
-      args.emplace_back("--syn");
-    } else if (arg == "-sT") {
-      args.emplace_back("--connect-scan");
+    const auto alias = std::find_if(aliases.begin(), aliases.end(),
+                                    [&](const NmapAlias& a) { return a.short_option == arg; });
+    if (alias != aliases.end()) {
+      args.emplace_back(alias->long_option);
     } else if (arg == "-p-") {
       args.emplace_back("--ports=-");
     } else {
-      const auto format = std::find_if(formats().begin(), formats().end(),
-                                       [&](const FormatInfo& f) { return f.short_option == arg; });
-      if (format != formats().end()) {
-        args.emplace_back(format->long_option);
-      } else {
-        args.push_back(arg);
-      }
+      args.push_back(arg);
     }
   }
   return args;
@@ -411,6 +425,129 @@ void applyTiming(const TimingOptions& given, const NumberOptions& numbers, ScanS
   adaptive.fixed = explicit_timeout;
 }
 
+// Every option of --help, the man page and the completion, by topic, in the order shown. An option
+// missing here (or a name here that is not an option) is a programming error that every test of
+// the command line meets at once.
+struct OptionGroup {
+  std::string_view name;
+  std::vector<std::string_view> options;  // the first long name, else the short one
+};
+
+const std::vector<OptionGroup>& optionGroups() {
+  static const std::vector<OptionGroup> groups = {
+      {"Targets",
+       {"targets", "--input-list", "--ports", "--exclude", "--excludefile", "--no-default-exclude",
+        "--exclude-reserved", "-4", "-6", "-n", "--resolve-parallel", "--seed", "--shards",
+        "--shard", "--max-targets", "--list-targets"}},
+      {"Discovery",
+       {"--connect-scan", "--syn", "--cooldown", "--interface", "--source-ip", "--gateway-mac",
+        "--write-silent", "--pcap", "--pcap-snaplen", "--pcap-max-size"}},
+      {"Timing",
+       {"--timing", "--connect-timeout", "--tls-timeout", "--dns-timeout", "--host-timeout",
+        "--min-rtt-timeout", "--max-rtt-timeout", "--retries", "--max-parallel", "--rate",
+        "--threads"}},
+      {"TLS",
+       {"--tls-min", "--tls-max", "--alpn", "--sni", "--sni-address", "--ca-file", "--ca-dir",
+        "--include-pem"}},
+      {"DNS",
+       {"--query", "--no-rd", "--no-edns", "--no-padding", "--no-nsid", "--no-keepalive",
+        "--dns-max-size", "--no-dns", "--no-cleartext-check"}},
+      {"Audit",
+       {"--auth-name", "--pin", "--pin-file", "--policy", "--warn-days", "--crit-days",
+        "--fail-on"}},
+      {"Output",
+       {"--output-normal", "--output-xml", "--output-grepable", "--output-json", "--csv",
+        "--output-all", "--open", "--metadata", "--resume", "--verbose", "--quiet", "--stats-every",
+        "--help", "--version"}},
+  };
+  return groups;
+}
+
+// The values completion offers for an option's argument.
+std::vector<std::string> optionChoices(std::string_view name) {
+  if (name == "--timing") {
+    return {"paranoid", "sneaky", "polite", "normal", "aggressive", "insane"};
+  }
+  if (name == "--fail-on") return {"info", "low", "medium", "high", "critical", "never"};
+  if (name == "--tls-min" || name == "--tls-max") return {"1.0", "1.1", "1.2", "1.3"};
+  return {};
+}
+
+std::string primaryName(const CLI::Option& option) {
+  if (!option.get_lnames().empty()) return "--" + option.get_lnames().front();
+  if (!option.get_snames().empty()) return "-" + option.get_snames().front();
+  return option.get_name(true, false);
+}
+
+// The page every renderer of cli/help.hpp reads, from the parser's own options.
+HelpPage helpPage(const CLI::App& app) {
+  HelpPage page;
+  page.version = DOTSCAN_VERSION;
+  page.description = app.get_description();
+  std::map<std::string, const CLI::Option*, std::less<>> options;
+  for (const CLI::Option* option : app.get_options()) {
+    if (!option->get_group().empty()) options.emplace(primaryName(*option), option);
+  }
+  const std::vector<NmapAlias> aliases = nmapAliases();
+  std::size_t placed = 0;
+  for (const OptionGroup& group : optionGroups()) {
+    HelpGroup& shown = page.groups.emplace_back();
+    shown.name = group.name;
+    for (const std::string_view name : group.options) {
+      const auto found = options.find(name);
+      if (found == options.end()) {
+        throw std::logic_error("help group " + std::string(group.name) + " names " +
+                               std::string(name) + ", which is not an option");
+      }
+      const CLI::Option& option = *found->second;
+      HelpOption& entry = shown.options.emplace_back();
+      if (option.get_positional()) {
+        entry.names.emplace_back("TARGETS...");
+      } else {
+        for (const NmapAlias& alias : aliases) {
+          if (alias.long_option == name) entry.names.emplace_back(alias.short_option);
+        }
+        for (const std::string& letter : option.get_snames()) entry.names.push_back("-" + letter);
+        for (const std::string& word : option.get_lnames()) entry.names.push_back("--" + word);
+      }
+      entry.text = option.get_description();
+      if (option.get_type_size() != 0 && !option.get_positional()) {
+        entry.argument = option.get_type_name();
+        const std::string& shown_default = option.get_default_str();
+        if (shown_default != "[]") entry.default_value = shown_default;
+      }
+      entry.choices = optionChoices(name);
+      ++placed;
+    }
+  }
+  if (placed != options.size()) {
+    for (const auto& [name, option] : options) {
+      const bool listed = std::any_of(
+          optionGroups().begin(), optionGroups().end(), [&name = name](const OptionGroup& g) {
+            return std::find(g.options.begin(), g.options.end(), name) != g.options.end();
+          });
+      if (!listed) throw std::logic_error("option " + name + " is in no help group");
+    }
+    throw std::logic_error("an option is in two help groups");
+  }
+  return page;
+}
+
+// Every name an option may be typed as, for the nearest one to a misspelt option.
+std::vector<std::string> allOptionNames(const HelpPage& page) {
+  std::vector<std::string> names;
+  for (const HelpGroup& group : page.groups) {
+    for (const HelpOption& option : group.options) {
+      for (const std::string& name : option.names) {
+        if (name.starts_with("-")) names.push_back(name);
+      }
+    }
+  }
+  names.emplace_back("--help-man");
+  names.emplace_back("--help-bash-completion");
+  return names;
+}
+
 // --resume FILE takes everything from FILE: any other option or target is refused, -q aside.
 void checkResumeAlone(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -430,14 +567,25 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   ScanConfig config;
   CLI::App app{
       "dotscan: scan for DNS-over-TLS servers (RFC 7858) and audit their TLS certificates.\n"
-      "Targets: addresses, CIDR blocks, ranges (a.b.c.d-e.f.g.h, a.b.c.d-h, 192.168.0-255.1,3),\n"
-      "IPv6 addresses, blocks and ranges, and host names; see README.md for the full syntax.",
+      "Targets: addresses, CIDR blocks, ranges (a.b.c.d-e.f.g.h, a.b.c.d-h, 192.168.0-255.1,3), "
+      "IPv6 addresses, blocks and ranges, and host names; TCP port 853 unless -p says otherwise. "
+      "README.md has the full syntax.",
       "dotscan"};
   // Then the libraries in use, as nmap -V names its own: a bug report needs them.
-  app.set_version_flag("--version", std::string("dotscan ") + DOTSCAN_VERSION + "\n" +
-                                        tls::libraryVersion() + "\n" + dns::libraryVersion() +
-                                        "\n" + syn::libraryVersion());
+  app.set_version_flag("--version",
+                       std::string("dotscan ") + DOTSCAN_VERSION + "\n" + tls::libraryVersion() +
+                           "\n" + dns::libraryVersion() + "\n" + syn::libraryVersion(),
+                       "Print dotscan's version and the OpenSSL, ldns and libpcap versions in use, "
+                       "and exit");
   app.option_defaults()->always_capture_default();
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  // For the build: dotscan.1 and the bash completion come from this same option table.
+  bool help_man = false;
+  bool help_completion = false;
+  app.add_flag("--help-man", help_man, "Print the man page (roff) and exit")->group("");
+  app.add_flag("--help-bash-completion", help_completion,
+               "Print the bash completion script and exit")
+      ->group("");
 
   std::vector<std::string> positional;
   std::vector<std::string> input_lists;
@@ -453,7 +601,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
 
   app.add_option("targets", positional, "Targets to scan (see the target syntax above)");
   app.add_option("--input-list", input_lists,
-                 "(-iL) Read targets from FILE, '-' for stdin; a line is TARGET [PORTS] [NAME]")
+                 "Read targets from FILE, '-' for stdin; a line is TARGET [PORTS] [NAME]")
       ->type_name("FILE")
       ->expected(1)
       ->allow_extra_args(false)
@@ -485,7 +633,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->type_name("I");
   numbers.add(app, "--max-targets", "Stop after N targets (in this shard)");
   app.add_flag("--list-targets", config.list_targets,
-               "(-sL) Print the targets in scan order and exit without sending a packet");
+               "Print the targets in scan order and exit without sending a packet");
   app.add_flag("-q,--quiet", config.quiet,
                "No summary lines and no live status line on stderr, only errors and warnings");
   std::string stats_every;
@@ -502,10 +650,10 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   std::string cooldown = "3s";
   std::string source_ip;
   auto* syn = app.add_flag("--syn", scan.discovery.syn,
-                           "(-sS) SYN discovery: raw SYNs at --rate and a packet capture; live "
+                           "SYN discovery: raw SYNs at --rate and a packet capture; live "
                            "hosts go on to TLS (needs root or CAP_NET_RAW)");
-  auto* connect = app.add_flag("--connect-scan", connect_scan,
-                               "(-sT) A full TCP connect per target (the default)");
+  auto* connect =
+      app.add_flag("--connect-scan", connect_scan, "A full TCP connect per target (the default)");
   syn->excludes(connect);
   app.add_option("--cooldown", cooldown,
                  "-sS: how long to wait for late answers after the last SYN (and each pass)")
@@ -588,13 +736,12 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   std::map<Format, std::string> output_paths;  // a map: CLI11 keeps a reference to each path
   for (const FormatInfo& format : formats()) {
     app.add_option(std::string(format.long_option), output_paths[format.format],
-                   "(" + std::string(format.short_option) + ") " + std::string(format.help) +
-                       " ('-': stdout, replacing the listing)")
+                   std::string(format.help) + " ('-': stdout, replacing the listing)")
         ->type_name("FILE");
   }
   std::string output_all;
   app.add_option("--output-all", output_all,
-                 "(-oA) Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once")
+                 "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once")
       ->type_name("BASE");
   app.add_flag("--open", scan.output.open_only,
                "Only targets where something answered, in every output (the metadata still "
@@ -675,15 +822,29 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   try {
     app.parse(args);
   } catch (const CLI::CallForHelp&) {
-    out << app.help();
+    out << helpText(helpPage(app));
     return std::nullopt;
   } catch (const CLI::CallForVersion& e) {
     out << e.what() << "\n";
     return std::nullopt;
+  } catch (const CLI::ExtrasError& e) {
+    for (const std::string& extra : app.remaining()) {
+      if (!extra.starts_with("-") || extra == "-") continue;
+      const std::string given = clipInput(extra.substr(0, extra.find('=')));
+      const auto nearest = nearestOption(given, allOptionNames(helpPage(app)));
+      if (nearest) throw UsageError("unknown option " + given + "; did you mean " + *nearest + "?");
+      throw UsageError("unknown option " + given + " (see --help)");
+    }
+    throw UsageError(clipInput(e.what()));
   } catch (const CLI::ParseError& e) {
     // CLI11's messages quote the value as given: bounded here, since they cannot be built with
     // quoteInput().
     throw UsageError(clipInput(e.what()));
+  }
+  if (help_man || help_completion) {
+    const HelpPage page = helpPage(app);
+    out << (help_man ? manPage(page) : bashCompletion(page));
+    return std::nullopt;
   }
   if (!config.resume_path.empty()) {
     checkResumeAlone(config.arguments);

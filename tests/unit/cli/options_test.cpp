@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "dotscan/cli/help.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/syn/scanner.hpp"
 #include "dotscan/tls/client.hpp"
@@ -358,6 +361,116 @@ TEST(Options, NmapOutputFormats) {
             "own file");
   EXPECT_EQ(errorOf({"-oA", "-", "10.0.0.1"}), "-oA needs a base name: it writes four files");
   std::filesystem::remove_all(dir);
+}
+
+std::string answer(std::vector<std::string> words) {
+  std::ostringstream out;
+  EXPECT_FALSE(parse(std::move(words), out));
+  return out.str();
+}
+
+std::vector<std::string> linesOf(const std::string& text) {
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// Issue 11: --help in topics; every option (each name the completion offers) in exactly one of
+// them; no line over 100 columns; none of CLI11's leftovers.
+TEST(Help, EveryOptionInExactlyOneGroup) {
+  const std::string help = answer({"--help"});
+  const std::vector<std::string> groups = {
+      "Targets:", "Discovery:", "Timing:", "TLS:", "DNS:", "Audit:", "Output:"};
+  std::map<std::string, std::string> group_of;  // option name -> group heading
+  std::string group;
+  std::vector<std::string> seen_groups;
+  for (const std::string& line : linesOf(help)) {
+    if (std::find(groups.begin(), groups.end(), line) != groups.end()) {
+      group = line;
+      seen_groups.push_back(line);
+    } else if (line.empty() || line.rfind("Examples:", 0) == 0) {
+      if (line.rfind("Examples:", 0) == 0) group.clear();
+    } else if (!group.empty() && line.rfind("  -", 0) == 0) {
+      std::istringstream words(line);
+      // "-oJ, --output-json FILE  Write...": names end with a comma, but the last one.
+      for (std::string word; words >> word;) {
+        const bool more = word.back() == ',';
+        if (more) word.pop_back();
+        EXPECT_EQ(group_of.count(word), 0U) << word << " in " << group << " and " << group_of[word];
+        group_of[word] = group;
+        if (!more) break;
+      }
+    }
+  }
+  EXPECT_EQ(seen_groups, groups);
+  // The completion lists every option the parser knows (cli/help.hpp reads the same table).
+  const std::string completion = answer({"--help-bash-completion"});
+  const std::size_t start = completion.find("compgen -W '-");
+  ASSERT_NE(start, std::string::npos);
+  std::istringstream names(
+      completion.substr(start + 12, completion.find('\'', start + 12) - start - 12));
+  std::size_t count = 0;
+  for (std::string name; names >> name; ++count) {
+    EXPECT_EQ(group_of.count(name), 1U) << name << " is in no group of --help";
+  }
+  EXPECT_EQ(count, group_of.size());
+  for (const char* name :
+       {"-iL", "--syn", "-T", "--tls-min", "--query", "--fail-on", "-oX", "--help", "--version"}) {
+    EXPECT_EQ(group_of.count(name), 1U) << name;
+  }
+  const std::map<std::string, std::string> samples = {
+      {"--syn", "Discovery:"}, {"--rate", "Timing:"}, {"--ca-file", "TLS:"},
+      {"--no-edns", "DNS:"},   {"--pin", "Audit:"},   {"-oJ", "Output:"}};
+  for (const auto& [name, expected] : samples) EXPECT_EQ(group_of[name], expected) << name;
+}
+
+TEST(Help, LinesFitAndNoParserLeftovers) {
+  const std::string help = answer({"--help"});
+  for (const std::string& line : linesOf(help)) {
+    EXPECT_LE(line.size(), kHelpColumns) << line;
+    EXPECT_EQ(line.find_last_not_of(' ') + 1, line.size()) << "trailing blank: [" << line << "]";
+  }
+  for (const char* leftover : {"=[]", "Excludes:", "Needs:", "REQUIRED", "Positionals:", "Options:",
+                               "--help-man", "--help-bash-completion"}) {
+    EXPECT_EQ(help.find(leftover), std::string::npos) << leftover;
+  }
+  EXPECT_NE(help.find("Usage: dotscan [OPTIONS] [TARGETS...]"), std::string::npos);
+  EXPECT_NE(help.find("\nExamples:\n"), std::string::npos);
+  // The exit codes, as README.md's table and util/error.hpp have them.
+  const std::size_t codes = help.find("\nExit codes:\n");
+  ASSERT_NE(codes, std::string::npos);
+  for (const char* code : {"\n  0 ", "\n  1 ", "\n  2 ", "\n  3 ", "\n  130 "}) {
+    EXPECT_NE(help.find(code, codes), std::string::npos) << code;
+  }
+  EXPECT_EQ(exitCodeHelp().size(), 5U);
+}
+
+TEST(Help, MisspeltOptionNamesTheNearest) {
+  EXPECT_EQ(errorOf({"--rat", "5", "10.0.0.1"}), "unknown option --rat; did you mean --rate?");
+  EXPECT_EQ(errorOf({"--rate=5", "--tls-mim", "1.2", "10.0.0.1"}),
+            "unknown option --tls-mim; did you mean --tls-min?");
+  EXPECT_EQ(errorOf({"--ouptut-xml", "x.xml", "10.0.0.1"}),
+            "unknown option --ouptut-xml; did you mean --output-xml?");
+  EXPECT_EQ(errorOf({"--exlude=10.0.0.1", "10.0.0.0/24"}),
+            "unknown option --exlude; did you mean --exclude?");
+  EXPECT_EQ(errorOf({"--no-dsn", "10.0.0.1"}), "unknown option --no-dsn; did you mean --no-dns?");
+  EXPECT_EQ(errorOf({"--zzzzzzzz", "10.0.0.1"}), "unknown option --zzzzzzzz (see --help)");
+  EXPECT_EQ(errorOf({"-x", "10.0.0.1"}), "unknown option -x (see --help)");
+  EXPECT_EQ(nearestOption("--stats-evry", {"--stats-every", "--seed"}), "--stats-every");
+  EXPECT_EQ(nearestOption("--sed", {"--stats-every", "--seed"}), "--seed");
+  EXPECT_FALSE(nearestOption("--colour", {"--cooldown", "--open"}));
+}
+
+// The man page is the same table in roff; the build writes it with this option.
+TEST(Help, ManPageHasEverySection) {
+  const std::string man = answer({"--help-man"});
+  for (const char* section : {".TH DOTSCAN 1", ".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION",
+                              ".SH TARGETS", ".SH DISCOVERY", ".SH TIMING", ".SH TLS", ".SH DNS",
+                              ".SH AUDIT", ".SH OUTPUT", ".SH \"EXIT STATUS\"", ".SH EXAMPLES",
+                              ".SH \"SEE ALSO\"", "\\fB\\-\\-rate\\fR \\fIN\\fR"}) {
+    EXPECT_NE(man.find(section), std::string::npos) << section;
+  }
 }
 
 TEST(Options, HelpAndVersionAnswerAndStop) {
