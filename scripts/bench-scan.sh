@@ -73,6 +73,14 @@ median "127.77.0.0/24: 254 DoT servers + 2 closed" dotscan \
   "$dotscan" -q --seed 1 --ca-file "$ca" -oJ - 127.77.0.0/24
 ok=$(grep -c '"outcome":"dot"' "$work/out" || true)
 dotscan_cpu=$cpu
+oj_wall=$wall
+# What the outputs cost (issue 11): every format at once, and the status line every 100 ms.
+median "  the same, -oA (.nmap .xml .gnmap .jsonl)" dotscan \
+  "$dotscan" -q --seed 1 --ca-file "$ca" -oA "$work/all" 127.77.0.0/24
+oa_wall=$wall
+median "  the same, -oJ and --stats-every 100ms" dotscan \
+  "$dotscan" -q --seed 1 --ca-file "$ca" --stats-every 100ms -oJ - 127.77.0.0/24
+stats_wall=$wall
 median "127.77.0.0/24: 254 DoT servers + 2 closed" nmap \
   nmap -Pn -n -p853 --script ssl-cert 127.77.0.0/24
 nmap_certs=$(grep -c 'ssl-cert: Subject' "$work/out" || true)
@@ -111,6 +119,7 @@ echo "dotscan: $ok of 254 servers confirmed as DoT (DNS answered inside TLS), $d
   "(whole process, start-up included)"
 echo "openssl s_time -new: ${stime_connections:-0} handshakes in 5 s, $stime_ms ms CPU per handshake;" \
   "dotscan/s_time CPU ratio $(awk -v d="$dotscan_ms" -v s="$stime_ms" 'BEGIN { if (s + 0 > 0 && d + 0 > 0) printf "%.2f", d / s; else print "-" }')"
+echo "outputs: -oA $oa_wall s and --stats-every 100ms $stats_wall s against -oJ alone $oj_wall s (medians)"
 echo "nmap:    $nmap_certs certificates printed by ssl-cert"
 echo "dotscan: $f24 of 256 and $f16 of 65,536 reported filtered"
 echo "machine: $(nproc) cores, $(uname -r); unbound $(unbound -V | awk 'NR==1 { print $2 }'), $(nmap --version | head -1)"
