@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -27,7 +28,7 @@ std::mutex g_stderr_mutex;
 bool g_live_shown = false;  // under g_stderr_mutex
 
 constexpr std::string_view kEraseLine = "\r\033[K";
-// How often the thread looks at the SIGUSR1 flag when it has nothing else to do.
+// How often the thread looks at the SIGUSR1 flag and the keyboard when it has nothing else to do.
 constexpr Duration kSignalPoll = std::chrono::milliseconds(100);
 
 void putLocked(std::string_view text) {
@@ -88,6 +89,36 @@ ProgressSettings chooseProgress(bool quiet, std::optional<Duration> stats_every,
   return settings;
 }
 
+KeyPress::KeyPress() {
+  if (::isatty(STDIN_FILENO) != 1 || ::tcgetpgrp(STDIN_FILENO) != ::getpgrp()) return;
+  if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+  termios raw = saved_;
+  raw.c_lflag &= ~static_cast<tcflag_t>(ICANON | ECHO);
+  raw.c_cc[VMIN] = 0;  // read() returns at once, with what was typed or nothing
+  raw.c_cc[VTIME] = 0;
+  active_ = ::tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+}
+
+KeyPress::~KeyPress() {
+  if (active_) (void)::tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+}
+
+// NOLINTNEXTLINE(readability-make-member-function-const): it consumes what was typed
+bool KeyPress::taken() {
+  if (!active_) return false;
+  bool pressed = false;
+  std::array<unsigned char, 64> typed{};
+  ssize_t got = 0;
+  while ((got = ::read(STDIN_FILENO, typed.data(), typed.size())) > 0) {
+    // A printable key or Enter; not the control bytes a terminal passes on by itself in this
+    // mode (Ctrl-D's EOT when the other end of a pseudo-terminal closes, say).
+    pressed = pressed || std::any_of(typed.begin(), typed.begin() + got, [](unsigned char c) {
+                return c >= 0x20 || c == '\n' || c == '\r';
+              });
+  }
+  return pressed;
+}
+
 ProgressReporter::ProgressReporter(ProgressSettings settings, Snapshot snapshot)
     : settings_(settings), snapshot_(std::move(snapshot)), started_(MonotonicClock::now()) {
   thread_ = std::thread([this] { run(); });
@@ -115,7 +146,8 @@ void ProgressReporter::run() {
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, poll, [this] { return stopping_; })) {
     const TimePoint now = MonotonicClock::now();
-    const bool asked = takeStatusRequest();
+    const bool signalled = takeStatusRequest();
+    const bool asked = keys_.taken() || signalled;
     const bool due = settings_.mode != ProgressMode::None && now >= next;
     if (!asked && !due) continue;
     report::ProgressSnapshot snapshot = snapshot_();

@@ -200,6 +200,13 @@ if have script; then
   tail -c 200 "$WORK/live.tty" | grep -q $'\r\e\\[K$' && pass || fail "live line not erased: $(cat -v "$WORK/live.tty")"
   script -qfec "$DOTSCAN -q --rate 10 -p 1 $NET.16/29 >/dev/null" "$WORK/quiet.tty" >/dev/null 2>&1
   check "-q: no live line" "$(grep -c 'dotscan stats' "$WORK/quiet.tty")" 0
+  # A key pressed during the scan prints one status line, as in nmap, also with -q; the terminal
+  # gets its modes back afterwards (canonical input, echo).
+  (sleep 0.8; printf x; sleep 3) | script -qfec "$DOTSCAN -q --rate 4 -p 1 $NET.16/29 >/dev/null;
+    stty -a | grep -o -- '-\?icanon\|-\?echo ' | tr '\n' ' '" "$WORK/key.tty" >/dev/null 2>&1
+  check "key press: one status line" "$(grep -c 'dotscan stats: .* of 8 targets' "$WORK/key.tty")" 1
+  grep -q 'icanon echo' "$WORK/key.tty" && ! grep -q -- '-icanon\|-echo ' "$WORK/key.tty" && pass ||
+    fail "terminal modes not restored: $(cat -v "$WORK/key.tty")"
 fi
 
 # --- one file twice is refused, also through -oA -----------------------------------------------

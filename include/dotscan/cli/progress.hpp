@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <termios.h>
 #include <thread>
 
 #include "dotscan/report/progress.hpp"
@@ -55,6 +56,26 @@ struct ProgressSettings {
 ProgressSettings chooseProgress(bool quiet, std::optional<Duration> stats_every,
                                 bool stderr_terminal, bool stdout_streams_to_terminal);
 
+// A key pressed on the terminal asks for a status line, as in nmap. While it lives, and only when
+// stdin is a terminal whose foreground process group is ours, the terminal is switched to
+// non-canonical mode without echo (each key is read at once, and not shown); the destructor puts
+// the modes back. Anything else on stdin (a pipe, a file, a background job) is left alone.
+class KeyPress {
+ public:
+  KeyPress();
+  KeyPress(const KeyPress&) = delete;
+  KeyPress& operator=(const KeyPress&) = delete;
+  KeyPress(KeyPress&&) = delete;
+  KeyPress& operator=(KeyPress&&) = delete;
+  ~KeyPress();
+  // Whether a key was pressed since the last call; never blocks, consumes what was typed.
+  bool taken();
+
+ private:
+  bool active_ = false;
+  termios saved_{};  // the modes to restore
+};
+
 class ProgressReporter {
  public:
   using Snapshot = std::function<report::ProgressSnapshot()>;
@@ -74,6 +95,7 @@ class ProgressReporter {
   ProgressSettings settings_;
   Snapshot snapshot_;
   TimePoint started_;
+  KeyPress keys_;
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
