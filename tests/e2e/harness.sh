@@ -1,8 +1,9 @@
-# Sourced by an e2e test script: a scratch directory $WORK removed on exit, and the counters.
-#   pass; fail MESSAGE; cannot_run MESSAGE (SKIP here, a failure under CI=true); finish NAME
-# (prints the counts and returns non-zero when anything failed).
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+# Sourced by every e2e test script, after it has set ROOT (the source tree) and WORK (its scratch
+# directory): the counters and the checks they share.
+#   pass; fail MESSAGE; cannot_run MESSAGE (SKIP here, a failure under CI=true);
+#   check NAME GOT EXPECTED; validate NAME FILE (every line valid against data/result.schema.json);
+#   result FILE ADDRESS JQ (the jq expression over the result record of ADDRESS);
+#   finish NAME (prints the counts and returns non-zero when anything failed).
 passed=0
 failed=0
 
@@ -14,6 +15,14 @@ cannot_run() {
   if [[ "${CI:-}" == true ]]; then fail "$* (CI=true: a check that cannot run is a failure)"
   else echo "SKIP: $*"; fi
 }
+check() {  # check NAME GOT EXPECTED
+  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
+}
+validate() {  # validate NAME FILE: every line valid against the schema
+  if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$2" \
+    >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
+}
+result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
 finish() {
   echo "$1: $passed passed, $failed failed"
   [[ $failed -eq 0 ]]

@@ -5,8 +5,11 @@
 set -u
 DOTSCAN=${1:?usage: $0 path/to/dotscan build-dir}
 BUILD=${2:?usage: $0 path/to/dotscan build-dir}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
 # shellcheck source=tests/e2e/harness.sh
-source "$(dirname "$0")/harness.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
 # --help: exit 0, the seven topics, nothing over 100 columns, no CLI11 leftovers.
 if "$DOTSCAN" --help >"$WORK/help" 2>"$WORK/err"; then pass; else fail "--help: exit $?"; fi

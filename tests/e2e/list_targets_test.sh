@@ -6,17 +6,9 @@ set -u
 DOTSCAN=${1:?usage: $0 path/to/dotscan}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-passed=0
-failed=0
+# shellcheck source=tests/e2e/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# A check that cannot run here: SKIP on a developer's machine, a failure under CI=true (a pipeline
-# must not pass on checks that never ran).
-cannot_run() {
-  if [[ "${CI:-}" == true ]]; then fail "$* (CI=true: a check that cannot run is a failure)"
-  else echo "SKIP: $*"; fi
-}
 
 # expect_ok NAME EXPECTED_STDOUT ARGS... : exit 0 and exactly this output (sorted).
 expect_ok() {

@@ -20,19 +20,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-# A check that cannot run here: SKIP on a developer's machine, a failure under CI=true (a pipeline
-# must not pass on checks that never ran).
-cannot_run() {
-  if [[ "${CI:-}" == true ]]; then fail "$* (CI=true: a check that cannot run is a failure)"
-  else echo "SKIP: $*"; fi
-}
-check() {  # check NAME GOT EXPECTED
-  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
-}
+# shellcheck source=tests/e2e/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 have() {  # have TOOL...: every tool is there, or the checks that need them cannot run
   local tool
   for tool in "$@"; do

@@ -34,18 +34,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-pass() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {  # check NAME GOT EXPECTED
-  if [[ "$2" == "$3" ]]; then pass; else fail "$1: got [$2] expected [$3]"; fi
-}
-validate() {  # validate NAME FILE: every line valid against the schema
-  if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$2" \
-    >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
-}
-result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
+# shellcheck source=tests/e2e/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
 meta() { jq -r "select(.record == \"metadata\") | $2" "$1"; }
 ins() { ip netns exec "$NS_S" "$@"; }
 int() { ip netns exec "$NS_T" "$@"; }
