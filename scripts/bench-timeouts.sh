@@ -83,3 +83,16 @@ for row in "-T4|3.0" "|5.5" "-T3|5.5" "-T5|3.0"; do
   printf '| %-28s | %6.2f s | %6.2f s | %6.2f s | %-10s | %-14s | %s s\n' \
     "${options:-(defaults)}" "$median" "$lowest" "$highest" "$right" "${checks% }" "$bound"
 done
+
+# The anchor, on the same targets in the same run: nmap's ssl-cert script with the same two
+# templates, one run each (it confirms no DNS and has no cleartext check; BENCH_NMAP=0 skips it).
+if [[ ${BENCH_NMAP:-1} == 1 ]] && command -v nmap >/dev/null; then
+  for template in -T4 -T3; do
+    start=$(date +%s.%N)
+    timeout 600 nmap -Pn -n -p853 "$template" --script ssl-cert "$net.0/24" >"$work/nmap.txt" 2>&1 || true
+    end=$(date +%s.%N)
+    certs=$(grep -c 'ssl-cert: Subject' "$work/nmap.txt" || true)
+    printf '| nmap %-23s | %6.2f s | (one run; %s certificates printed)\n' "$template --script ssl-cert" \
+      "$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" "$certs"
+  done
+fi
