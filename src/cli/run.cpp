@@ -8,6 +8,7 @@
 #include "dotscan/cli/resume.hpp"
 #include "dotscan/cli/scan.hpp"
 #include "dotscan/cli/stop_signals.hpp"
+#include "dotscan/cli/subcommands.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/random.hpp"
@@ -94,6 +95,7 @@ int run(int argc, const char* const* argv) {
   const StopSignals signals;
   const StatusSignal status;  // SIGUSR1: a status line during the scan, never the end of dotscan
   try {
+    if (const auto command = findSubcommand(argc, argv)) return command->run(argc - 1, argv + 1);
     auto config = parseCommandLine(argc, argv, std::cout);
     if (!config) return static_cast<int>(ExitCode::Ok);
     if (!config->resume_path.empty()) return runResume(*config);

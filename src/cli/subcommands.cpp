@@ -1,0 +1,27 @@
+#include "dotscan/cli/subcommands.hpp"
+
+#include <array>
+
+namespace dotscan::cli {
+
+namespace {
+
+// One row per command; each command's own file defines its run function.
+constexpr std::array<Subcommand, 0> kSubcommands{};
+
+}  // namespace
+
+std::span<const Subcommand> subcommands() {
+  return kSubcommands;
+}
+
+std::optional<Subcommand> findSubcommand(int argc, const char* const* argv) {
+  if (argc < 2 || argv[1] == nullptr) return std::nullopt;
+  const std::string_view first = argv[1];
+  for (const Subcommand& command : kSubcommands) {
+    if (command.name == first) return command;
+  }
+  return std::nullopt;
+}
+
+}  // namespace dotscan::cli
