@@ -50,7 +50,7 @@ std::unique_ptr<report::Writer> makeXml(std::FILE* out, const ScanConfig& config
                                         const std::string& /*path*/) {
   report::NmapXmlOptions options;
   options.scan_type = config.scan.discovery.syn ? "syn" : "connect";
-  options.ports = config.expand.ports;
+  options.ports = config.expand.ports.ports();
   return std::make_unique<report::NmapXmlWriter>(out, options);
 }
 

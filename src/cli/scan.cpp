@@ -311,8 +311,8 @@ std::unique_ptr<syn::Recorder> openRecorder(const ScanConfig& config,
   settings.path = discovery.pcap_path;
   settings.interface = interface;
   // A short list of ports makes a tight filter; -iL lines may bring their own ports.
-  if (config.targets.files.empty() && config.expand.ports.size() <= 32) {
-    settings.ports = config.expand.ports;
+  if (config.targets.files.empty() && config.expand.ports.count() <= 32) {
+    settings.ports = config.expand.ports.ports();
   }
   settings.snap_length = discovery.pcap_snaplen;
   settings.max_bytes = discovery.pcap_max_bytes;

@@ -284,15 +284,12 @@ std::vector<std::string> splitSpecList(std::string_view text) {
   return specs;
 }
 
-std::vector<std::uint16_t> parsePortList(std::string_view text) {
+PortList parsePortList(std::string_view text) {
   auto bad = [&](const std::string& why) -> void {
     throw UsageError("invalid port list " + quoteInput(text) + ": " + why);
   };
   if (text.empty()) bad("empty");
-  // The items as ranges, sorted and merged, then expanded once: the cost is the items' count and
-  // the ports in the result, however the items overlap (expanding each range into one list cost
-  // items x 65,536, seconds for 200 "-" items; a bitmap per list cost 65,536 for each -iL line).
-  std::vector<std::pair<unsigned, unsigned>> ranges;
+  std::vector<PortList::Range> ranges;
   std::size_t start = 0;
   while (start <= text.size()) {
     std::size_t end = text.find(',', start);
@@ -305,18 +302,9 @@ std::vector<std::uint16_t> parsePortList(std::string_view text) {
     const auto [lo, hi] = *range;
     if (lo == 0) bad("port 0 cannot be scanned");
     if (hi < lo) bad("range " + quoteInput(item) + " ends before it starts");
-    ranges.emplace_back(lo, hi);
+    ranges.push_back({static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi)});
   }
-  std::sort(ranges.begin(), ranges.end());
-  std::vector<std::uint16_t> ports;
-  unsigned next = 1;  // the lowest port not yet in `ports`
-  for (const auto& [lo, hi] : ranges) {
-    for (unsigned port = std::max(lo, next); port <= hi; ++port) {
-      ports.push_back(static_cast<std::uint16_t>(port));
-    }
-    next = std::max(next, hi + 1);
-  }
-  return ports;
+  return PortList::fromRanges(std::move(ranges));
 }
 
 }  // namespace dotscan::targets

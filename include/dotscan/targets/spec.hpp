@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dotscan/targets/interval_set.hpp"
+#include "dotscan/targets/port_list.hpp"
 
 namespace dotscan::targets {
 
@@ -59,8 +60,9 @@ std::vector<std::string> splitSpecList(std::string_view text);
 std::string normaliseHostName(std::string_view text);
 bool isValidHostName(std::string_view text);
 
-// Ports: "853", "443,853,8853", "1-1024", "-" (1-65535). Sorted, without duplicates; port 0
-// refused.
-std::vector<std::uint16_t> parsePortList(std::string_view text);
+// Ports: "853", "443,853,8853", "1-1024", "-" (1-65535), "-1024", "60000-". Items may overlap and
+// come in any order; port 0 is refused. The cost is the number of items, not of ports.
+PortList parsePortList(std::string_view text);
+
 
 }  // namespace dotscan::targets

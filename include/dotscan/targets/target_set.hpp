@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dotscan/targets/interval_set.hpp"
+#include "dotscan/targets/port_list.hpp"
 #include "dotscan/targets/resolver.hpp"
 #include "dotscan/util/address.hpp"
 #include "dotscan/util/uint128.hpp"
@@ -34,7 +35,7 @@ struct Target {
 // One line or argument of user input, before parsing.
 struct TargetInput {
   std::string specs;                 // one spec or a comma list (spec.hpp)
-  std::vector<std::uint16_t> ports;  // this line's own ports; empty: the scan's ports
+  PortList ports;                    // this line's own ports; empty: the scan's ports
   std::string name;                  // an -iL name column; empty when none
   std::string origin;                // "hosts.txt:12", for messages; empty for arguments
 };
@@ -47,7 +48,7 @@ struct InputSources {
 };
 
 struct ExpandOptions {
-  std::vector<std::uint16_t> ports{853};
+  PortList ports{853};
   std::optional<Family> family;  // -4 / -6
   bool resolve = true;           // -n clears it
   unsigned resolve_parallelism = 64;

@@ -123,7 +123,7 @@ TEST(Options, NmapStyleSpellings) {
 
 TEST(Options, Defaults) {
   auto c = parseOk({"10.0.0.1"});
-  EXPECT_EQ(c.expand.ports, (std::vector<std::uint16_t>{853}));
+  EXPECT_EQ(c.expand.ports, targets::PortList{853});
   EXPECT_TRUE(c.expand.resolve);
   EXPECT_FALSE(c.seed);
   EXPECT_EQ(c.shard.count, 1U);
@@ -136,7 +136,7 @@ TEST(Options, TargetOptions) {
                     "--max-targets", "100", "--exclude", "10.0.0.1,10.0.0.2", "-4", "-n",
                     "--no-default-exclude", "--exclude-reserved", "10.0.0.0/24"});
   EXPECT_TRUE(c.list_targets);
-  EXPECT_EQ(c.expand.ports, (std::vector<std::uint16_t>{443, 853}));
+  EXPECT_EQ(c.expand.ports, (targets::PortList{443, 853}));
   EXPECT_EQ(*c.seed, 16U);
   EXPECT_EQ(c.shard.count, 4U);
   EXPECT_EQ(c.shard.index, 3U);

@@ -136,14 +136,42 @@ TEST(SpecList, SplitsOnCommasButKeepsOctetLists) {
 
 TEST(Ports, Lists) {
   using V = std::vector<std::uint16_t>;
-  EXPECT_EQ(parsePortList("853"), (V{853}));
-  EXPECT_EQ(parsePortList("8853,443,853,443"), (V{443, 853, 8853}));
-  EXPECT_EQ(parsePortList("1-3,2-4"), (V{1, 2, 3, 4}));
-  EXPECT_EQ(parsePortList("-").size(), 65535U);
-  EXPECT_EQ(parsePortList("65530-"), (V{65530, 65531, 65532, 65533, 65534, 65535}));
-  EXPECT_EQ(parsePortList("-2"), (V{1, 2}));
-  // Many overlapping whole ranges: each port once (the list no longer grows per item).
-  EXPECT_EQ(parsePortList("-,1-,-65535,853,-").size(), 65535U);
+  EXPECT_EQ(parsePortList("853").ports(), (V{853}));
+  EXPECT_EQ(parsePortList("8853,443,853,443").ports(), (V{443, 853, 8853}));
+  EXPECT_EQ(parsePortList("1-3,2-4").ports(), (V{1, 2, 3, 4}));
+  EXPECT_EQ(parsePortList("-").count(), 65535U);
+  EXPECT_EQ(parsePortList("65530-").ports(), (V{65530, 65531, 65532, 65533, 65534, 65535}));
+  EXPECT_EQ(parsePortList("-2").ports(), (V{1, 2}));
+  // Many overlapping whole ranges: each port once.
+  EXPECT_EQ(parsePortList("-,1-,-65535,853,-").count(), 65535U);
+}
+
+TEST(Ports, HeldAsSortedMergedRanges) {
+  using R = std::vector<PortList::Range>;
+  // "-" is one range, however often it is given: the list's size is its ranges, not its ports.
+  EXPECT_EQ(parsePortList("-,1-,-65535,853,-").ranges(), (R{{1, 65535}}));
+  // Adjacent and overlapping items merge; separate ones stay apart, in order.
+  EXPECT_EQ(parsePortList("8853,10-20,21,15-16,443,1-2,3").ranges(),
+            (R{{1, 3}, {10, 21}, {443, 443}, {8853, 8853}}));
+  EXPECT_EQ(parsePortList("65535,1").ranges(), (R{{1, 1}, {65535, 65535}}));
+  // Lists equal as sets of ports are equal, whatever their spelling.
+  EXPECT_EQ(parsePortList("1-3,5"), parsePortList("5,3,2,1"));
+  EXPECT_NE(parsePortList("1-3"), parsePortList("1-4"));
+  EXPECT_EQ(PortList({853, 443, 853}), parsePortList("443,853"));
+}
+
+TEST(Ports, Contains) {
+  const PortList list = parsePortList("1-3,853,60000-");
+  for (const std::uint16_t port : {1, 2, 3, 853, 60000, 65535}) EXPECT_TRUE(list.contains(port));
+  for (const std::uint16_t port : {0, 4, 852, 854, 59999}) EXPECT_FALSE(list.contains(port));
+  EXPECT_FALSE(PortList().contains(853));
+  EXPECT_EQ(list.count(), 3U + 1U + 5536U);
+}
+
+TEST(Ports, FromRangesRefusesPortZeroAndReversedRanges) {
+  EXPECT_THROW(PortList::fromRanges({{0, 5}}), UsageError);
+  EXPECT_THROW(PortList::fromRanges({{9, 5}}), UsageError);
+  EXPECT_THROW(PortList({0}), UsageError);
 }
 
 TEST(Ports, ErrorsNameTheText) {

@@ -25,7 +25,7 @@ TargetSet setOf(const std::vector<std::string>& specs, std::vector<std::uint16_t
   std::vector<TargetInput> inputs;
   for (const auto& s : specs) inputs.push_back({s, {}, {}, {}});
   ExpandOptions options;
-  options.ports = std::move(ports);
+  options.ports = PortList::fromPorts(ports);
   ExpandReport report;
   testing::FakeResolver resolver({});
   return expandTargets(inputs, {}, options, resolver, report);

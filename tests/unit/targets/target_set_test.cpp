@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "dotscan/targets/builtin_lists.hpp"
+#include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -74,12 +75,11 @@ TEST(Expand, EveryPortOfEveryAddress) {
 TEST(Expand, TotalRangesAcrossPortsAreCapped) {
   // 65,536 separate /32s (every third octet, last octet 1) on 64 ports: 2^22 ranges, the cap.
   ExpandOptions options;
-  options.ports.clear();
-  for (std::uint16_t port = 1; port <= 64; ++port) options.ports.push_back(port);
+  options.ports = parsePortList("1-64");
   ExpandReport report;
   EXPECT_NO_THROW(expandTargets(args({"10.0-255.0-255.1"}), {}, options, kResolver, report));
   // One port more goes over it: a one-line error, not gigabytes (found by fuzz_target_spec).
-  options.ports.push_back(65);
+  options.ports = parsePortList("1-65");
   try {
     expandTargets(args({"10.0-255.0-255.1"}), {}, options, kResolver, report);
     ADD_FAILURE() << "expected a UsageError";
@@ -93,8 +93,7 @@ TEST(Expand, TotalRangesAcrossPortsAreCapped) {
 TEST(Expand, ResolvedNamesCountTowardsTheRangeCap) {
   // The cap exactly, as above, and then a name's two addresses on the same 64 ports: over it.
   ExpandOptions options;
-  options.ports.clear();
-  for (std::uint16_t port = 1; port <= 64; ++port) options.ports.push_back(port);
+  options.ports = parsePortList("1-64");
   ExpandReport report;
   EXPECT_EQ(
       usageErrorOf([&] {
@@ -264,10 +263,10 @@ TEST(TargetFile, ColumnsCommentsAndBlankLines) {
       "hosts.txt");
   ASSERT_EQ(lines.size(), 4U);
   EXPECT_EQ(lines[0].specs, "192.0.2.1");
-  EXPECT_EQ(lines[0].ports, (std::vector<std::uint16_t>{853}));
+  EXPECT_EQ(lines[0].ports, PortList{853});
   EXPECT_EQ(lines[0].name, "dns.example");
   EXPECT_EQ(lines[0].origin, "hosts.txt:3");
-  EXPECT_EQ(lines[1].ports, (std::vector<std::uint16_t>{443, 8853}));
+  EXPECT_EQ(lines[1].ports, (PortList{443, 8853}));
   EXPECT_EQ(lines[1].name, "");
   EXPECT_TRUE(lines[2].ports.empty());
   EXPECT_EQ(lines[2].name, "resolver.example");
