@@ -14,6 +14,19 @@ using model::Severity;
 
 namespace {
 
+constexpr std::array<std::string_view, 19> kFindingIds{
+    "cert-expired",       "cert-expires-soon", "cert-not-yet-valid", "weak-key",
+    "weak-signature",     "self-signed-leaf",  "no-server-auth-eku", "no-san",
+    "address-not-in-san", "name-mismatch",     "chain-untrusted",    "tls-below-1.2",
+    "alpn-not-dot",       "cleartext-dns",     "pin-mismatch",       "dot-missing",
+    "policy-min-tls",     "policy-min-days",   "policy-issuer"};
+
+// Findings are made here with no policy rule yet (applyRules adds it).
+Finding finding(std::string id, Severity severity, std::string message,
+                std::optional<int> certificate) {
+  return {std::move(id), severity, std::move(message), certificate, std::nullopt};
+}
+
 bool contains(const std::vector<std::string>& values, const std::string& wanted) {
   return std::find(values.begin(), values.end(), wanted) != values.end();
 }
@@ -44,7 +57,7 @@ bool addressInSan(const Address& address, const std::vector<std::string>& ips) {
 void certificateFindings(const model::CertificateInfo& cert, int index, bool leaf,
                          const AuditOptions& options, std::vector<Finding>& out) {
   const auto add = [&](const char* id, Severity severity, std::string message) {
-    out.push_back({id, severity, std::move(message), index});
+    out.push_back(finding(id, severity, std::move(message), index));
   };
   const std::string which = leaf ? "the leaf" : "certificate " + std::to_string(index);
   if (cert.days_left) {
@@ -114,33 +127,33 @@ void expectationFindings(const model::ProbeResult& result, const AuditOptions& o
   const model::TlsSession& tls = *result.tls;
   if (const auto pins = pinSet(options, expect); !pins.empty() && !pinMatch(result, pins)) {
     // The policy's severity when the target's own pins (policy, pin file) are expected.
-    out.push_back({"pin-mismatch", expect.pins.empty() ? Severity::High : expect.severity,
-                   "no certificate of the chain matches any of the " + std::to_string(pins.size()) +
-                       " expected SPKI pins",
-                   std::nullopt});
+    out.push_back(finding("pin-mismatch", expect.pins.empty() ? Severity::High : expect.severity,
+                          "no certificate of the chain matches any of the " +
+                              std::to_string(pins.size()) + " expected SPKI pins",
+                          std::nullopt));
   }
   if (expect.min_tls) {
     if (below(tls.version, *expect.min_tls)) {
-      out.push_back({"policy-min-tls", expect.severity,
-                     tls.version + " was negotiated; " + policy + " wants at least " +
-                         std::string(model::toString(*expect.min_tls)),
-                     std::nullopt});
+      out.push_back(finding("policy-min-tls", expect.severity,
+                            tls.version + " was negotiated; " + policy + " wants at least " +
+                                std::string(model::toString(*expect.min_tls)),
+                            std::nullopt));
     }
   }
   if (result.certificates.empty()) return;
   const model::CertificateInfo& leaf = result.certificates.front();
   if (expect.min_days && leaf.days_left && *leaf.days_left >= 0 &&
       *leaf.days_left < *expect.min_days) {
-    out.push_back({"policy-min-days", expect.severity,
-                   "the leaf expires in " + std::to_string(*leaf.days_left) + " days (" +
-                       leaf.not_after + "); " + policy + " wants at least " +
-                       std::to_string(*expect.min_days),
-                   0});
+    out.push_back(finding("policy-min-days", expect.severity,
+                          "the leaf expires in " + std::to_string(*leaf.days_left) + " days (" +
+                              leaf.not_after + "); " + policy + " wants at least " +
+                              std::to_string(*expect.min_days),
+                          0));
   }
   if (!expect.issuers.empty() && !issuerAllowed(leaf.issuer, expect.issuers)) {
-    out.push_back({"policy-issuer", expect.severity,
-                   "the leaf's issuer " + leaf.issuer + " is not one that " + policy + " allows",
-                   0});
+    out.push_back(
+        finding("policy-issuer", expect.severity,
+                "the leaf's issuer " + leaf.issuer + " is not one that " + policy + " allows", 0));
   }
 }
 
@@ -149,14 +162,24 @@ void expectationFindings(const model::ProbeResult& result, const AuditOptions& o
 std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOptions& options,
                                  const Expectations& expectations) {
   std::vector<Finding> out;
-  if (expectations.require_dot && !confirmedDot(result) && judgeable(result)) {
-    out.push_back(
-        {"policy-not-dot", expectations.severity,
-         std::string(expectations.group.empty() ? "the policy"
-                                                : "policy group '" + expectations.group + "'") +
-             " requires DoT here; the outcome is " + std::string(model::toString(result.outcome)) +
-             (result.reason.empty() ? "" : " (" + result.reason + ")"),
-         std::nullopt});
+  if (expectations.require_dot && expectations.listed && !confirmedDot(result) &&
+      judgeable(result)) {
+    out.push_back(finding(
+        "dot-missing", expectations.severity,
+        "DoT is required of this target (" +
+            std::string(expectations.group.empty() ? "--require-dot or the policy"
+                                                   : "policy group '" + expectations.group + "'") +
+            "); the outcome is " + std::string(model::toString(result.outcome)) +
+            (result.reason.empty() ? "" : " (" + result.reason + ")"),
+        std::nullopt));
+  }
+  if (result.outcome == model::Outcome::CleartextDns) {
+    // RFC 7858 section 3.1: port 853 is for DNS over TLS; a server answering there in cleartext
+    // hands its clients' queries and answers to anyone on the path, who can read and change them.
+    out.push_back(finding("cleartext-dns", Severity::High,
+                          "DNS answered without TLS on port " + std::to_string(result.port) +
+                              ", the DoT port: queries and answers travel in the clear",
+                          std::nullopt));
   }
   if (!result.tls) return out;
   const model::TlsSession& tls = *result.tls;
@@ -173,64 +196,76 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
       if (error.code != kNotYetValid || error.depth < 0 || depth >= result.certificates.size()) {
         continue;
       }
-      out.push_back({"cert-not-yet-valid", Severity::High,
-                     "certificate " + std::to_string(error.depth) + " is not valid before " +
-                         result.certificates[depth].not_before,
-                     error.depth});
+      out.push_back(finding("cert-not-yet-valid", Severity::High,
+                            "certificate " + std::to_string(error.depth) + " is not valid before " +
+                                result.certificates[depth].not_before,
+                            error.depth));
     }
     if (leaf.self_signed) {
       out.push_back(
-          {"self-signed-leaf", Severity::Medium, "the leaf certificate is self-signed", 0});
+          finding("self-signed-leaf", Severity::Medium, "the leaf certificate is self-signed", 0));
     }
     // A list without serverAuth makes TLS clients refuse the certificate. No extension at all is
     // allowed by RFC 5280 section 4.2.1.12 but not by the CA/Browser Forum baseline: low.
     if (!leaf.extended_key_usage.empty() && !contains(leaf.extended_key_usage, "serverAuth")) {
-      out.push_back({"no-server-auth-eku", Severity::Medium,
-                     "the leaf's extended key usage does not include serverAuth", 0});
+      out.push_back(finding("no-server-auth-eku", Severity::Medium,
+                            "the leaf's extended key usage does not include serverAuth", 0));
     } else if (leaf.extended_key_usage.empty()) {
-      out.push_back({"no-server-auth-eku", Severity::Low,
-                     "the leaf has no extended key usage extension (so no serverAuth)", 0});
+      out.push_back(finding("no-server-auth-eku", Severity::Low,
+                            "the leaf has no extended key usage extension (so no serverAuth)", 0));
     }
     if (tls.name_matches == false && !tls.auth_name.empty()) {
-      out.push_back({"name-mismatch", Severity::High,
-                     "the leaf is not valid for the authentication name " + tls.auth_name, 0});
+      out.push_back(finding("name-mismatch", Severity::High,
+                            "the leaf is not valid for the authentication name " + tls.auth_name,
+                            0));
     }
     if (leaf.san.dns.empty() && leaf.san.ip.empty()) {
-      out.push_back({"no-san", Severity::Medium,
-                     "the leaf has no DNS or IP subjectAltName; clients that follow RFC 6125 "
-                     "ignore its CN",
-                     0});
+      out.push_back(
+          finding("no-san", Severity::Medium,
+                  "the leaf has no DNS or IP subjectAltName; clients that follow RFC 6125 "
+                  "ignore its CN",
+                  0));
     } else if (tls.auth_name.empty() && !addressInSan(result.address, leaf.san.ip)) {
       // Only a target judged by its address: one with an authentication name (its own or
       // --auth-name) is judged by that name (name-mismatch).
-      out.push_back(
-          {"address-not-in-san", Severity::Medium,
-           "the address " + result.address.toString() + " is not in the leaf's IP subjectAltNames",
-           0});
+      out.push_back(finding(
+          "address-not-in-san", Severity::Medium,
+          "the address " + result.address.toString() + " is not in the leaf's IP subjectAltNames",
+          0));
     }
   }
   if (!tls.verification.trusted) {
-    out.push_back({"chain-untrusted", Severity::High,
-                   "the chain does not verify against " + tls.verification.trust_store + ": " +
-                       tls.verification.reason,
-                   std::nullopt});
+    out.push_back(finding("chain-untrusted", Severity::High,
+                          "the chain does not verify against " + tls.verification.trust_store +
+                              ": " + tls.verification.reason,
+                          std::nullopt));
   }
   if (below(tls.version, model::TlsVersion::Tls12)) {
-    out.push_back({"tls-below-1.2", Severity::High, tls.version + " was negotiated", std::nullopt});
+    out.push_back(
+        finding("tls-below-1.2", Severity::High, tls.version + " was negotiated", std::nullopt));
   }
   if (tls.alpn != "dot") {
-    out.push_back({"alpn-not-dot", Severity::Info,
-                   tls.alpn ? "the server selected ALPN " + *tls.alpn + ", not dot"
-                            : std::string("the server selected no ALPN protocol"),
-                   std::nullopt});
+    out.push_back(finding("alpn-not-dot", Severity::Info,
+                          tls.alpn ? "the server selected ALPN " + *tls.alpn + ", not dot"
+                                   : std::string("the server selected no ALPN protocol"),
+                          std::nullopt));
   }
   expectationFindings(result, options, expectations, out);
   return out;
 }
 
+std::span<const std::string_view> findingIds() {
+  return kFindingIds;
+}
+
+bool isFindingId(std::string_view id) {
+  return std::find(kFindingIds.begin(), kFindingIds.end(), id) != kFindingIds.end();
+}
+
 std::optional<Severity> worstSeverity(const std::vector<Finding>& findings) {
   std::optional<Severity> worst;
   for (const Finding& finding : findings) {
+    if (!finding.counts()) continue;
     if (!worst || finding.severity > *worst) worst = finding.severity;
   }
   return worst;
@@ -277,10 +312,40 @@ model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& 
   return verdict;
 }
 
-void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy) {
-  const Expectations expectations =
+void applyRules(std::vector<Finding>& findings, const Expectations& expectations,
+                std::string_view today) {
+  if (expectations.rules.empty()) return;
+  for (Finding& finding : findings) {
+    const auto rule = std::find_if(expectations.rules.begin(), expectations.rules.end(),
+                                   [&](const auto& entry) { return entry.first == finding.id; });
+    if (rule == expectations.rules.end()) continue;
+    const FindingRule& what = rule->second;
+    model::FindingOverride record;
+    record.group = what.group;
+    record.reason = what.reason;
+    record.until = what.until;
+    // "YYYY-MM-DD" compares as text; the rule holds through its last day.
+    record.expired = !what.until.empty() && !today.empty() && what.until < today;
+    if (!record.expired) {
+      if (what.severity) {
+        record.was = finding.severity;
+        finding.severity = *what.severity;
+      } else {
+        record.suppressed = true;
+      }
+    }
+    finding.policy = std::move(record);
+  }
+}
+
+void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy,
+           bool listed) {
+  Expectations expectations =
       policy.empty() ? Expectations{} : policy.expectationsFor(result.address, result.name);
+  expectations.require_dot = expectations.require_dot || options.require_dot;
+  expectations.listed = listed;
   result.findings = findingsFor(result, options, expectations);
+  applyRules(result.findings, expectations, options.today);
   result.verdict = verdictFor(result, options, expectations);
 }
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <variant>
 
+#include "dotscan/audit/findings.hpp"
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/targets/target_set.hpp"
 #include "dotscan/util/error.hpp"
@@ -79,6 +80,64 @@ std::string normaliseDn(std::string_view dn) {
   return out;
 }
 
+// "YYYY-MM-DD", a real calendar day.
+bool isDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  int parts[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8};
+  const std::size_t lengths[3] = {4, 2, 2};
+  for (int i = 0; i < 3; ++i) {
+    for (std::size_t k = 0; k < lengths[i]; ++k) {
+      const char c = text[starts[i] + k];
+      if (c < '0' || c > '9') return false;
+      parts[i] = parts[i] * 10 + (c - '0');
+    }
+  }
+  const int year = parts[0];
+  const int month = parts[1];
+  const int day = parts[2];
+  if (year < 1970 || month < 1 || month > 12 || day < 1) return false;
+  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
+// "findings": {ID: {"severity": LEVEL or "off", "reason": TEXT, "until": DATE}}.
+std::vector<std::pair<std::string, FindingRule>> parseRules(const Json& object,
+                                                            std::string_view source,
+                                                            const std::string& where) {
+  if (!object.is_object()) fail(source, where, "expected an object of finding ids");
+  std::vector<std::pair<std::string, FindingRule>> rules;
+  for (const auto& [id, value] : object.items()) {
+    const std::string at = where + "." + id;
+    if (!isFindingId(id)) fail(source, at, "unknown finding id (docs/audit.md lists them)");
+    if (!value.is_object()) fail(source, at, R"(expected an object such as {"severity": "off"})");
+    FindingRule rule;
+    bool rated = false;
+    for (const auto& [key, field] : value.items()) {
+      const std::string field_at = at + "." + key;
+      if (key == "severity") {
+        const std::string level = text(field, source, field_at);
+        rated = true;
+        if (level == "off") continue;
+        rule.severity = model::severityFromString(level);
+        if (!rule.severity)
+          fail(source, field_at, "expected off, info, low, medium, high or critical");
+      } else if (key == "reason") {
+        rule.reason = text(field, source, field_at);
+      } else if (key == "until") {
+        rule.until = text(field, source, field_at);
+        if (!isDate(rule.until)) fail(source, field_at, "expected a date, YYYY-MM-DD");
+      } else {
+        fail(source, field_at, "unknown key (expected severity, reason, until)");
+      }
+    }
+    if (!rated) fail(source, at, R"(expected "severity": a level, or "off" to suppress)");
+    rules.emplace_back(id, std::move(rule));
+  }
+  return rules;
+}
+
 Policy::Fields parseFields(const Json& object, std::string_view source, const std::string& where,
                            bool group) {
   Policy::Fields fields;
@@ -113,6 +172,8 @@ Policy::Fields parseFields(const Json& object, std::string_view source, const st
       const auto severity = model::severityFromString(text(value, source, at));
       if (!severity) fail(source, at, "expected info, low, medium, high or critical");
       fields.severity = severity;
+    } else if (key == "findings") {
+      fields.rules = parseRules(value, source, at);
     } else if (!(group && (key == "name" || key == "targets"))) {
       fail(source, at, "unknown key (see docs/audit.md)");
     }
@@ -207,6 +268,16 @@ Expectations apply(Expectations expectations, const Policy::Fields& fields) {
   if (fields.issuers) expectations.issuers = *fields.issuers;
   if (fields.require_dot) expectations.require_dot = *fields.require_dot;
   if (fields.severity) expectations.severity = *fields.severity;
+  // Rule by rule: a group's rule for an id replaces the defaults' rule for it.
+  for (const auto& [id, rule] : fields.rules) {
+    const auto same = std::find_if(expectations.rules.begin(), expectations.rules.end(),
+                                   [&](const auto& entry) { return entry.first == id; });
+    if (same != expectations.rules.end()) {
+      same->second = rule;
+    } else {
+      expectations.rules.emplace_back(id, rule);
+    }
+  }
   return expectations;
 }
 
@@ -286,6 +357,7 @@ void Policy::loadJson(std::string_view text, std::string_view source) {
       group.selector.everything = true;
     }
     group.fields = parseFields(object, source, where, true);
+    for (auto& [id, rule] : group.fields.rules) rule.group = group.name;
     groups_.push_back(std::move(group));
   }
 }

@@ -454,7 +454,7 @@ const std::vector<OptionGroup>& optionGroups() {
         "--dns-max-size", "--no-dns", "--no-cleartext-check"}},
       {"Audit",
        {"--auth-name", "--pin", "--pin-file", "--policy", "--warn-days", "--crit-days",
-        "--fail-on"}},
+        "--require-dot", "--fail-on"}},
       {"Output",
        {"--output-normal", "--output-xml", "--output-grepable", "--output-json", "--csv",
         "--output-all", "--open", "--metadata", "--resume", "--verbose", "--quiet", "--stats-every",
@@ -801,6 +801,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--require-dot", scan.audit.require_dot,
+               "Every target listed on its own (an address, a name, an -iL line; not each "
+               "address of a range) that does not confirm DoT is a high finding, dot-missing");
   app.add_option("--fail-on", fail_on,
                  "Exit 1 when a finding is at or above LEVEL: info, low, medium, high, critical, "
                  "never (default)")

@@ -54,7 +54,8 @@ int runConfig(const ScanConfig& config, const ResumeState* resume = nullptr) {
       if (resume != nullptr) fresh->setSkip(skip);
       return fresh;
     };
-    ScanPlan plan{DOTSCAN_VERSION, seed, toString(order.size()), make_order, resume, {}};
+    ScanPlan plan{DOTSCAN_VERSION, seed, toString(order.size()), make_order, resume, {}, {}};
+    plan.listed = [&set](const Address& address) { return set.listed(address); };
     // Not before the trust store is read: a refused start must leave FILE resumable.
     if (resume != nullptr) plan.before_outputs = [resume] { prepareResumeFile(*resume); };
     return scan(config, order, plan);

@@ -5,10 +5,13 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -134,23 +137,37 @@ probe::NamingRule namingRule(const ScanSettings& settings) {
 // of the writers (not of the counts) what did not answer. A writer whose pipe lost its reader
 // (`dotscan | head -1`) is dropped quietly; the others go on, so the files stay complete, and when
 // no writer is left nobody reads the results: the scan stops at once (stopUnread()).
+// "YYYY-MM-DD" of `when`, in UTC.
+std::string utcDate(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm parts{};
+  ::gmtime_r(&seconds, &parts);
+  std::array<char, 16> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%d", &parts);
+  return text.data();
+}
+
 class ReportSink final : public probe::ResultSink {
  public:
   ReportSink(std::vector<report::Writer*> writers, audit::AuditOptions audit,
-             const audit::Policy& policy, bool open_only)
+             const audit::Policy& policy, std::function<bool(const Address&)> listed,
+             bool open_only)
       : writers_(std::move(writers)),
         audit_(std::move(audit)),
         policy_(policy),
+        listed_(std::move(listed)),
         open_only_(open_only) {}
 
   void consume(model::ProbeResult&& result) override {
-    audit::judge(result, audit_, policy_);  // outside the lock: pure
+    // Outside the lock: pure.
+    audit::judge(result, audit_, policy_, !listed_ || listed_(result.address));
     const auto worst = audit::worstSeverity(result.findings);
     const std::lock_guard lock(mutex_);
     if (worst && (!worst_ || *worst > *worst_)) worst_ = worst;
     counts_.at(static_cast<std::size_t>(result.outcome)).fetch_add(1, std::memory_order_relaxed);
     scanned_.fetch_add(1, std::memory_order_relaxed);
-    if (open_only_ && !model::answered(result.outcome)) return;
+    // --open: what did not answer is left out, unless it raised a finding (dot-missing).
+    if (open_only_ && !model::answered(result.outcome) && !worst) return;
     forEachWriter([&result](report::Writer& writer) { writer.add(result); });
   }
 
@@ -219,6 +236,7 @@ class ReportSink final : public probe::ResultSink {
   std::vector<report::Writer*> writers_;  // null: its reader has gone
   audit::AuditOptions audit_;
   const audit::Policy& policy_;
+  std::function<bool(const Address&)> listed_;
   bool open_only_;
   std::optional<model::Severity> worst_;
   std::mutex mutex_;
@@ -464,9 +482,12 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   const probe::EngineSettings engine_settings = engineSettings(settings);
   report::ScanMetadata metadata = plannedMetadata(config, plan, engine_settings, tls_context);
   OrderSource source(order, namingRule(settings));
-  ReportSink sink(outputs.writers(), settings.audit, settings.policy, settings.output.open_only);
-  const SteadyClock clock;
   metadata.started = std::chrono::system_clock::now();
+  audit::AuditOptions audit = settings.audit;
+  audit.today = utcDate(metadata.started);  // the policy's "until" dates expire against it
+  ReportSink sink(outputs.writers(), std::move(audit), settings.policy, plan.listed,
+                  settings.output.open_only);
+  const SteadyClock clock;
   const TimePoint started = clock.now();
   const bool stdout_terminal = ::isatty(STDOUT_FILENO) == 1;
   ProgressReporter progress(

@@ -42,10 +42,14 @@ std::string csvRow(const model::ProbeResult& r) {
     cells.push_back(csvField(leaf.spki_pin_sha256));
   }
   cells.push_back(r.verdict ? csvField(r.verdict->profile) : "");
-  const auto worst = std::max_element(
-      r.findings.begin(), r.findings.end(),
-      [](const model::Finding& a, const model::Finding& b) { return a.severity < b.severity; });
-  cells.push_back(worst == r.findings.end()
+  // The worst finding that counts: one the policy suppressed is not the row's worst.
+  const model::Finding* worst = nullptr;
+  for (const model::Finding& finding : r.findings) {
+    if (finding.counts() && (worst == nullptr || finding.severity > worst->severity)) {
+      worst = &finding;
+    }
+  }
+  cells.push_back(worst == nullptr
                       ? ""
                       : csvField(std::string(model::toString(worst->severity)) + " " + worst->id));
   std::string row;

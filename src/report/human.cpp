@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "dotscan/report/finding_text.hpp"
 #include "dotscan/report/json_lines.hpp"
 
 #include "put.hpp"
@@ -308,12 +309,19 @@ void HumanReport::begin(const ScanMetadata& planned) {
 }
 
 void HumanReport::add(const model::ProbeResult& r) {
-  for (const model::Finding& finding : r.findings) ++findings_[{finding.severity, finding.id}];
-  // A hidden outcome with a finding it would show (policy-not-dot) is listed anyway.
+  for (const model::Finding& finding : r.findings) {
+    if (finding.counts()) {
+      ++findings_[{finding.severity, finding.id}];
+    } else {
+      ++suppressed_;
+    }
+  }
+  // A hidden outcome with a finding it would show (dot-missing) is listed anyway.
   if (!listed(r.outcome)) {
-    const bool shown_finding = std::any_of(
-        r.findings.begin(), r.findings.end(),
-        [](const model::Finding& finding) { return finding.severity >= model::Severity::Medium; });
+    const bool shown_finding =
+        std::any_of(r.findings.begin(), r.findings.end(), [](const model::Finding& finding) {
+          return finding.counts() && finding.severity >= model::Severity::Medium;
+        });
     if (!shown_finding) return;
     ++shown_anyway_.at(static_cast<std::size_t>(r.outcome));
   }
@@ -348,9 +356,13 @@ void HumanReport::add(const model::ProbeResult& r) {
     block += "\n";
   }
   for (const model::Finding& finding : r.findings) {
-    if (finding.severity < model::Severity::Medium) continue;  // the JSON has them all
+    // The JSON has them all; a suppressed one shows only with -v, marked.
+    const bool shown =
+        finding.counts() ? finding.severity >= model::Severity::Medium : options_.verbosity >= 1;
+    if (!shown) continue;
     block += "  finding      " + std::string(model::toString(finding.severity)) + "  " +
-             terminalSafe(finding.id) + ": " + terminalSafe(finding.message) + "\n";
+             terminalSafe(finding.id) + ": " + terminalSafe(finding.message) +
+             (finding.policy ? " (" + terminalSafe(policyNote(finding)) + ")" : "") + "\n";
   }
   if (streaming_ || options_.sort_limit == 0) {
     put(out_, block);
@@ -414,6 +426,10 @@ void HumanReport::finish(const ScanMetadata& m) {
              terminalSafe(key.second) + ",";
     }
     out.back() = '\n';
+  }
+  if (suppressed_ != 0) {
+    out += "Suppressed by the policy: " + std::to_string(suppressed_) +
+           (suppressed_ == 1 ? " finding" : " findings") + " (in the JSON output; -v lists them)\n";
   }
 
   const double rate =

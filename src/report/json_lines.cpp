@@ -231,10 +231,21 @@ std::string resultToJson(const model::ProbeResult& result, bool include_pem) {
   json["dns"] = result.dns ? dnsJson(*result.dns) : Json(nullptr);
   Json findings = Json::array();
   for (const model::Finding& finding : result.findings) {
+    Json policy = nullptr;
+    if (finding.policy) {
+      const model::FindingOverride& rule = *finding.policy;
+      policy = Json{{"group", rule.group},
+                    {"suppressed", rule.suppressed},
+                    {"severity_was", rule.was ? Json(model::toString(*rule.was)) : Json(nullptr)},
+                    {"reason", rule.reason},
+                    {"until", rule.until.empty() ? Json(nullptr) : Json(rule.until)},
+                    {"expired", rule.expired}};
+    }
     findings.push_back(Json{{"id", finding.id},
                             {"severity", model::toString(finding.severity)},
                             {"message", finding.message},
-                            {"certificate", optionalOrNull(finding.certificate)}});
+                            {"certificate", optionalOrNull(finding.certificate)},
+                            {"policy", std::move(policy)}});
   }
   json["findings"] = std::move(findings);
   if (result.verdict) {

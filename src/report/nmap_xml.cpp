@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "dotscan/report/escape.hpp"
+#include "dotscan/report/finding_text.hpp"
 #include "dotscan/report/json_lines.hpp"
 
 #include "nmap_style.hpp"
@@ -214,10 +215,15 @@ std::string dotscanScript(const model::ProbeResult& r) {
   if (!r.findings.empty()) {
     tables.open("findings");
     for (const model::Finding& finding : r.findings) {
+      const std::string note = policyNote(finding);
       output += "\nfinding: " + std::string(model::toString(finding.severity)) + " " +
-                terminalSafe(finding.id) + ": " + terminalSafe(finding.message);
+                terminalSafe(finding.id) + ": " + terminalSafe(finding.message) +
+                (note.empty() ? "" : " (" + terminalSafe(note) + ")");
       tables.open().elem("id", finding.id).elem("severity", model::toString(finding.severity));
-      tables.elem("message", finding.message).close();
+      tables.elem("message", finding.message);
+      if (!note.empty())
+        tables.elem("policy", note).elem("counts", finding.counts() ? "true" : "false");
+      tables.close();
     }
     tables.close();
   }

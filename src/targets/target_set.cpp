@@ -68,9 +68,11 @@ class Expander {
           restrictFamily(addresses, *options_.family);
           if (addresses.empty()) refuseFamily(text);
         }
+        if (addresses.count() == 1) set_.listed_.addAll(addresses);
         countRanges(addresses.intervals().size() * port_lists_[ports].count());
-        port_lists_[ports].forEach(
-            [&](std::uint16_t port) { groups_[{port, column}].addAll(addresses); });
+        port_lists_[ports].forEach([&](std::uint16_t port) {
+          groups_[{port, column}].addAll(addresses);
+        });
       }
     });
   }
@@ -121,6 +123,7 @@ class Expander {
       if (addresses.empty()) continue;
       countRanges(addresses.size() * port_lists_[p.ports].count());
       const std::uint32_t name = p.column != 0 ? p.column : nameId(lookups_[p.lookup]);
+      for (const Address& address : addresses) set_.listed_.add(address);
       port_lists_[p.ports].forEach([&](std::uint16_t port) {
         IntervalSet& group = groups_[{port, name}];
         for (const Address& address : addresses) group.add(address);
@@ -133,6 +136,7 @@ class Expander {
 
   TargetSet finish() {
     for (auto& [key, addresses] : groups_) addresses.normalise();
+    set_.listed_.normalise();
     preferNamedTargets();
     // cuts_[0] is the user's exclusions; the others are the shipped lists, counted apart.
     for (std::size_t list = 0; list < cuts_.size(); ++list) {

@@ -187,12 +187,46 @@ check "policy unmet: exit" "$?" 1
 check "policy unmet findings" "$(result "$WORK/unmet.jsonl" "$SERVER" '[.findings[] | select(.id | test("^p")) | .id + ":" + .severity] | join(" ")')" \
   "pin-mismatch:critical policy-min-tls:critical policy-min-days:critical policy-issuer:critical"
 check "policy not dot" "$(result "$WORK/unmet.jsonl" "$CLOSED" '[.outcome, .verdict.policy_group, (.findings | map(.id) | join(","))] | join(" ")')" \
-  "closed strict policy-not-dot"
+  "closed strict dot-missing"
 grep -q "^$CLOSED:853  closed" "$WORK/unmet.txt" && pass ||
   fail "a closed address with a finding is listed: $(cat "$WORK/unmet.txt")"
-grep -q "^Findings: 1 critical policy-not-dot, 1 critical policy-min-tls, 1 critical policy-min-days, 1 critical policy-issuer, 1 critical pin-mismatch, 1 medium address-not-in-san, 1 info alpn-not-dot$" "$WORK/unmet.txt" && pass ||
+grep -q "^Findings: 1 critical policy-min-tls, 1 critical policy-min-days, 1 critical policy-issuer, 1 critical pin-mismatch, 1 critical dot-missing, 1 medium address-not-in-san, 1 info alpn-not-dot$" "$WORK/unmet.txt" && pass ||
   fail "policy findings summary: $(cat "$WORK/unmet.txt")"
 validate "schema policy unmet" "$WORK/unmet.jsonl"
+# --require-dot: a listed target that is down fails --fail-on high; the addresses of a range do
+# not (issue 12). $CLOSED listed in -iL with its expected name, $NET.13 inside a /30 only.
+printf '%s 853 down.example\n%s/30\n' "$CLOSED" "$NET.12" >"$WORK/required.txt"
+"$DOTSCAN" -q --require-dot --fail-on high -iL "$WORK/required.txt" -oJ "$WORK/required.jsonl" \
+  >/dev/null 2>&1
+check "--require-dot: exit" "$?" 1
+check "--require-dot: listed" "$(result "$WORK/required.jsonl" "$CLOSED" '[.outcome, (.findings | map(.id + ":" + .severity) | join(","))] | join(" ")')" \
+  "closed dot-missing:high"
+check "--require-dot: range" "$(result "$WORK/required.jsonl" "$NET.13" '[.outcome, (.findings | length | tostring)] | join(" ")')" \
+  "closed 0"
+"$DOTSCAN" -q --fail-on high -iL "$WORK/required.txt" >/dev/null 2>&1
+check "without --require-dot: exit" "$?" 0
+validate "schema --require-dot" "$WORK/required.jsonl"
+# Suppression and re-rating by the policy: address-not-in-san off, alpn-not-dot re-rated high
+# by an expired rule (nothing changes), chain-untrusted re-rated low.
+cat >"$WORK/rules.json" <<EOF
+{"dotscan_policy": 1,
+ "defaults": {"findings": {"address-not-in-san": {"severity": "off", "reason": "bare addresses"},
+                           "alpn-not-dot": {"severity": "high", "until": "2020-01-31"}}},
+ "groups": [{"name": "lab", "targets": ["$SERVER"],
+             "findings": {"chain-untrusted": {"severity": "low", "reason": "lab CA"}}}]}
+EOF
+"$DOTSCAN" -v --policy "$WORK/rules.json" --fail-on medium -oJ "$WORK/rules.jsonl" "$SERVER" \
+  >"$WORK/rules.txt" 2>/dev/null
+check "rules: --fail-on medium passes" "$?" 0
+check "rules: findings" "$(result "$WORK/rules.jsonl" "$SERVER" '[.findings[] | [.id, .severity, (.policy.suppressed|tostring), (.policy.severity_was|tostring), (.policy.expired|tostring), .policy.group, .policy.reason] | join(":")] | join(" ")')" \
+  "address-not-in-san:medium:true:null:false::bare addresses chain-untrusted:low:false:high:false:lab:lab CA alpn-not-dot:info:false:null:true::"
+grep -q "^Suppressed by the policy: 1 finding " "$WORK/rules.txt" && pass ||
+  fail "rules: summary line: $(cat "$WORK/rules.txt")"
+grep -q "address-not-in-san: .* (suppressed by the policy: bare addresses)$" "$WORK/rules.txt" && pass ||
+  fail "rules: -v marks the suppressed finding: $(cat "$WORK/rules.txt")"
+validate "schema rules" "$WORK/rules.jsonl"
+"$DOTSCAN" -q --policy "$WORK/rules.json" --fail-on low "$SERVER" >/dev/null 2>&1
+check "rules: the re-rated low still fails --fail-on low" "$?" 1
 # --pin-file: pins per target, without a CA: strict-pin.
 printf '# pins\n%s %s\n*.example %s\n' "$SERVER" "$pin" "$other_pin" >"$WORK/pins.txt"
 "$DOTSCAN" -q --pin-file "$WORK/pins.txt" -oJ "$WORK/pinfile.jsonl" "$SERVER" >/dev/null 2>&1
@@ -238,6 +272,11 @@ if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/plain" --plain "$PLAIN" >/de
   check "cleartext outcome" "$(result "$WORK/plain.jsonl" "$PLAIN" .outcome)" "cleartext-dns"
   check "cleartext answer" "$(result "$WORK/plain.jsonl" "$PLAIN" '(.dns.cleartext|tostring) + " " + .dns.response.short_answer')" \
     "true 192.0.2.53"
+  # A finding (issue 12): --fail-on high now fails on it.
+  check "cleartext finding" "$(result "$WORK/plain.jsonl" "$PLAIN" '[.findings[] | .id + ":" + .severity] | join(" ")')" \
+    "cleartext-dns:high"
+  "$DOTSCAN" -q --query dot.test/A --tls-timeout 1s --fail-on high "$PLAIN" >/dev/null 2>&1
+  check "cleartext --fail-on high" "$?" 1
   validate "schema cleartext" "$WORK/plain.jsonl"
   "$DOTSCAN" -q --no-cleartext-check --tls-timeout 1s -oJ "$WORK/plain2.jsonl" "$PLAIN" >/dev/null 2>&1
   check "--no-cleartext-check" "$(result "$WORK/plain2.jsonl" "$PLAIN" '.outcome + " " + (.dns == null | tostring)')" \

@@ -7,7 +7,12 @@
 //    "groups": [{"name": "...", "targets": ["192.0.2.0/24", "dns.example", "*.example"],
 //                EXPECTATIONS}, ...]}
 //   EXPECTATIONS: "auth_name": NAME, "pins": [BASE64...], "min_tls": "1.2", "min_days": N,
-//                 "issuers": [DN...], "require_dot": BOOL, "severity": LEVEL
+//                 "issuers": [DN...], "require_dot": BOOL, "severity": LEVEL,
+//                 "findings": {FINDING-ID: {"severity": LEVEL or "off", "reason": TEXT,
+//                                           "until": "YYYY-MM-DD"}, ...}
+// A "findings" rule re-rates (or with "off" suppresses) every finding of that id for the group's
+// targets, until the end of the "until" day (UTC) when one is given; the group's rules replace the
+// defaults' rule of the same id, and keep the defaults' rules for other ids.
 // A target takes the FIRST group that lists it: its address inside an address spec (as on the
 // command line: address, CIDR, range), or its name equal to a name ("*.example" matches the names
 // below example). A group without "targets" takes every target. Its expectations are the
@@ -34,6 +39,14 @@
 
 namespace dotscan::audit {
 
+// A policy's rule for one finding id: another severity, or off.
+struct FindingRule {
+  std::optional<model::Severity> severity;  // nullopt: off (suppressed)
+  std::string reason;
+  std::string until;  // "YYYY-MM-DD", empty: no expiry
+  std::string group;  // the policy group that wrote it; empty: the defaults
+};
+
 // What one target is expected to be. Empty or unset fields expect nothing.
 struct Expectations {
   std::string group;              // the policy group that matched; empty: none did
@@ -42,8 +55,12 @@ struct Expectations {
   std::optional<model::TlsVersion> min_tls;  // the lowest acceptable negotiated version
   std::optional<int> min_days;       // the leaf must stay valid at least this many more days
   std::vector<std::string> issuers;  // the leaf's issuer must be one of these (RFC 2253 text)
-  bool require_dot = false;          // a target that does not confirm DoT is a finding
-  model::Severity severity = model::Severity::High;  // of the policy-* findings
+  // A target that does not confirm DoT is a finding (dot-missing), when it was listed on its own:
+  // an -iL line, a single address or a name; not each address of a range.
+  bool require_dot = false;
+  bool listed = true;  // the target was listed on its own (set by the caller)
+  model::Severity severity = model::Severity::High;  // of the policy-* and dot-missing findings
+  std::vector<std::pair<std::string, FindingRule>> rules;  // by finding id, each id once
 };
 
 // A 44-character base64 text of 32 bytes, as `openssl ... | base64` and kdig +tls-pin write it.
@@ -83,6 +100,7 @@ class Policy {
     std::optional<std::vector<std::string>> issuers;
     std::optional<bool> require_dot;
     std::optional<model::Severity> severity;
+    std::vector<std::pair<std::string, FindingRule>> rules;  // "findings", by id
   };
 
  private:

@@ -26,6 +26,9 @@ struct ScanPlan {
   const ResumeState* resume = nullptr;  // --resume: the earlier runs, added to the metadata
   // --resume: cuts the file back (prepareResumeFile) once every other start-up check passed.
   std::function<void()> before_outputs;
+  // Whether an address was listed on its own (targets::TargetSet::listed), for --require-dot.
+  // Unset: every target counts as listed.
+  std::function<bool(const Address&)> listed;
 };
 
 // One "dotscan: warning: ..." line on stderr. -q never hides a warning (README: "errors and

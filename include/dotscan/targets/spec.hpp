@@ -64,5 +64,4 @@ bool isValidHostName(std::string_view text);
 // come in any order; port 0 is refused. The cost is the number of items, not of ports.
 PortList parsePortList(std::string_view text);
 
-
 }  // namespace dotscan::targets

@@ -34,10 +34,10 @@ struct Target {
 
 // One line or argument of user input, before parsing.
 struct TargetInput {
-  std::string specs;                 // one spec or a comma list (spec.hpp)
-  PortList ports;                    // this line's own ports; empty: the scan's ports
-  std::string name;                  // an -iL name column; empty when none
-  std::string origin;                // "hosts.txt:12", for messages; empty for arguments
+  std::string specs;   // one spec or a comma list (spec.hpp)
+  PortList ports;      // this line's own ports; empty: the scan's ports
+  std::string name;    // an -iL name column; empty when none
+  std::string origin;  // "hosts.txt:12", for messages; empty for arguments
 };
 
 // Where targets (or exclusions) come from: arguments, and whole file texts that are parsed line
@@ -69,6 +69,9 @@ class TargetSet {
  public:
   [[nodiscard]] u128 size() const { return size_; }
   [[nodiscard]] Target at(u128 index) const;
+  // Whether `address` was listed on its own: a single address (an argument, an -iL line) or an
+  // address of a name; not one address of a range or CIDR block. --require-dot asks DoT of these.
+  [[nodiscard]] bool listed(const Address& address) const { return listed_.contains(address); }
 
  private:
   friend class Expander;
@@ -83,6 +86,7 @@ class TargetSet {
   std::vector<u128> segment_start_;
   std::vector<u128> segment_first_;
   std::vector<std::uint32_t> segment_group_;
+  IntervalSet listed_;  // normalised
   u128 size_ = 0;
 };
 

@@ -7,10 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "dotscan/tls/certificate.hpp"
 #include "dotscan/tls/openssl_ptr.hpp"
+#include "dotscan/util/error.hpp"
 
 namespace dotscan::audit {
 namespace {
@@ -85,12 +88,12 @@ TEST(Findings, Expired) {
 TEST(Findings, ExpiresSoonByThresholds) {
   // The leaves are valid to 2049-12-31: 8438 days from kNow. Thresholds make that "soon".
   const model::ProbeResult result = session("ecdsa");
-  const auto medium = findingsFor(result, {9000, 7, {}});
+  const auto medium = findingsFor(result, {9000, 7, {}, false, {}});
   ASSERT_NE(find(medium, "cert-expires-soon"), nullptr);
   EXPECT_EQ(find(medium, "cert-expires-soon")->severity, Severity::Medium);
-  const auto high = findingsFor(result, {9000, 8500, {}});
+  const auto high = findingsFor(result, {9000, 8500, {}, false, {}});
   EXPECT_EQ(find(high, "cert-expires-soon")->severity, Severity::High);
-  EXPECT_EQ(find(findingsFor(result, {30, 7, {}}), "cert-expires-soon"), nullptr);
+  EXPECT_EQ(find(findingsFor(result, {30, 7, {}, false, {}}), "cert-expires-soon"), nullptr);
 }
 
 TEST(Findings, NotYetValidFromVerification) {
@@ -347,7 +350,7 @@ TEST(Judge, FindingsThenVerdictFromThePolicy) {
   closed.outcome = model::Outcome::Closed;
   judge(closed, {}, policy);
   ASSERT_EQ(closed.findings.size(), 1U);
-  EXPECT_EQ(closed.findings[0].id, "policy-not-dot");
+  EXPECT_EQ(closed.findings[0].id, "dot-missing");
   ASSERT_TRUE(closed.verdict);
   EXPECT_EQ(closed.verdict->profile, "not-dot");
   EXPECT_EQ(closed.verdict->policy_group, "core");
@@ -372,7 +375,7 @@ TEST(Expectations, RequiredDotOnATargetThatIsNot) {
   expect.severity = Severity::Medium;
   const auto findings = findingsFor(closed, {}, expect);
   ASSERT_EQ(findings.size(), 1U);
-  EXPECT_EQ(findings[0].id, "policy-not-dot");
+  EXPECT_EQ(findings[0].id, "dot-missing");
   EXPECT_EQ(findings[0].severity, Severity::Medium);
   EXPECT_NE(findings[0].message.find("'core'"), std::string::npos);
   EXPECT_NE(findings[0].message.find("closed (connection refused)"), std::string::npos);
@@ -380,9 +383,9 @@ TEST(Expectations, RequiredDotOnATargetThatIsNot) {
   // A session without a DNS answer is not DoT either.
   model::ProbeResult silent = session("ecdsa");
   silent.outcome = model::Outcome::DnsTimeout;
-  EXPECT_NE(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
+  EXPECT_NE(find(findingsFor(silent, {}, expect), "dot-missing"), nullptr);
   silent.outcome = model::Outcome::Dot;
-  EXPECT_EQ(find(findingsFor(silent, {}, expect), "policy-not-dot"), nullptr);
+  EXPECT_EQ(find(findingsFor(silent, {}, expect), "dot-missing"), nullptr);
   // A probe that the scan stopped, or that failed locally, says nothing about the server.
   for (const auto outcome :
        {model::Outcome::Interrupted, model::Outcome::Error, model::Outcome::InternalError}) {
@@ -397,6 +400,164 @@ TEST(Expectations, RequiredDotOnATargetThatIsNot) {
 TEST(Verdict, WorstSeverity) {
   EXPECT_FALSE(worstSeverity({}));
   EXPECT_EQ(worstSeverity(findingsFor(session("expired"), {})), Severity::Critical);
+}
+
+}  // namespace
+}  // namespace dotscan::audit
+
+namespace dotscan::audit {
+namespace {
+
+TEST(Expectations, RequiredDotOnlyOfListedTargets) {
+  model::ProbeResult closed;
+  closed.address = *Address::parse("192.0.2.7");
+  closed.outcome = model::Outcome::Filtered;
+  Expectations expect;
+  expect.require_dot = true;
+  expect.listed = false;  // one address of a range: a range is not expected to be all DoT
+  EXPECT_TRUE(findingsFor(closed, {}, expect).empty());
+  expect.listed = true;
+  const auto findings = findingsFor(closed, {}, expect);
+  ASSERT_EQ(findings.size(), 1U);
+  EXPECT_EQ(findings[0].id, "dot-missing");
+  EXPECT_EQ(findings[0].severity, Severity::High);
+  EXPECT_NE(findings[0].message.find("the outcome is filtered"), std::string::npos);
+}
+
+// --require-dot reaches judge() through AuditOptions, with or without a policy.
+TEST(Judge, RequireDotOptionAndListedTargets) {
+  AuditOptions options;
+  options.require_dot = true;
+  model::ProbeResult down;
+  down.address = *Address::parse("192.0.2.1");
+  down.name = "dns.example";
+  down.outcome = model::Outcome::Closed;
+  down.reason = "connection refused";
+  judge(down, options, Policy{}, true);
+  ASSERT_EQ(down.findings.size(), 1U);
+  EXPECT_EQ(down.findings[0].id, "dot-missing");
+  EXPECT_EQ(worstSeverity(down.findings), Severity::High);
+  judge(down, options, Policy{}, false);
+  EXPECT_TRUE(down.findings.empty());
+  options.require_dot = false;
+  judge(down, options, Policy{}, true);
+  EXPECT_TRUE(down.findings.empty());
+}
+
+TEST(Findings, CleartextDnsOnTheDotPortIsHigh) {
+  model::ProbeResult cleartext;
+  cleartext.address = *Address::parse("192.0.2.1");
+  cleartext.port = 853;
+  cleartext.outcome = model::Outcome::CleartextDns;
+  const auto findings = findingsFor(cleartext, {});
+  ASSERT_EQ(findings.size(), 1U);
+  EXPECT_EQ(findings[0].id, "cleartext-dns");
+  EXPECT_EQ(findings[0].severity, Severity::High);
+  EXPECT_NE(findings[0].message.find("port 853"), std::string::npos);
+  // Not for a peer that speaks no TLS and did not answer DNS either.
+  cleartext.outcome = model::Outcome::NotTls;
+  EXPECT_TRUE(findingsFor(cleartext, {}).empty());
+}
+
+TEST(Findings, EveryIdIsKnownOnce) {
+  const auto ids = findingIds();
+  const std::set<std::string_view> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), ids.size());
+  EXPECT_TRUE(isFindingId("cleartext-dns"));
+  EXPECT_TRUE(isFindingId("dot-missing"));
+  EXPECT_FALSE(isFindingId("policy-not-dot"));  // renamed dot-missing
+  EXPECT_FALSE(isFindingId(""));
+}
+
+// docs/audit.md explains every id the audit can emit (findingIds(); the engine tests check that
+// every id raised is among them).
+TEST(Findings, DocsExplainEveryId) {
+  const std::string path = std::string(DOTSCAN_DATA_DIR) + "/../docs/audit.md";
+  std::ifstream file(path);
+  ASSERT_TRUE(file) << "cannot read " << path;
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  for (const std::string_view id : findingIds()) {
+    EXPECT_NE(text.find("| `" + std::string(id) + "` |"), std::string::npos)
+        << id << " has no row in docs/audit.md's table of findings";
+  }
+}
+
+std::vector<model::Finding> sampleFindings() {
+  return {{"address-not-in-san", Severity::Medium, "m", 0, std::nullopt},
+          {"alpn-not-dot", Severity::Info, "a", std::nullopt, std::nullopt},
+          {"chain-untrusted", Severity::High, "c", std::nullopt, std::nullopt}};
+}
+
+TEST(Rules, SuppressReRateAndExpire) {
+  Policy policy;
+  policy.loadJson(R"({"dotscan_policy": 1,
+      "defaults": {"findings": {"address-not-in-san": {"severity": "off",
+                                                       "reason": "bare-address range"},
+                                "chain-untrusted": {"severity": "low", "until": "2026-12-31"}}},
+      "groups": [{"name": "lab", "targets": ["192.0.2.0/24"],
+                  "findings": {"chain-untrusted": {"severity": "medium", "until": "2026-01-31",
+                                                   "reason": "lab CA"}}}]})",
+                  "p.json");
+  // Outside the group: the defaults' rules.
+  const Expectations outside = policy.expectationsFor(*Address::parse("198.51.100.1"), "");
+  auto findings = sampleFindings();
+  applyRules(findings, outside, "2026-12-31");  // the last day of the rule still holds
+  ASSERT_TRUE(findings[0].policy);
+  EXPECT_TRUE(findings[0].policy->suppressed);
+  EXPECT_FALSE(findings[0].counts());
+  EXPECT_EQ(findings[0].severity, Severity::Medium);  // kept, for the reports
+  EXPECT_EQ(findings[0].policy->reason, "bare-address range");
+  EXPECT_EQ(findings[0].policy->group, "");
+  EXPECT_FALSE(findings[1].policy);
+  ASSERT_TRUE(findings[2].policy);
+  EXPECT_EQ(findings[2].severity, Severity::Low);
+  EXPECT_EQ(findings[2].policy->was, Severity::High);
+  EXPECT_FALSE(findings[2].policy->suppressed);
+  EXPECT_TRUE(findings[2].counts());
+  // The suppressed medium does not count; the re-rated low is the worst.
+  EXPECT_EQ(worstSeverity(findings), Severity::Low);
+
+  // The group's rule for chain-untrusted replaces the default's; it expired: nothing changes.
+  const Expectations lab = policy.expectationsFor(*Address::parse("192.0.2.9"), "");
+  findings = sampleFindings();
+  applyRules(findings, lab, "2026-11-30");
+  EXPECT_TRUE(findings[0].policy && findings[0].policy->suppressed);  // the defaults' rule stays
+  ASSERT_TRUE(findings[2].policy);
+  EXPECT_TRUE(findings[2].policy->expired);
+  EXPECT_EQ(findings[2].policy->group, "lab");
+  EXPECT_EQ(findings[2].policy->until, "2026-01-31");
+  EXPECT_EQ(findings[2].severity, Severity::High);
+  EXPECT_TRUE(findings[2].counts());
+  EXPECT_EQ(worstSeverity(findings), Severity::High);
+}
+
+std::string policyError(const std::string& findings_json) {
+  Policy policy;
+  try {
+    policy.loadJson(R"({"dotscan_policy": 1, "defaults": {"findings": )" + findings_json + "}}",
+                    "p.json");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Rules, RefusedWithTheirPlace) {
+  EXPECT_EQ(policyError(R"({"no-such-id": {"severity": "off"}})"),
+            "p.json: defaults.findings.no-such-id: unknown finding id (docs/audit.md lists them)");
+  EXPECT_EQ(
+      policyError(R"({"no-san": {"reason": "x"}})"),
+      R"(p.json: defaults.findings.no-san: expected "severity": a level, or "off" to suppress)");
+  EXPECT_EQ(policyError(R"({"no-san": {"severity": "loud"}})"),
+            "p.json: defaults.findings.no-san.severity: expected off, info, low, medium, high or "
+            "critical");
+  EXPECT_EQ(policyError(R"({"no-san": {"severity": "off", "until": "2026-02-30"}})"),
+            "p.json: defaults.findings.no-san.until: expected a date, YYYY-MM-DD");
+  EXPECT_EQ(policyError(R"({"no-san": {"severity": "off", "by": "me"}})"),
+            "p.json: defaults.findings.no-san.by: unknown key (expected severity, reason, until)");
+  EXPECT_EQ(policyError(R"(["no-san"])"),
+            "p.json: defaults.findings: expected an object of finding ids");
+  EXPECT_EQ(policyError(R"({"no-san": {"severity": "off", "until": "2028-02-29"}})"), "");
 }
 
 }  // namespace

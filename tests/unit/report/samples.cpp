@@ -259,9 +259,10 @@ model::ProbeResult dot() {
   r.findings = {
       {"chain-untrusted", model::Severity::High,
        "the chain does not verify against system: unable to get local issuer certificate",
+       std::nullopt, std::nullopt},
+      {"alpn-not-dot", model::Severity::Info, "the server selected no ALPN protocol", std::nullopt,
        std::nullopt},
-      {"alpn-not-dot", model::Severity::Info, "the server selected no ALPN protocol", std::nullopt},
-      {"weak-key", model::Severity::High, "certificate 1 has a 1024-bit RSA key", 1}};
+      {"weak-key", model::Severity::High, "certificate 1 has a 1024-bit RSA key", 1, std::nullopt}};
   return r;
 }
 
@@ -290,7 +291,8 @@ model::ProbeResult markupCertificate() {
   leaf.san.ip.clear();
   leaf.issuer = "CN=\"quoted\", O=a&b";
   leaf.issuer_fields = {{"CN", "\"quoted\""}, {"O", "a&b"}};
-  r.findings.push_back({"pin-mismatch", model::Severity::Critical, "<b>no</b> pin & \x1b[31m", 0});
+  r.findings.push_back(
+      {"pin-mismatch", model::Severity::Critical, "<b>no</b> pin & \x1b[31m", 0, std::nullopt});
   r.verdict = model::Verdict{"opportunistic-only", {"untrusted"}, std::nullopt, "g<&\"1\">"};
   return r;
 }
