@@ -10,6 +10,8 @@
 // policy-min-tls, policy-min-days, policy-issuer.
 #pragma once
 
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "dotscan/audit/policy.hpp"
@@ -42,6 +44,11 @@ model::Verdict verdictFor(const model::ProbeResult& result, const AuditOptions& 
 // `policy` expects of the target (its group, pins, authentication name). The one call a scan
 // makes per result, so that no caller can get the order wrong.
 void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy);
+
+// What each finding id means and how to fix it (src/audit/finding_guides.cpp): one entry per id
+// above, in that order. findingGuide returns nullptr for an id it does not know.
+std::span<const model::FindingGuide> findingGuides();
+const model::FindingGuide* findingGuide(std::string_view id);
 
 // The highest severity among the findings, if any.
 std::optional<model::Severity> worstSeverity(const std::vector<model::Finding>& findings);

@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <regex>
 #include <set>
+#include <sstream>
 
 #include "dotscan/tls/certificate.hpp"
 #include "dotscan/tls/openssl_ptr.hpp"
@@ -397,6 +400,36 @@ TEST(Expectations, RequiredDotOnATargetThatIsNot) {
 TEST(Verdict, WorstSeverity) {
   EXPECT_FALSE(worstSeverity({}));
   EXPECT_EQ(worstSeverity(findingsFor(session("expired"), {})), Severity::Critical);
+}
+
+// Every finding id of docs/audit.md's table has one explanation and fix for the reports (HTML,
+// Markdown), and the guide has no id the docs do not know.
+TEST(FindingGuides, OnePerDocumentedId) {
+  std::ifstream file(std::string(DOTSCAN_DOCS_DIR) + "/audit.md");
+  ASSERT_TRUE(file) << "cannot read docs/audit.md";
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string docs = text.str();
+  const auto start = docs.find("| id | severity | when |");
+  ASSERT_NE(start, std::string::npos);
+  const auto end = docs.find("\n\n", start);
+  const std::string table = docs.substr(start, end - start);
+  std::set<std::string> documented;
+  const std::regex row(R"(\n\| `([a-z0-9.-]+)` \|)");
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), row);
+       it != std::sregex_iterator(); ++it) {
+    documented.insert((*it)[1]);
+  }
+  EXPECT_GE(documented.size(), 18U);
+  std::set<std::string> guided;
+  for (const model::FindingGuide& guide : findingGuides()) {
+    EXPECT_TRUE(guided.insert(std::string(guide.id)).second) << "twice: " << guide.id;
+    EXPECT_FALSE(guide.explanation.empty()) << guide.id;
+    EXPECT_FALSE(guide.fix.empty()) << guide.id;
+    EXPECT_EQ(findingGuide(guide.id), &guide);
+  }
+  EXPECT_EQ(guided, documented);
+  EXPECT_EQ(findingGuide("no-such-finding"), nullptr);
 }
 
 }  // namespace
