@@ -61,6 +61,7 @@ bool Details::add(const model::ProbeResult& result, std::string text) {
     return false;
   }
   used_ += text.size();
+  smallest_ = held_.empty() ? text.size() : std::min(smallest_, text.size());
   held_.emplace_back(model::sortKey(result), std::move(text));
   return true;
 }

@@ -75,6 +75,16 @@ class Details {
   explicit Details(std::size_t budget) : budget_(budget) {}
   // Keeps `text` if it fits in what is left of the budget.
   bool add(const model::ProbeResult& result, std::string text);
+  // Renders (render() returns the text) and keeps, unless what is left of the budget is smaller
+  // than every text kept so far: then the result is counted without the cost of rendering it.
+  template <typename Render>
+  bool add(const model::ProbeResult& result, Render render) {
+    if (!held_.empty() && budget_ - used_ < smallest_) {
+      ++left_out_;
+      return false;
+    }
+    return add(result, render());
+  }
   // The held texts, sorted as the listing sorts hosts (model::sortKey).
   std::vector<std::string> sorted();
   [[nodiscard]] std::uint64_t leftOut() const { return left_out_; }
@@ -83,6 +93,7 @@ class Details {
  private:
   std::size_t budget_;
   std::size_t used_ = 0;
+  std::size_t smallest_ = 0;  // the shortest text kept
   std::uint64_t left_out_ = 0;
   std::vector<std::pair<model::SortKey, std::string>> held_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 #include <string>
 
 #include "dotscan/report/escape.hpp"
@@ -23,7 +24,9 @@ constexpr std::size_t kFilterIssuers = 200;
 constexpr std::size_t kIssuersShown = 50;
 
 // Sorts the servers table by a column (a click on its header) and filters it by the selects and
-// the text box. Data is read with textContent and dataset, never parsed as markup.
+// the text box; copies each finding's explanation and fix (a node of the findings section) under
+// each server's finding of that id, so that the file holds them once. Data is read with
+// textContent and dataset, never parsed as markup.
 constexpr std::string_view kScript =
     R"JS((function () {
   var table = document.getElementById("servers-table");
@@ -66,11 +69,18 @@ constexpr std::string_view kScript =
     });
   });
   apply();
+  Array.prototype.forEach.call(document.querySelectorAll("li[data-guide]"), function (li) {
+    var guide = document.getElementById(li.dataset.guide);
+    if (!guide) return;
+    var copy = guide.cloneNode(true);
+    copy.removeAttribute("id");
+    li.appendChild(copy);
+  });
 })();
 )JS";
 
 // base64 of the SHA-256 of kScript (tests/unit/report/html_test.cpp checks it).
-constexpr std::string_view kScriptHash = "sha256-SeK/nDdAMI2g8ikkdpf+m5xcU7p8c3WmwsX6TerHgN8=";
+constexpr std::string_view kScriptHash = "sha256-azsJvr8VJxN11oyjQta02pzHc2mU4/TZz50SRsyhqZk=";
 
 constexpr std::string_view kStyle = R"CSS(
 body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
@@ -85,6 +95,7 @@ td.n { text-align: right; } .mono { font-family: ui-monospace, monospace; font-s
 .low { background: #9e9d24; } .info { background: #607d8b; }
 .bar { display: inline-block; height: 10px; background: #1976d2; vertical-align: middle; }
 .bar.expired { background: #c62828; }
+.guide { margin-left: 1em; color: #444; }
 .note { background: #fff8e1; border: 1px solid #ffe082; padding: 4px 8px; }
 .cards { display: flex; gap: 1em; flex-wrap: wrap; }
 .card { border: 1px solid #ccc; border-radius: 6px; padding: 6px 12px; min-width: 8em; }
@@ -235,9 +246,9 @@ std::string serverDetail(const model::ProbeResult& r, std::uint64_t id) {
   if (!r.findings.empty()) {
     out += "<ul class=\"findings\">";
     for (const model::Finding& finding : r.findings) {
-      out += "<li>" + severityBadge(finding.severity) + " <a href=\"#" +
-             findingAnchor(finding.severity, finding.id) + "\">" + esc(finding.id) +
-             "</a>: " + clipped(finding.message, kTextShown) + "</li>";
+      out += "<li data-guide=\"g-" + esc(finding.id) + "\">" + severityBadge(finding.severity) +
+             " <a href=\"#" + findingAnchor(finding.severity, finding.id) + "\">" +
+             esc(finding.id) + "</a>: " + clipped(finding.message, kTextShown) + "</li>";
     }
     out += "</ul>\n";
   }
@@ -369,12 +380,18 @@ std::string issuerSection(const digest::Digest& d) {
 std::string findingsSection(const digest::Digest& d, ReadableReportOptions::Guide guide) {
   std::string out = "<section id=\"findings\"><h2>Findings</h2>\n";
   if (d.findings.empty()) out += "<p>No findings.</p>\n";
+  std::set<std::string> explained;  // an id at two severities is explained once
   for (const auto& [key, stats] : d.findings) {
     const auto& [severity, id] = key;
     out += "<h3 id=\"" + findingAnchor(severity, id) + "\">" + severityBadge(severity) + " " +
            esc(id) + " &mdash; " + plural(stats.count, "server") + "</h3>\n";
-    if (const model::FindingGuide* entry = guide != nullptr ? guide(id) : nullptr) {
-      out += "<p>" + esc(entry->explanation) + "</p>\n<p><b>Fix:</b> " + esc(entry->fix) + "</p>\n";
+    const model::FindingGuide* entry = guide != nullptr ? guide(id) : nullptr;
+    if (entry != nullptr) {
+      // The script copies this block under each server's finding of the id (data-guide).
+      const bool first = explained.insert(id).second;
+      out += "<div class=\"guide\"" + (first ? " id=\"g-" + esc(id) + "\"" : std::string()) +
+             "><p>" + esc(entry->explanation) + "</p>\n<p><b>Fix:</b> " + esc(entry->fix) +
+             "</p></div>\n";
     }
     out += "<ul>";
     for (const digest::FindingStats::Affected& affected : stats.affected) {
@@ -441,8 +458,8 @@ void HtmlWriter::add(const model::ProbeResult& result) {
   const std::uint64_t id = next_id_++;
   // A server left out of the table is left out of the details too, so that every row's link
   // leads somewhere.
-  if (rows_->add(result, tableRow(result, id))) {
-    details_->add(result, serverDetail(result, id));
+  if (rows_->add(result, [&] { return tableRow(result, id); })) {
+    details_->add(result, [&] { return serverDetail(result, id); });
   }
 }
 

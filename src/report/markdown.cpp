@@ -219,7 +219,7 @@ MarkdownWriter::~MarkdownWriter() = default;
 
 void MarkdownWriter::add(const model::ProbeResult& result) {
   digest_->add(result);
-  if (digest::detailed(result)) details_->add(result, serverSection(result));
+  if (digest::detailed(result)) details_->add(result, [&] { return serverSection(result); });
 }
 
 void MarkdownWriter::finish(const ScanMetadata& metadata) {

@@ -165,6 +165,8 @@ for id in cert-expired address-not-in-san self-signed-leaf chain-untrusted alpn-
 done
 contains "dom summary" "$WORK/dom.txt" "4 DoT servers"
 contains "dom fix" "$WORK/dom.txt" "Fix: Renew the certificate"
+# Under the finding in the findings section, and copied by the script under the server's finding.
+check "dom fix per server" "$(grep -o "Fix: Renew the certificate (and any expired" "$WORK/dom.txt" | wc -l)" 2
 # The inline script ran under the page's CSP: it filled in the count of rows shown.
 contains "dom script ran" "$WORK/dom.txt" "4 of 4 servers shown"
 # The hostile subject is text on the page, exactly as the certificate holds it.

@@ -4,14 +4,15 @@
 // servers that answered (sortable and filterable by verdict, finding, issuer and text, by a small
 // inline script), the expiry timeline of the leaf certificates by month, the issuer mix, every
 // finding id with its explanation, fix and affected servers, and per server its chain, DNS answer,
-// verdict with reasons and findings. Targets that did not answer are only counted.
-// Invariants: the page loads nothing (its Content-Security-Policy forbids every fetch, and allows
-// only its own script, by hash); every text from the network or the command line goes through
-// xmlText (report/escape.hpp), so a certificate cannot add markup; JavaScript never turns data
-// into markup (textContent and data attributes only). Memory is bounded: the summary is counts
-// (report/digest), and the table rows and server details are held up to a byte budget each, past
-// which servers are counted and the page says how many were left out. Nothing is written before
-// finish(), which writes the whole page, also when the scan was interrupted or failed.
+// verdict with reasons and findings (the script copies each explanation and fix under them).
+// Targets that did not answer are only counted. Invariants: the page loads nothing (its
+// Content-Security-Policy forbids every fetch, and allows only its own script, by hash); every text
+// from the network or the command line goes through xmlText (report/escape.hpp), so a certificate
+// cannot add markup; JavaScript never turns data into markup (textContent and data attributes
+// only). Memory is bounded: the summary is counts (report/digest), and the table rows and server
+// details are held up to a byte budget each, past which servers are counted and the page says how
+// many were left out. Nothing is written before finish(), which writes the whole page, also when
+// the scan was interrupted or failed.
 #pragma once
 
 #include <cstddef>

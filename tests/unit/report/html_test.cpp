@@ -103,7 +103,10 @@ TEST(Html, FindingsCarryTheirExplanationAndFix) {
   EXPECT_NE(html.find("<h3 id=\"f-high-chain-untrusted\">"), std::string::npos);
   EXPECT_NE(html.find(xmlEscape(guide->explanation)), std::string::npos);
   EXPECT_NE(html.find("<b>Fix:</b> " + xmlEscape(guide->fix)), std::string::npos);
-  // Each server's finding links to its explanation.
+  // Each server's finding links to its explanation, which the script copies under it.
+  EXPECT_NE(html.find("<div class=\"guide\" id=\"g-chain-untrusted\"><p>"), std::string::npos);
+  EXPECT_NE(html.find("<li data-guide=\"g-chain-untrusted\"><span class=\"sev high\">"),
+            std::string::npos);
   EXPECT_NE(html.find("<a href=\"#f-high-chain-untrusted\">chain-untrusted</a>: the chain"),
             std::string::npos);
   // The filters offer what the table holds.
