@@ -49,7 +49,10 @@ std::vector<NmapAlias> nmapAliases() {
                                     {"-sS", "--syn"},
                                     {"-sT", "--connect-scan"}};
   for (const FormatInfo& format : formats()) {
-    aliases.push_back({format.short_option, format.long_option});
+    // --html has no short form: its short_option is the long one.
+    if (format.short_option != format.long_option) {
+      aliases.push_back({format.short_option, format.long_option});
+    }
   }
   return aliases;
 }
@@ -456,9 +459,9 @@ const std::vector<OptionGroup>& optionGroups() {
        {"--auth-name", "--pin", "--pin-file", "--policy", "--warn-days", "--crit-days",
         "--require-dot", "--fail-on"}},
       {"Output",
-       {"--output-normal", "--output-xml", "--output-grepable", "--output-json", "--csv",
-        "--output-all", "--open", "--metadata", "--resume", "--verbose", "--quiet", "--stats-every",
-        "--help", "--version"}},
+       {"--output-normal", "--output-xml", "--output-grepable", "--output-json", "--csv", "--html",
+        "--markdown", "--output-all", "--open", "--metadata", "--resume", "--verbose", "--quiet",
+        "--stats-every", "--help", "--version"}},
   };
   return groups;
 }

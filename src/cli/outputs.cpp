@@ -5,12 +5,15 @@
 #include <cstring>
 #include <utility>
 
+#include "dotscan/audit/findings.hpp"
 #include "dotscan/cli/options.hpp"
 #include "dotscan/cli/scan.hpp"
 #include "dotscan/report/csv.hpp"
 #include "dotscan/report/grepable.hpp"
+#include "dotscan/report/html.hpp"
 #include "dotscan/report/human.hpp"
 #include "dotscan/report/json_lines.hpp"
+#include "dotscan/report/markdown.hpp"
 #include "dotscan/report/nmap_xml.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
@@ -64,8 +67,24 @@ std::unique_ptr<report::Writer> makeCsv(std::FILE* out, const ScanConfig& /*conf
   return std::make_unique<report::CsvWriter>(out);
 }
 
+report::ReadableReportOptions readableOptions() {
+  report::ReadableReportOptions options;
+  options.guide = &audit::findingGuide;
+  return options;
+}
+
+std::unique_ptr<report::Writer> makeHtml(std::FILE* out, const ScanConfig& /*config*/,
+                                         const std::string& /*path*/) {
+  return std::make_unique<report::HtmlWriter>(out, readableOptions());
+}
+
+std::unique_ptr<report::Writer> makeMarkdown(std::FILE* out, const ScanConfig& /*config*/,
+                                             const std::string& /*path*/) {
+  return std::make_unique<report::MarkdownWriter>(out, readableOptions());
+}
+
 // -oA BASE writes the files in this order: BASE.nmap, BASE.xml, BASE.gnmap, BASE.jsonl.
-constexpr std::array<FormatInfo, 5> kFormats = {{
+constexpr std::array<FormatInfo, 7> kFormats = {{
     {Format::Normal, "-oN", "--output-normal", "nmap",
      "Write the listing (what stdout shows) to FILE, with nmap's # header and footer", makeNormal},
     {Format::Xml, "-oX", "--output-xml", "xml",
@@ -77,6 +96,13 @@ constexpr std::array<FormatInfo, 5> kFormats = {{
      "Write JSON Lines to FILE: one record per target, then the metadata record", makeJson},
     {Format::Csv, "-oC", "--csv", "",
      "Write CSV to FILE: one row per target, a header row (docs/outputs.md)", makeCsv},
+    {Format::Html, "--html", "--html", "",
+     "Write a self-contained HTML report to FILE: summary, sortable servers table, expiry, "
+     "issuers, findings with fixes, per-server detail (loads nothing)",
+     makeHtml},
+    {Format::Markdown, "--markdown", "--markdown", "",
+     "Write a Markdown findings report to FILE (summary, findings by severity, servers)",
+     makeMarkdown},
 }};
 
 }  // namespace

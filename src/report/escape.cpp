@@ -8,6 +8,10 @@ namespace dotscan::report {
 
 namespace {
 
+char asciiLowerChar(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 void appendHexByte(std::string& out, unsigned value) {
   static constexpr std::string_view kDigits = "0123456789abcdef";
   out += "\\x";
@@ -137,6 +141,27 @@ std::string csvField(std::string_view untrusted) {
   }
   quoted.push_back('"');
   return quoted;
+}
+
+std::string markdownText(std::string_view untrusted) {
+  const std::string text = terminalSafe(untrusted);
+  std::string out;
+  out.reserve(text.size() + text.size() / 4);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    // Emphasis, code, links, images, headings, tables, strikethrough, and what starts a GFM
+    // autolink: the '@' of an email address, the ':' of "scheme://", the '.' of "www.". A
+    // backslash makes each one literal (CommonMark section 2.4 allows it before any ASCII
+    // punctuation).
+    const bool markup = std::string_view("\\`*_{}[]()#!|~@").find(c) != std::string_view::npos;
+    const bool scheme = c == ':' && text.compare(i + 1, 2, "//") == 0;
+    const bool www = c == '.' && i >= 3 && asciiLowerChar(text[i - 1]) == 'w' &&
+                     asciiLowerChar(text[i - 2]) == 'w' && asciiLowerChar(text[i - 3]) == 'w';
+    if (markup || scheme || www) out.push_back('\\');
+    out.push_back(c);
+  }
+  // Then & < > " ' as entities, which CommonMark decodes as text: no raw HTML.
+  return xmlEscape(out);
 }
 
 }  // namespace dotscan::report

@@ -61,6 +61,11 @@ void applyRules(std::vector<model::Finding>& findings, const Expectations& expec
 void judge(model::ProbeResult& result, const AuditOptions& options, const Policy& policy,
            bool listed = true);
 
+// What each finding id means and how to fix it (src/audit/finding_guides.cpp): one entry per id
+// above, in that order. findingGuide returns nullptr for an id it does not know.
+std::span<const model::FindingGuide> findingGuides();
+const model::FindingGuide* findingGuide(std::string_view id);
+
 // The highest severity among the findings that count (not suppressed), if any.
 std::optional<model::Severity> worstSeverity(const std::vector<model::Finding>& findings);
 

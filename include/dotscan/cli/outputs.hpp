@@ -18,13 +18,14 @@ namespace dotscan::cli {
 
 struct ScanConfig;
 
-enum class Format { Json, Normal, Xml, Grepable, Csv };
+enum class Format { Json, Normal, Xml, Grepable, Csv, Html, Markdown };
 
 struct FormatInfo {
   using MakeWriter = std::unique_ptr<report::Writer> (*)(std::FILE* out, const ScanConfig& config,
                                                          const std::string& path);
   Format format;
-  std::string_view short_option;  // "-oX", rewritten to the long one before parsing
+  std::string_view short_option;  // "-oX", rewritten to the long one before parsing (or the
+                                  // long one itself when there is no short one)
   std::string_view long_option;   // "--output-xml"
   std::string_view extension;     // "xml": -oA BASE writes BASE.xml
   std::string_view help;

@@ -38,4 +38,13 @@ struct Finding {
   [[nodiscard]] bool counts() const { return !policy || policy->expired || !policy->suppressed; }
 };
 
+// What a finding id means and how to fix it, for people: one per id (audit::findingGuide).
+// The reports that explain findings (HTML, Markdown) take it as a lookup, so that the report
+// module needs no audit code.
+struct FindingGuide {
+  std::string_view id;
+  std::string_view explanation;  // what is wrong and why it matters, one or two sentences
+  std::string_view fix;          // what the operator does about it
+};
+
 }  // namespace dotscan::model

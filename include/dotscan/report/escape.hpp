@@ -4,7 +4,9 @@
 // from the user. Every writer passes such text through one of these functions, never raw.
 // Invariants: terminalSafe's result is valid UTF-8 with no control character, no C1 control,
 // no bidirectional or zero-width control and no non-character; xmlText's is also a valid XML 1.0
-// attribute value or character data; csvField's is one RFC 4180 field that a spreadsheet takes
+// attribute value or character data, and so also safe HTML text or quoted attribute value;
+// markdownText's renders as the same text in CommonMark and GFM (no markup, no link, no
+// raw HTML, no table cell break); csvField's is one RFC 4180 field that a spreadsheet takes
 // as text, never as a formula.
 #pragma once
 
@@ -24,6 +26,12 @@ std::string xmlEscape(std::string_view text);
 
 // xmlEscape(terminalSafe(untrusted)): a newline from the network is the text \x0a, never a line.
 std::string xmlText(std::string_view untrusted);
+
+// Markdown (CommonMark, GFM) text: terminalSafe, then & < > " ' as entities, markup punctuation
+// (\ ` * _ { } [ ] ( ) # ! | ~) and what starts an autolink ('@', the ':' of "://", the '.'
+// of "www.") backslash-escaped. Safe inline
+// anywhere, table cells included; not at the start of a line (list markers: write a prefix).
+std::string markdownText(std::string_view untrusted);
 
 // One CSV field (RFC 4180): terminalSafe, then a leading ' when the cell starts with = + - or @
 // (a formula to a spreadsheet), then quoted, with " doubled, when it holds a comma or a quote.

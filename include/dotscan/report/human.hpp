@@ -71,7 +71,7 @@ class HumanReport final : public Writer {
   // Findings seen, by (severity, id), for the summary at the end.
   std::map<std::pair<model::Severity, std::string>, std::uint64_t> findings_;  // that count
   std::uint64_t suppressed_ = 0;  // findings the policy turned off
-  // Closed, filtered, ... targets listed anyway because of a finding (policy-not-dot), by
+  // Closed, filtered, ... targets listed anyway because of a finding (dot-missing), by
   // outcome: "Not shown" leaves them out.
   std::array<std::uint64_t, model::kOutcomeCount> shown_anyway_{};
 };

@@ -27,6 +27,22 @@ TEST(Escape, XmlTextTurnsNetworkNewlinesIntoText) {
   EXPECT_EQ(xmlText("]]>" + samples::kNonCharacter), "]]&gt;\\xef\\xbf\\xbf");
 }
 
+TEST(Escape, MarkdownTextLeavesNoMarkupLinkOrHtml) {
+  EXPECT_EQ(markdownText("dot.test 192.0.2.1:853"), "dot.test 192.0.2.1:853");
+  EXPECT_EQ(markdownText("<script>&amp;\"x\"'"), "&lt;script&gt;&amp;amp;&quot;x&quot;&apos;");
+  EXPECT_EQ(markdownText("[x](javascript:alert(1)) ![i](y)"),
+            "\\[x\\]\\(javascript:alert\\(1\\)\\) \\!\\[i\\]\\(y\\)");
+  EXPECT_EQ(markdownText("*a* _b_ `c` ~d~ # e {f}"),
+            "\\*a\\* \\_b\\_ \\`c\\` \\~d\\~ \\# e \\{f\\}");
+  EXPECT_EQ(markdownText("a|b"), "a\\|b");  // never a new table cell
+  // GFM autolinks: scheme://, www., email.
+  EXPECT_EQ(markdownText("https://evil.example"), "https\\://evil.example");
+  EXPECT_EQ(markdownText("WWW.evil.example"), "WWW\\.evil.example");
+  EXPECT_EQ(markdownText("a@b.example"), "a\\@b.example");
+  // terminalSafe first: a control byte is the text \x1b, whose backslash is escaped in turn.
+  EXPECT_EQ(markdownText("a\x1b[2J\nb\\"), "a\\\\x1b\\[2J\\\\x0ab\\\\");
+}
+
 TEST(Escape, CsvFieldQuotesAndDisarmsFormulas) {
   EXPECT_EQ(csvField("plain"), "plain");
   EXPECT_EQ(csvField(""), "");

@@ -297,6 +297,14 @@ model::ProbeResult markupCertificate() {
   return r;
 }
 
+model::ProbeResult entityCertificate() {
+  model::ProbeResult r = markupCertificate();
+  r.address = v4("192.0.2.67");
+  r.certificates.front().subject +=
+      ",OU=&lt;img src=x onerror=alert(1)&gt;&#60;script&#62;alert(2)&#60;/script&#62;&amp;";
+  return r;
+}
+
 ScanMetadata metadata() {
   ScanMetadata m;
   m.version = "0.1.0";

@@ -37,6 +37,10 @@ model::ProbeResult dnsMalformed();
 // bytes, a non-character and "]]>"; subject and SAN cells that a spreadsheet would run as formulas;
 // a finding and a verdict whose texts hold markup and a terminal escape.
 model::ProbeResult markupCertificate();
+// markupCertificate() at 192.0.2.67 whose subject also holds HTML entities as text
+// ("&lt;img src=x onerror=alert(1)&gt;", "&#60;script&#62;", "&amp;"): a report must show them as
+// written, never decode them into markup. Not in allResults().
+model::ProbeResult entityCertificate();
 ScanMetadata metadata();
 
 // Every sample result, in the order above.
