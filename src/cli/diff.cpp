@@ -10,6 +10,7 @@
 #include <system_error>
 #include <vector>
 
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/diff/diff.hpp"
 #include "dotscan/diff/writers.hpp"
 #include "dotscan/model/finding.hpp"
@@ -35,7 +36,7 @@ Options:
   --fail-on LEVEL   Exit 1 when a change is at or above LEVEL: info, low, medium, high,
                     critical, never (default)
   --tmp-dir DIR     Directory for the sorted runs (default: $TMPDIR, else /tmp)
-  --sort-memory MB  Memory for each file's sort before it spills a run (default 64)
+  --sort-memory MB  Memory for each file's sort before it spills a run (default 16)
   -h, --help        This text
 
 Severities: a DoT server gone (disappeared, or its outcome no longer dot) and a verdict that
@@ -43,7 +44,8 @@ lost authentication are high; a new finding has the finding's severity; a rotati
 chain is info (low with a new issuer, medium when the new chain does not verify).
 
 Exit codes: 0 done (no change at or above --fail-on), 1 a change at or above --fail-on,
-2 usage or input error (names the file and line), 3 the output or a temporary file failed.
+2 usage or input error (names the file and line), 3 the output or a temporary file failed,
+130 interrupted (Ctrl-C); the temporary files are removed.
 )";
 
 struct DiffOptions {
@@ -55,8 +57,9 @@ struct DiffOptions {
 
 // The value after an option; usage error when it is missing.
 std::string valueOf(int& i, int argc, const char* const* argv, const std::string& option) {
-  if (i + 1 >= argc || argv[i + 1] == nullptr)
+  if (i + 1 >= argc || argv[i + 1] == nullptr) {
     throw UsageError("diff: " + option + " needs a value");
+  }
   return argv[++i];
 }
 
@@ -113,7 +116,9 @@ std::optional<DiffOptions> parseDiffOptions(int argc, const char* const* argv) {
 }
 
 struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
+  void operator()(std::FILE* file) const {
+    (void)std::fclose(file);  // NOLINT(cppcoreguidelines-owning-memory)
+  }
 };
 
 // -oJ FILE, opened before anything is read; never one of the inputs, which it would truncate.
@@ -151,10 +156,11 @@ int runDiff(int argc, const char* const* argv) {
   if (!json_stdout) sinks.push_back(&text);
   if (json) sinks.push_back(&*json);
   const diff::DiffSummary summary =
-      diff::diffFiles(options->files[0], options->files[1], options->sort, sinks);
+      diff::diffFiles(options->files[0], options->files[1], options->sort, sinks,
+                      [] { return stopRequests() > 0; });
   if (json_file) {
     errno = 0;
-    if (std::fclose(json_file.release()) != 0) {
+    if (std::fclose(json_file.release()) != 0) {  // NOLINT(cppcoreguidelines-owning-memory)
       throw Error(ExitCode::RuntimeError, "diff: -oJ: cannot write " +
                                               quoteInput(options->json_path) + ": " +
                                               errorText(errno != 0 ? errno : EIO));

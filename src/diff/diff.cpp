@@ -15,8 +15,17 @@ namespace {
   throw UsageError("diff: " + quoteInput(path) + ": " + why);
 }
 
+constexpr std::uint64_t kStopCheckEvery = 1024;
+
+void checkStop(const std::function<bool()>& stopped, std::uint64_t count) {
+  if (count % kStopCheckEvery == 0 && stopped && stopped()) {
+    throw Error(ExitCode::Interrupted, "diff: interrupted");
+  }
+}
+
 // Reads one scan file into `sorter`, line by line; fills `side`.
-void readSide(const std::string& path, ExternalSorter& sorter, ScanSide& side) {
+void readSide(const std::string& path, ExternalSorter& sorter, ScanSide& side,
+              const std::function<bool()>& stopped) {
   side.path = path;
   std::ifstream in(path, std::ios::binary);
   if (!in) refuse(path, std::string("cannot read it: ") + errorText(errno));
@@ -25,6 +34,7 @@ void readSide(const std::string& path, ExternalSorter& sorter, ScanSide& side) {
   bool any_record = false;
   while (std::getline(in, line)) {
     ++number;
+    checkStop(stopped, number);
     const bool cut = in.eof();  // the last line, without its newline
     if (line.empty() && !cut) continue;
     if (line.empty()) break;
@@ -104,13 +114,14 @@ void count(DiffSummary& summary, const std::vector<Change>& changes) {
 }  // namespace
 
 DiffSummary diffFiles(const std::string& old_path, const std::string& new_path,
-                      const SortOptions& options, const std::vector<ChangeSink*>& sinks) {
+                      const SortOptions& options, const std::vector<ChangeSink*>& sinks,
+                      const std::function<bool()>& stopped) {
   DiffSummary summary;
   ExternalSorter old_sorter(options);
-  readSide(old_path, old_sorter, summary.old_side);
+  readSide(old_path, old_sorter, summary.old_side, stopped);
   auto old_stream = old_sorter.finish();
   ExternalSorter new_sorter(options);
-  readSide(new_path, new_sorter, summary.new_side);
+  readSide(new_path, new_sorter, summary.new_side, stopped);
   auto new_stream = new_sorter.finish();
 
   for (ChangeSink* sink : sinks) sink->begin(summary.old_side, summary.new_side);
@@ -129,6 +140,7 @@ DiffSummary diffFiles(const std::string& old_path, const std::string& new_path,
       after = &new_targets.state();
     }
     ++summary.targets;
+    checkStop(stopped, summary.targets);
     const std::vector<Change> changes = compareTargets(before, after);
     count(summary, changes);
     if (!changes.empty()) {

@@ -35,6 +35,13 @@ void flush(std::FILE* out) {
   if (std::fflush(out) != 0 || std::ferror(out) != 0) writeFailed();
 }
 
+// `text` and spaces up to `width` columns (the texts here are ASCII: severities and kinds).
+std::string padded(std::string_view text, std::size_t width) {
+  std::string out(text);
+  if (out.size() < width) out.append(width - out.size(), ' ');
+  return out;
+}
+
 // A fingerprint as the listing shows it: its first 16 hex digits.
 std::string shortFingerprint(const std::string& hex) {
   return hex.size() > 16 ? hex.substr(0, 16) + ".." : hex;
@@ -125,10 +132,8 @@ void TextWriter::begin(const ScanSide& old_side, const ScanSide& new_side) {
 void TextWriter::target(const TargetState& target, const std::vector<Change>& changes) {
   std::string text = report::terminalSafe(targetLabel(target)) + "\n";
   for (const Change& change : changes) {
-    char head[48];
-    std::snprintf(head, sizeof head, "  %-7s %-17s ", model::toString(change.severity).data(),
-                  toString(change.kind).data());
-    text += head + describe(change) + "\n";
+    text += "  " + padded(model::toString(change.severity), 7) + " " +
+            padded(toString(change.kind), 17) + " " + describe(change) + "\n";
   }
   write(text);
 }

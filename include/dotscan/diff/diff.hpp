@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,8 +55,11 @@ class ChangeSink {
 };
 
 // Compares OLD with NEW, handing every change to each sink. Throws UsageError for an unreadable
-// or malformed input, Error(RuntimeError) when the temporary files fail.
+// or malformed input, Error(RuntimeError) when the temporary files fail, and
+// Error(Interrupted) as soon as `stopped` (asked every 1024 lines and targets) returns true; the
+// temporary files are removed in every case.
 DiffSummary diffFiles(const std::string& old_path, const std::string& new_path,
-                      const SortOptions& options, const std::vector<ChangeSink*>& sinks);
+                      const SortOptions& options, const std::vector<ChangeSink*>& sinks,
+                      const std::function<bool()>& stopped = {});
 
 }  // namespace dotscan::diff

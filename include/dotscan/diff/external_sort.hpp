@@ -22,7 +22,7 @@
 namespace dotscan::diff {
 
 struct SortOptions {
-  std::size_t run_bytes = std::size_t{64} << 20U;  // the in-memory chunk, keys and payloads
+  std::size_t run_bytes = std::size_t{16} << 20U;  // the in-memory chunk, keys and payloads
   std::size_t fan_in = 64;                         // runs merged at once (at least 2)
   std::filesystem::path temp_dir;                  // empty: $TMPDIR, else /tmp
 };

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -185,6 +186,32 @@ TEST(DiffFiles, DuplicateTargetsTheLastCounts) {
     EXPECT_TRUE(sink.lines.empty()) << run_bytes;
     EXPECT_EQ(summary.new_side.duplicates, 2U);
   }
+}
+
+TEST(DiffFiles, StopRequestEndsWithInterruptedAndRemovesTheRuns) {
+  std::string lines;
+  for (int i = 0; i < 3000; ++i) {
+    lines +=
+        result("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256), "closed") + "\n";
+  }
+  const std::string path = write("stop.jsonl", lines);
+  const std::string temp = ::testing::TempDir() + "dotscan_diff_test_stop";
+  std::filesystem::remove_all(temp);
+  std::filesystem::create_directories(temp);
+  SortOptions options;
+  options.run_bytes = 1024;  // runs are written before the stop
+  options.temp_dir = temp;
+  int asked = 0;
+  Collect sink;
+  try {
+    diffFiles(path, path, options, {&sink}, [&asked] { return ++asked == 2; });
+    ADD_FAILURE() << "not stopped";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::Interrupted);
+  }
+  EXPECT_EQ(asked, 2);  // at line 1024 and 2048 of the first file
+  EXPECT_FALSE(sink.began);
+  EXPECT_TRUE(std::filesystem::is_empty(temp));
 }
 
 TEST(DiffFiles, InputErrorsNameTheFileAndLine) {
