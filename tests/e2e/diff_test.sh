@@ -92,6 +92,8 @@ $ROTATES certificate info $(jq -r '.certificates[0].sha256' <(result "$WORK/old.
 $NEW appeared info  closed"
 check "-oJ certificate" "$(jq -c 'select(.kind == "certificate") | .certificate | [.new_issuer, .same_key, .trusted]' "$WORK/changes.jsonl")" \
   "[false,false,true]"
+if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/diff.schema.json" "$WORK/changes.jsonl" \
+  >"$WORK/validate.log" 2>&1; then pass; else fail "diff schema: $(cat "$WORK/validate.log")"; fi
 check "-oJ summary" "$(tail -n 1 "$WORK/changes.jsonl" | jq -c '[.record, .targets, .changes, .worst, .old.results, .new.results]')" \
   '["diff",4,3,"high",3,4]'
 "$DOTSCAN" diff -oJ - "$WORK/old.jsonl" "$WORK/new.jsonl" >"$WORK/stdout.jsonl" 2>/dev/null
