@@ -136,6 +136,13 @@ check "bad level" "$rc:$err" "2:dotscan: diff: --fail-on: unknown level 'severe'
 cp "$WORK/new.jsonl" "$WORK/keep.jsonl"
 err=$("$DOTSCAN" diff -oJ "$WORK/keep.jsonl" "$WORK/old.jsonl" "$WORK/keep.jsonl" 2>&1 >/dev/null); rc=$?
 check "-oJ is an input" "$rc:$(cmp -s "$WORK/new.jsonl" "$WORK/keep.jsonl" && echo kept)" "2:kept"
+# A write that fails (a full disk) is exit 3, one line.
+if [[ -w /dev/full ]]; then
+  err=$("$DOTSCAN" diff -oJ /dev/full "$WORK/old.jsonl" "$WORK/new.jsonl" 2>&1 >/dev/null); rc=$?
+  check "-oJ /dev/full" "$rc:$err" "3:dotscan: diff: cannot write the output: No space left on device"
+else
+  cannot_run "no writable /dev/full"
+fi
 "$DOTSCAN" diff --help >"$WORK/help.txt" 2>&1
 check "--help" "$?:$(head -n 1 "$WORK/help.txt")" "0:Usage: dotscan diff [OPTIONS] OLD.jsonl NEW.jsonl"
 
