@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "dotscan/cli/subcommands.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::cli {
@@ -148,6 +149,12 @@ std::string helpText(const HelpPage& page) {
     for (const std::string& line : wrap(paragraph, kHelpColumns)) out << line << "\n";
   }
   out << "\nUsage: dotscan [OPTIONS] [TARGETS...]\n";
+  if (!subcommands().empty()) {
+    out << "       dotscan COMMAND [ARGUMENTS...]\n\nCommands (on saved results):\n";
+    for (const Subcommand& command : subcommands()) {
+      putColumns(out, std::string(command.name), std::string(command.summary), 2, kTextColumn);
+    }
+  }
   for (const HelpGroup& group : page.groups) {
     out << "\n" << group.name << ":\n";
     for (const HelpOption& option : group.options) {

@@ -10,7 +10,7 @@ namespace {
 
 // One row per command; each command's own file defines its run function.
 constexpr std::array<Subcommand, 1> kSubcommands{{
-    {"diff", "compare two -oJ scans target by target (dotscan diff --help)", runDiff},
+    {"diff", "Compare two -oJ scans target by target (dotscan diff --help)", runDiff},
 }};
 
 }  // namespace
