@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "dotscan/cli/subcommands.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::cli {
@@ -148,6 +149,12 @@ std::string helpText(const HelpPage& page) {
     for (const std::string& line : wrap(paragraph, kHelpColumns)) out << line << "\n";
   }
   out << "\nUsage: dotscan [OPTIONS] [TARGETS...]\n";
+  if (!subcommands().empty()) {
+    out << "       dotscan COMMAND [ARGUMENTS...]\n\nCommands (on saved results):\n";
+    for (const Subcommand& command : subcommands()) {
+      putColumns(out, std::string(command.name), std::string(command.summary), 2, kTextColumn);
+    }
+  }
   for (const HelpGroup& group : page.groups) {
     out << "\n" << group.name << ":\n";
     for (const HelpOption& option : group.options) {
@@ -179,14 +186,24 @@ std::string manPage(const HelpPage& page) {
       << "dotscan \\- scan for DNS over TLS servers and audit their certificates\n"
       << ".SH SYNOPSIS\n"
       << ".B dotscan\n"
-      << "[\\fIOPTIONS\\fR] [\\fITARGETS\\fR...]\n"
-      << ".SH DESCRIPTION\n";
+      << "[\\fIOPTIONS\\fR] [\\fITARGETS\\fR...]\n";
+  if (!subcommands().empty()) {
+    out << ".br\n.B dotscan\n\\fICOMMAND\\fR [\\fIARGUMENTS\\fR...]\n";
+  }
+  out << ".SH DESCRIPTION\n";
   std::istringstream paragraphs(page.description);
   bool first = true;
   for (std::string paragraph; std::getline(paragraphs, paragraph);) {
     if (!first) out << ".PP\n";
     first = false;
     out << roff(paragraph) << "\n";
+  }
+  if (!subcommands().empty()) {
+    out << ".SH COMMANDS\n";
+    for (const Subcommand& command : subcommands()) {
+      out << ".TP\n\\fB" << roff(std::string(command.name)) << "\\fR\n"
+          << roff(std::string(command.summary)) << "\n";
+    }
   }
   for (const HelpGroup& group : page.groups) {
     out << ".SH " << upper(group.name) << "\n";

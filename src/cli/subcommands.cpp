@@ -2,12 +2,16 @@
 
 #include <array>
 
+#include "dotscan/cli/diff.hpp"
+
 namespace dotscan::cli {
 
 namespace {
 
 // One row per command; each command's own file defines its run function.
-constexpr std::array<Subcommand, 0> kSubcommands{};
+constexpr std::array<Subcommand, 1> kSubcommands{{
+    {"diff", "Compare two -oJ scans target by target (dotscan diff --help)", runDiff},
+}};
 
 }  // namespace
 

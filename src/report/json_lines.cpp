@@ -33,33 +33,8 @@ Json optionalOrNull(const std::optional<T>& value) {
 
 // One line whatever the bytes: invalid UTF-8 becomes U+FFFD instead of throwing
 // (nlohmann::json::dump, error_handler_t::replace), and every control character is escaped.
-// nlohmann escapes only C0 (below 0x20); DEL (0x7f) and the C1 controls (U+0080 to U+009F, which
-// a terminal takes as escape sequences: U+009B is CSI) are escaped here. The dump is valid UTF-8
-// and its structure is ASCII, so such characters can only stand inside strings, and a C1
-// character is always the two bytes C2 80 to C2 9F.
 std::string dumpLine(const Json& json) {
-  const std::string dumped = json.dump(-1, ' ', false, Json::error_handler_t::replace);
-  std::string line;
-  line.reserve(dumped.size());
-  constexpr std::string_view kHex = "0123456789abcdef";
-  for (std::size_t i = 0; i < dumped.size(); ++i) {
-    const auto byte = static_cast<unsigned char>(dumped[i]);
-    unsigned code = 0;
-    if (byte == 0x7f) {
-      code = 0x7f;
-    } else if (byte == 0xc2 && i + 1 < dumped.size() &&
-               static_cast<unsigned char>(dumped[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(dumped[i + 1]) <= 0x9f) {
-      code = static_cast<unsigned char>(dumped[++i]);
-    } else {
-      line.push_back(dumped[i]);
-      continue;
-    }
-    line += "\\u00";
-    line.push_back(kHex[code >> 4U]);
-    line.push_back(kHex[code & 0xfU]);
-  }
-  return line;
+  return escapeJsonControls(json.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 Json fieldsJson(const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -129,6 +104,34 @@ Json optionalMs(const std::optional<double>& ms) {
 }
 
 }  // namespace
+
+// nlohmann escapes only C0 (below 0x20); DEL (0x7f) and the C1 controls (U+0080 to U+009F, which
+// a terminal takes as escape sequences: U+009B is CSI) are escaped here. The dump is valid UTF-8
+// and its structure is ASCII, so such characters can only stand inside strings, and a C1
+// character is always the two bytes C2 80 to C2 9F.
+std::string escapeJsonControls(std::string_view dumped) {
+  std::string line;
+  line.reserve(dumped.size());
+  constexpr std::string_view kHex = "0123456789abcdef";
+  for (std::size_t i = 0; i < dumped.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(dumped[i]);
+    unsigned code = 0;
+    if (byte == 0x7f) {
+      code = 0x7f;
+    } else if (byte == 0xc2 && i + 1 < dumped.size() &&
+               static_cast<unsigned char>(dumped[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(dumped[i + 1]) <= 0x9f) {
+      code = static_cast<unsigned char>(dumped[++i]);
+    } else {
+      line.push_back(dumped[i]);
+      continue;
+    }
+    line += "\\u00";
+    line.push_back(kHex[code >> 4U]);
+    line.push_back(kHex[code & 0xfU]);
+  }
+  return line;
+}
 
 std::string formatTime(std::chrono::system_clock::time_point time) {
   using std::chrono::floor;

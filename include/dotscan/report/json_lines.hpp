@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "dotscan/model/result.hpp"
 #include "dotscan/report/metadata.hpp"
@@ -26,6 +27,11 @@ inline constexpr int kSchemaVersion = 1;
 // when the result holds them (another writer asked for them: -oX).
 std::string resultToJson(const model::ProbeResult& result, bool include_pem = true);
 std::string metadataToJson(const ScanMetadata& metadata);  // one line, no newline
+
+// A JSON text as nlohmann dumps it (valid UTF-8), with DEL and the C1 controls also written as
+// \u00XX escapes: what every JSON Lines writer of dotscan sends out, so that no line can hold a
+// byte a terminal takes as an escape sequence.
+std::string escapeJsonControls(std::string_view dumped);
 
 // "2026-11-23T10:00:00.123Z": UTC, milliseconds truncated toward the past.
 std::string formatTime(std::chrono::system_clock::time_point time);

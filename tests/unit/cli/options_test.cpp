@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dotscan/cli/help.hpp"
+#include "dotscan/cli/subcommands.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/syn/scanner.hpp"
 #include "dotscan/tls/client.hpp"
@@ -436,6 +437,11 @@ TEST(Help, LinesFitAndNoParserLeftovers) {
     EXPECT_EQ(help.find(leftover), std::string::npos) << leftover;
   }
   EXPECT_NE(help.find("Usage: dotscan [OPTIONS] [TARGETS...]"), std::string::npos);
+  // Every command of the table (cli/subcommands.hpp), one line each.
+  for (const Subcommand& command : subcommands()) {
+    EXPECT_NE(help.find("\n  " + std::string(command.name) + " "), std::string::npos)
+        << command.name;
+  }
   EXPECT_NE(help.find("\nExamples:\n"), std::string::npos);
   // The exit codes, as README.md's table and util/error.hpp have them.
   const std::size_t codes = help.find("\nExit codes:\n");
