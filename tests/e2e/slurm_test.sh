@@ -31,6 +31,21 @@ for extra in "--shards 2" "--shard 1" "-oJ x.jsonl" "-oA x" "--metadata m.json" 
   check "refused $extra: no script" "$(wc -c <"$WORK/out")" 0
 done
 
+# --- names are resolved once, at generation, into the shared -iL file --------------------------
+mkdir -p "$WORK/names" && cd "$WORK/names" || exit 1
+echo "localhost 853,8853 dot.test" | "$DOTSCAN" -q --slurm-script 2 --slurm-dir jobs -4 -iL - \
+  --exclude "$NET.9" "$NET.0/29" >job.sh 2>"$WORK/err"
+check "names: exit" "$?" 0
+# /etc/hosts: localhost is 127.0.0.1 (with -4); the line's name column stays the name.
+check "names: targets file" "$(cat jobs/targets.txt)" "$NET.0/29
+127.0.0.1 853,8853 dot.test"
+check "names: exclusions file" "$(cat jobs/excludes.txt)" "$NET.9"
+grep -q -- '--excludefile=$dir/excludes.txt' job.sh && pass || fail "names: no --excludefile"
+echo '{}' >jobs/shard-0.jsonl
+"$DOTSCAN" --slurm-script 2 --slurm-dir jobs "$NET.0/29" >/dev/null 2>"$WORK/err"
+check "existing shard file: exit" "$?" 2
+grep -q "already holds 'shard-0.jsonl'" "$WORK/err" && pass || fail "existing shard: $(cat "$WORK/err")"
+
 if [[ $(id -u) -ne 0 ]] || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
   cannot_run "slurm: needs root and the slurm-wlm and munge packages (scripts/setup.sh test)"
   finish slurm

@@ -185,6 +185,17 @@ TEST(SlurmScript, TaskArgumentsKeepTheScanOptions) {
   std::vector<std::string> sorted = expected;
   std::sort(sorted.begin(), sorted.end());
   EXPECT_EQ(got, sorted);
+
+  // Flags, short-only names and values that start with a dash keep their meaning.
+  const auto flags = parse({"--slurm-script", "2", "-4", "--no-dns", "-q", "-p-", "192.0.2.1"});
+  ASSERT_TRUE(flags);
+  got = flags->slurm.arguments;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"--no-dns", "--ports=-", "--quiet", "-4"}));
+  const auto reparsed = parse({"-4", "--no-dns", "--ports=-", "--quiet", "192.0.2.1"});
+  ASSERT_TRUE(reparsed);
+  EXPECT_EQ(reparsed->expand.ports.size(), 65535U);
+  EXPECT_FALSE(reparsed->scan.dns);
 }
 
 TEST(SlurmScript, RefusesWhatATaskCannotUse) {
