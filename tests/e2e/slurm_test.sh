@@ -12,6 +12,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 WORK=$(mktemp -d)
 NET="127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))"
 cleanup() {
+  [[ -n "${TARPIT_PID:-}" ]] && kill "$TARPIT_PID" 2>/dev/null
   bash "$ROOT/scripts/slurm-local.sh" stop "$WORK/slurm" >/dev/null 2>&1
   bash "$ROOT/scripts/unbound-dot.sh" stop "$WORK/unbound" >/dev/null 2>&1
   rm -rf "$WORK"
@@ -90,11 +91,14 @@ seed=$(sed -n 's/.*--seed=\([0-9]*\).*/\1/p' job.sh)
 timeout 300 sbatch --wait --parsable job.sh >"$WORK/job1" 2>"$WORK/sbatch.err"
 check "sbatch --wait exit" "$?" 0
 complete() {  # complete I: "ok" when shard I's file ends with the metadata record of a whole run
-  # jq reads numbers as doubles: the 64-bit seed is compared as text.
-  tail -n 1 "jobs/shard-$1.jsonl" | grep -q "\"seed\":$seed," || { echo "other seed"; return; }
-  jq -rs --argjson i "$1" 'last as $m |
+  # The seed and shard count of ./job.sh; jq reads numbers as doubles: the seed is compared as text.
+  local job_seed shards
+  job_seed=$(sed -n 's/.*--seed=\([0-9]*\).*/\1/p' job.sh)
+  shards=$(sed -n 's/.*--shards=\([0-9]*\).*/\1/p' job.sh)
+  tail -n 1 "jobs/shard-$1.jsonl" | grep -q "\"seed\":$job_seed," || { echo "other seed"; return; }
+  jq -rs --argjson i "$1" --argjson shards "$shards" 'last as $m |
     if $m.record == "metadata" and $m.interrupted == false and $m.error == null and
-       $m.shard_index == $i and $m.shard_count == 4 and
+       $m.shard_index == $i and $m.shard_count == $shards and
        ($m.targets_planned | tonumber) == $m.targets_scanned and
        ([.[] | select(.record == "result")] | length) == $m.targets_scanned
     then "ok" else "incomplete" end' "jobs/shard-$1.jsonl" 2>&1
@@ -174,5 +178,39 @@ check "resumed shard: all its targets" \
   "$(jq -s '[.[] | select(.record == "result")] | length' jobs/shard-3.jsonl)" "$total"
 check "other shards untouched (resumed)" "$(checksums | grep -v shard-3 | diff "$WORK/sums" -)" ""
 union_equals_whole "after a resumed shard"
+
+# --- scancel mid-scan: Slurm's SIGTERM leaves an interrupted shard, and resubmitting resumes it --
+# A tarpit accepts TCP and never answers TLS: with --tls-timeout 600s the task is still running
+# when the other targets of its shard are written.
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 853)); s.listen(64); print("ready", flush=True); time.sleep(1e9)' \
+  "$NET.30" >"$WORK/tarpit.log" 2>&1 &
+TARPIT_PID=$!
+for _ in $(seq 100); do grep -q ready "$WORK/tarpit.log" && break; sleep 0.1; done
+mkdir -p "$WORK/stop" && cd "$WORK/stop" || exit 1
+"$DOTSCAN" -q --slurm-script 1 --slurm-dir jobs --tls-timeout 600s --no-cleartext-check \
+  "$NET.24/29" >job.sh 2>"$WORK/err"
+id=$(sbatch --parsable job.sh 2>>"$WORK/sbatch.err")
+# Waits for the event (7 closed targets written), bounded in case it never comes.
+for _ in $(seq 600); do
+  [[ $(grep -c '"record":"result"' jobs/shard-0.jsonl 2>/dev/null) -ge 7 ]] && break
+  sleep 0.1
+done
+check "before scancel: 7 results" "$(grep -c '"record":"result"' jobs/shard-0.jsonl)" 7
+scancel "$id"
+for _ in $(seq 600); do [[ -z $(squeue -h -j "$id" 2>/dev/null) ]] && break; sleep 0.1; done
+check "scancel: interrupted" "$(tail -n 1 jobs/shard-0.jsonl | jq -r '.record + " " +
+  (.interrupted | tostring)')" "metadata true"
+kill "$TARPIT_PID" 2>/dev/null; wait "$TARPIT_PID" 2>/dev/null  # now closed: the resume is quick
+resubmit 0 "$WORK/log-stop"
+grep -q "shard 0 was interrupted; resuming" "$WORK/log-stop" && pass ||
+  fail "scancelled shard: $(cat "$WORK/log-stop")"
+check "scancelled shard complete" "$(complete 0)" ok
+check "scancelled shard: resumed once" "$(jq -s 'last.resumed' jobs/shard-0.jsonl)" 1
+check "scancelled shard: each target once" "$(outcomes jobs/shard-0.jsonl | cut -d' ' -f1,2 |
+  sort -u | wc -l) $(outcomes jobs/shard-0.jsonl | wc -l)" "8 8"
+check "scancelled shard: the tarpit rescanned" \
+  "$(result jobs/shard-0.jsonl "$NET.30" .outcome)" closed
 
 finish slurm
