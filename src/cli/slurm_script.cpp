@@ -277,8 +277,8 @@ std::string slurmScript(const SlurmJob& job) {
     << "  last=$(tail -n 1 -- \"$out\")\n"
     << "  [[ -z $(tail -c 1 -- \"$out\") ]] || last=  # cut short inside its last line\n"
     << "  if [[ $last == '{'*'\"record\":\"metadata\"'*'}' ]]; then\n"
-    << "    if [[ $last != *'\"seed\":" << seed << "'[^0-9]* || $last != *'\"shard_count\":" << tasks
-    << "'[^0-9]* ||\n"
+    << "    if [[ $last != *'\"seed\":" << seed
+    << "'[^0-9]* || $last != *'\"shard_count\":" << tasks << "'[^0-9]* ||\n"
     << "          $last != *\"\\\"shard_index\\\":$shard\"[^0-9]* ]]; then\n"
     << "      echo \"dotscan job: $out is another scan's (seed or shard differ); move it away\" "
        ">&2\n"

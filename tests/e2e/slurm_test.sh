@@ -182,12 +182,7 @@ union_equals_whole "after a resumed shard"
 # --- scancel mid-scan: Slurm's SIGTERM leaves an interrupted shard, and resubmitting resumes it --
 # A tarpit accepts TCP and never answers TLS: with --tls-timeout 600s the task is still running
 # when the other targets of its shard are written.
-python3 -c 'import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 853)); s.listen(64); print("ready", flush=True); time.sleep(1e9)' \
-  "$NET.30" >"$WORK/tarpit.log" 2>&1 &
-TARPIT_PID=$!
-for _ in $(seq 100); do grep -q ready "$WORK/tarpit.log" && break; sleep 0.1; done
+start_tarpit "$NET.30"
 mkdir -p "$WORK/stop" && cd "$WORK/stop" || exit 1
 "$DOTSCAN" -q --slurm-script 1 --slurm-dir jobs --tls-timeout 600s --no-cleartext-check \
   "$NET.24/29" >job.sh 2>"$WORK/err"
