@@ -62,14 +62,17 @@ ParsedInput parseInput(const TargetInput& input) {
   return parsed;
 }
 
-// Resolves every distinct name of `inputs` once, all in parallel, as expansion does; then calls
-// write(input, parsed, lookup) per input, where lookup(name) is its resolution.
-Snapshot snapshot(
-    const targets::InputSources& inputs, bool exclusions, const targets::ExpandOptions& options,
-    const targets::Resolver& resolver,
-    const std::function<void(std::string&, const TargetInput&, const ParsedInput&,
-                             const std::function<const targets::Resolution*(const std::string&)>&)>&
-        write) {
+// A name's resolution; nullptr when names are not resolved (-n).
+using Lookup = std::function<const targets::Resolution*(const std::string&)>;
+// Appends the lines of one input to the file's text.
+using LineWriter =
+    std::function<void(std::string&, const TargetInput&, const ParsedInput&, const Lookup&)>;
+
+// Resolves every distinct name of `inputs` once, all in parallel, as expansion does; then has
+// `write` append each input's lines.
+Snapshot snapshot(const targets::InputSources& inputs, bool exclusions,
+                  const targets::ExpandOptions& options, const targets::Resolver& resolver,
+                  const LineWriter& write) {
   std::map<std::string, std::size_t> index;
   std::vector<std::string> names;
   forEachInput(inputs, exclusions, [&](const TargetInput& input) {
@@ -88,7 +91,7 @@ Snapshot snapshot(
       out.warnings.push_back("cannot resolve " + quoteInput(names[i]) + ": " + results[i].error);
     }
   }
-  const auto lookup = [&](const std::string& name) -> const targets::Resolution* {
+  const Lookup lookup = [&](const std::string& name) -> const targets::Resolution* {
     return results.empty() ? nullptr : &results.at(index.at(name));
   };
   forEachInput(inputs, exclusions, [&](const TargetInput& input) {
@@ -186,7 +189,7 @@ Snapshot snapshotTargets(const targets::InputSources& inputs, const targets::Exp
                          const targets::Resolver& resolver) {
   return snapshot(inputs, false, options, resolver,
                   [](std::string& text, const TargetInput& input, const ParsedInput& parsed,
-                     const auto& lookup) {
+                     const Lookup& lookup) {
                     const std::string ports =
                         input.ports.empty() ? "" : " " + formatPortList(input.ports);
                     const std::string column = input.name.empty() ? "" : " " + input.name;
@@ -220,7 +223,7 @@ Snapshot snapshotExclusions(const targets::InputSources& inputs,
                             const targets::Resolver& resolver) {
   return snapshot(
       inputs, true, options, resolver,
-      [](std::string& text, const TargetInput&, const ParsedInput& parsed, const auto& lookup) {
+      [](std::string& text, const TargetInput&, const ParsedInput& parsed, const Lookup& lookup) {
         for (const std::string& spec : parsed.addresses) text += spec + "\n";
         for (const std::string& name : parsed.names) {
           const targets::Resolution* resolution = lookup(name);
@@ -335,6 +338,10 @@ int writeSlurmJob(const ScanConfig& config, std::ostream& out) {
   const targets::TargetSet set =
       targets::expandTargets(targets_input, excludes_input, config.expand, resolver, report);
   for (const std::string& warning : report.warnings) warn(warning);
+  if (set.size() < job.tasks) {
+    warn(std::to_string(job.tasks) + " tasks for " + toString(set.size()) +
+         (set.size() == 1 ? " target" : " targets") + ": some tasks will have nothing to scan");
+  }
 
   writeFileAtomically(targets_path, targets_file.text);
   if (job.excludes) writeFileAtomically(excludes_path, excludes_file.text);
