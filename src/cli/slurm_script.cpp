@@ -76,7 +76,8 @@ Snapshot snapshot(const targets::InputSources& inputs, bool exclusions,
   std::map<std::string, std::size_t> index;
   std::vector<std::string> names;
   forEachInput(inputs, exclusions, [&](const TargetInput& input) {
-    for (std::string& name : parseInput(input).names) {
+    ParsedInput parsed = parseInput(input);
+    for (std::string& name : parsed.names) {
       if (index.emplace(name, names.size()).second) names.push_back(std::move(name));
     }
   });
