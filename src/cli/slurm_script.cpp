@@ -173,15 +173,12 @@ std::string shellQuote(std::string_view word) {
   return quoted + "'";
 }
 
-std::string formatPortList(const std::vector<std::uint16_t>& ports) {
+std::string formatPortList(const targets::PortList& ports) {
   std::string text;
-  for (std::size_t i = 0; i < ports.size();) {
-    std::size_t j = i;
-    while (j + 1 < ports.size() && ports[j + 1] == ports[j] + 1) ++j;
+  for (const targets::PortList::Range& range : ports.ranges()) {
     if (!text.empty()) text += ',';
-    text += std::to_string(ports[i]);
-    if (j > i) text += '-' + std::to_string(ports[j]);
-    i = j + 1;
+    text += std::to_string(range.first);
+    if (range.last > range.first) text += '-' + std::to_string(range.last);
   }
   return text;
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "dotscan/cli/options.hpp"
+#include "dotscan/targets/port_list.hpp"
 #include "dotscan/targets/resolver.hpp"
 #include "dotscan/targets/target_set.hpp"
 
@@ -33,8 +34,8 @@ namespace dotscan::cli {
 // newlines included.
 std::string shellQuote(std::string_view word);
 
-// "853", "443,853", "1-1024,8853": the -iL PORTS column for a sorted list without duplicates.
-std::string formatPortList(const std::vector<std::uint16_t>& ports);
+// "853", "443,853", "1-1024,8853": the -iL PORTS column of a port list.
+std::string formatPortList(const targets::PortList& ports);
 
 // The inputs rewritten with every host name resolved (see above): the text of an -iL file (for
 // targets) or of an exclude file (for exclusions, where a name becomes its addresses). A name that

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
 
 namespace dotscan::cli {
@@ -86,9 +87,10 @@ TEST(SlurmScript, ShellQuoteSurvivesTheShell) {
 }
 
 TEST(SlurmScript, PortListsAreRanges) {
-  EXPECT_EQ(formatPortList({853}), "853");
-  EXPECT_EQ(formatPortList({443, 853}), "443,853");
-  EXPECT_EQ(formatPortList({1, 2, 3, 853, 8853, 8854}), "1-3,853,8853-8854");
+  EXPECT_EQ(formatPortList(targets::PortList{853}), "853");
+  EXPECT_EQ(formatPortList(targets::PortList{853, 443}), "443,853");
+  EXPECT_EQ(formatPortList(targets::PortList{1, 2, 3, 853, 8853, 8854}), "1-3,853,8853-8854");
+  EXPECT_EQ(formatPortList(targets::parsePortList("-")), "1-65535");
 }
 
 TEST(SlurmScript, NamesBecomeAddressLinesAndKeepTheirName) {
@@ -194,7 +196,7 @@ TEST(SlurmScript, TaskArgumentsKeepTheScanOptions) {
   EXPECT_EQ(got, (std::vector<std::string>{"--no-dns", "--ports=-", "--quiet", "-4"}));
   const auto reparsed = parse({"-4", "--no-dns", "--ports=-", "--quiet", "192.0.2.1"});
   ASSERT_TRUE(reparsed);
-  EXPECT_EQ(reparsed->expand.ports.size(), 65535U);
+  EXPECT_EQ(reparsed->expand.ports.count(), 65535U);
   EXPECT_FALSE(reparsed->scan.dns);
 }
 
