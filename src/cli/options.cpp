@@ -113,6 +113,8 @@ namespace {
 
 constexpr double kMaxRate = 1e7;
 constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
+// Slurm's own MaxArraySize is at most 4,000,001; a site's is usually far lower (1001 by default).
+constexpr std::uint64_t kMaxSlurmTasks = 4000000;
 
 // A whole number: decimal, or hexadecimal after 0x; no sign, blank or exponent, nothing past the
 // digits, no overflow (strtoull, and CLI11 2.1 after it, read "-1" as 2^64 - 1).
@@ -441,7 +443,7 @@ const std::vector<OptionGroup>& optionGroups() {
       {"Targets",
        {"targets", "--input-list", "--ports", "--exclude", "--excludefile", "--no-default-exclude",
         "--exclude-reserved", "-4", "-6", "-n", "--resolve-parallel", "--seed", "--shards",
-        "--shard", "--max-targets", "--list-targets"}},
+        "--shard", "--max-targets", "--list-targets", "--slurm-script", "--slurm-dir"}},
       {"Discovery",
        {"--connect-scan", "--syn", "--cooldown", "--interface", "--source-ip", "--gateway-mac",
         "--write-silent", "--pcap", "--pcap-snaplen", "--pcap-max-size"}},
@@ -551,6 +553,54 @@ std::vector<std::string> allOptionNames(const HelpPage& page) {
   return names;
 }
 
+// --slurm-script: the options every task of the array passes, as --long=value words (or a flag's
+// name once per use), in the table's order. What the job script sets itself (the shard, the
+// outputs, the seed) or writes into DIR (the targets and exclusions, names resolved) is left out;
+// what a task cannot use is refused.
+std::vector<std::string> slurmTaskArguments(const CLI::App& app) {
+  static const std::vector<std::string_view> kOwnedByJob = {
+      "targets",        "--input-list", "--exclude",  "--excludefile",         "--seed",
+      "--slurm-script", "--slurm-dir",  "--help-man", "--help-bash-completion"};
+  static const std::vector<std::pair<std::string_view, std::string_view>> kRefused = {
+      {"--shards", "each task's shard is set by the job array"},
+      {"--shard", "each task's shard is set by the job array"},
+      {"--max-targets", "the job array scans every target"},
+      {"--list-targets", "-sL lists without a job array"},
+      {"--resume", "a resubmitted task resumes its own shard"},
+      {"--metadata", "each task writes its metadata record into its shard file"},
+      {"--output-all", "each task writes DIR/shard-I.jsonl"},
+      {"--pcap", "the tasks would write one capture file at once"}};
+  std::vector<std::string> words;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->count() == 0) continue;
+    const std::string name = primaryName(*option);
+    const auto refused = std::find_if(kRefused.begin(), kRefused.end(),
+                                      [&name](const auto& entry) { return entry.first == name; });
+    const auto format =
+        std::find_if(formats().begin(), formats().end(),
+                     [&name](const FormatInfo& info) { return info.long_option == name; });
+    if (refused != kRefused.end() || format != formats().end()) {
+      const std::string why = refused != kRefused.end()
+                                  ? std::string(refused->second)
+                                  : std::string("each task writes DIR/shard-I.jsonl");
+      throw UsageError("--slurm-script: " + name + " cannot be given (" + why + ")");
+    }
+    if (std::find(kOwnedByJob.begin(), kOwnedByJob.end(), name) != kOwnedByJob.end()) continue;
+    if (option->get_expected_min() == 0) {  // a flag: once per use (-vv is two)
+      for (std::size_t i = 0; i < option->count(); ++i) words.push_back(name);
+      continue;
+    }
+    if ((name == "--policy" || name == "--pin-file") &&
+        std::find(option->results().begin(), option->results().end(), "-") !=
+            option->results().end()) {
+      throw UsageError("--slurm-script: " + name +
+                       " cannot read standard input: the tasks read it when they run");
+    }
+    for (const std::string& value : option->results()) words.push_back(name + "=" + value);
+  }
+  return words;
+}
+
 // --resume FILE takes everything from FILE: any other option or target is refused, -q aside.
 void checkResumeAlone(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -635,6 +685,14 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   numbers.add(app, "--shard", "...and scan part I (0-based; same --seed on every machine)", "0")
       ->type_name("I");
   numbers.add(app, "--max-targets", "Stop after N targets (in this shard)");
+  numbers.add(app, "--slurm-script",
+              "Print an sbatch script that runs this scan as a Slurm job array of N shards "
+              "(names resolved now into DIR/targets.txt; task I writes DIR/shard-I.jsonl), and "
+              "exit (docs/scale-out.md)");
+  app.add_option("--slurm-dir", config.slurm.directory,
+                 "--slurm-script: the directory of the targets, the shard files and the task logs, "
+                 "shared by every node")
+      ->type_name("DIR");
   app.add_flag("--list-targets", config.list_targets,
                "Print the targets in scan order and exit without sending a packet");
   app.add_flag("-q,--quiet", config.quiet,
@@ -851,6 +909,12 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     const HelpPage page = helpPage(app);
     out << (help_man ? manPage(page) : bashCompletion(page));
     return std::nullopt;
+  }
+  if (numbers.given("--slurm-script")) {
+    config.slurm.tasks = numbers.whole("--slurm-script", 0, 1, kMaxSlurmTasks);
+    config.slurm.arguments = slurmTaskArguments(app);
+  } else if (app.get_option("--slurm-dir")->count() != 0) {
+    throw UsageError("--slurm-dir goes with --slurm-script");
   }
   if (!config.resume_path.empty()) {
     checkResumeAlone(config.arguments);

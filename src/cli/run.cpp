@@ -7,6 +7,7 @@
 #include "dotscan/cli/progress.hpp"
 #include "dotscan/cli/resume.hpp"
 #include "dotscan/cli/scan.hpp"
+#include "dotscan/cli/slurm_script.hpp"
 #include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/cli/subcommands.hpp"
 #include "dotscan/report/human.hpp"
@@ -100,6 +101,7 @@ int run(int argc, const char* const* argv) {
     auto config = parseCommandLine(argc, argv, std::cout);
     if (!config) return static_cast<int>(ExitCode::Ok);
     if (!config->resume_path.empty()) return runResume(*config);
+    if (config->slurm.tasks != 0) return writeSlurmJob(*config, std::cout);
     return runConfig(*config);
   } catch (const Error& e) {
     // One line, whatever the message quotes from the command line or a file.

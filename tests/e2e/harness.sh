@@ -3,6 +3,7 @@
 #   pass; fail MESSAGE; cannot_run MESSAGE (SKIP here, a failure under CI=true);
 #   check NAME GOT EXPECTED; validate NAME FILE (every line valid against data/result.schema.json);
 #   result FILE ADDRESS JQ (the jq expression over the result record of ADDRESS);
+#   start_tarpit ADDRESS (a listener on ADDRESS:853 that accepts and never answers; TARPIT_PID);
 #   finish NAME (prints the counts and returns non-zero when anything failed).
 passed=0
 failed=0
@@ -23,6 +24,16 @@ validate() {  # validate NAME FILE: every line valid against the schema
     >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
 }
 result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
+# A TCP listener on ADDRESS port 853 that accepts and never sends a byte: a TLS handshake there
+# times out. Returns once it listens; TARPIT_PID is its process, for the caller to kill.
+start_tarpit() {
+  python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 853)); s.listen(1024); print("ready", flush=True); time.sleep(1e9)' \
+    "$1" >"$WORK/tarpit.log" 2>&1 &
+  TARPIT_PID=$!
+  for _ in $(seq 50); do grep -q ready "$WORK/tarpit.log" && break; sleep 0.1; done
+}
 finish() {
   echo "$1: $passed passed, $failed failed"
   [[ $failed -eq 0 ]]

@@ -357,12 +357,7 @@ T24="${NET%.*}.$(( (${NET##*.} + 1) % 250 + 1 ))"
 mapfile -t t24 < <(for i in $(seq 1 252); do echo "$T24.$i"; done)
 if bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/t24" "${t24[@]}" >/dev/null &&
    bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/t24plain" --plain "$T24.253" >/dev/null; then
-  python3 -c 'import socket, sys, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], 853)); s.listen(1024); print("ready", flush=True); time.sleep(1e9)' \
-    "$T24.254" >"$WORK/tarpit.log" 2>&1 &
-  TARPIT_PID=$!
-  for _ in $(seq 50); do grep -q ready "$WORK/tarpit.log" && break; sleep 0.1; done
+  start_tarpit "$T24.254"
   t24ca="$WORK/t24/ca/ca.crt"
   "$DOTSCAN" -q --no-cleartext-check --ca-file "$t24ca" "$T24.1-252" >/dev/null 2>&1  # warm-up
   for row in "-T4 3.0" "default 5.5"; do

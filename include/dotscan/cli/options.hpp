@@ -57,6 +57,16 @@ struct ScanSettings {
   std::string timing = "normal";  // -T: the timing template's name (cli/timing.hpp)
 };
 
+// --slurm-script N: print a Slurm job array of N shards instead of scanning (cli/slurm_script.hpp).
+struct SlurmSettings {
+  std::uint64_t tasks = 0;      // N; 0: not asked for
+  std::string directory = ".";  // --slurm-dir
+  // The scan options each task passes, one word each as --long=value, in the option table's
+  // order: all that was given but the targets, -iL, --exclude, --excludefile and --seed, which
+  // the job fixes itself. Options that cannot be a task's are refused when parsing.
+  std::vector<std::string> arguments;
+};
+
 struct ScanConfig {
   targets::InputSources targets;   // arguments and -iL file texts
   targets::InputSources excludes;  // --exclude lists and --excludefile texts
@@ -70,6 +80,7 @@ struct ScanConfig {
   std::string command_line;
   std::vector<std::string> arguments;  // the command line, one argument each (nmap's -iL long)
   std::string resume_path;             // --resume FILE: every other setting comes from FILE
+  SlurmSettings slurm;
   ScanSettings scan;
 };
 
