@@ -268,6 +268,8 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["seed"] = metadata.seed;
   json["shard_index"] = metadata.shard_index;
   json["shard_count"] = metadata.shard_count;
+  json["merged_shards"] =
+      metadata.merged_shards != 0 ? Json(metadata.merged_shards) : Json(nullptr);
   json["targets_planned"] = metadata.targets_planned;
   json["targets_scanned"] = metadata.targets_scanned;
   json["started"] = formatTime(metadata.started);

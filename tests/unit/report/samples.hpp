@@ -38,6 +38,9 @@ model::ProbeResult dnsMalformed();
 // a finding and a verdict whose texts hold markup and a terminal escape.
 model::ProbeResult markupCertificate();
 ScanMetadata metadata();
+// metadata() with every optional part present: arguments, resumed, RTT bounds and figures, an
+// error, SYN discovery and a pcap.
+ScanMetadata fullMetadata();
 
 // Every sample result, in the order above.
 std::vector<model::ProbeResult> allResults();
