@@ -86,6 +86,7 @@ Json certificateJson(const model::CertificateInfo& cert, bool include_pem) {
   json["key"] = Json{
       {"type", cert.key_type}, {"bits", cert.key_bits}, {"curve", stringOrNull(cert.key_curve)}};
   json["signature_algorithm"] = cert.signature_algorithm;
+  json["md5"] = cert.md5;
   json["sha1"] = cert.sha1;
   json["sha256"] = cert.sha256;
   json["spki_pin_sha256"] = cert.spki_pin_sha256;

@@ -178,6 +178,7 @@ model::CertificateInfo certificate(const Fields& f) {
   cert.key_bits = key.whole<int>("bits");
   cert.key_curve = key.stringOrEmpty("curve");
   cert.signature_algorithm = f.string("signature_algorithm");
+  if (f.has("md5")) cert.md5 = f.string("md5");  // absent in records before dotscan merge
   cert.sha1 = f.string("sha1");
   cert.sha256 = f.string("sha256");
   cert.spki_pin_sha256 = f.string("spki_pin_sha256");

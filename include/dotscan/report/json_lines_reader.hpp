@@ -2,13 +2,13 @@
 // report/json_lines.hpp, for the commands that work on saved scans (merge, report, diff).
 //
 // A "result" record becomes a model::ProbeResult and the "metadata" record a ScanMetadata, with
-// every field the writer writes, so that writing what was read gives the same bytes again. What
-// the writer leaves out cannot come back: the certificates' md5 (and their pem when the scan did
-// not keep it). Invariants: the reader streams, one line in memory at a time, and a line longer
-// than kMaxLineBytes is refused rather than read; malformed input of any kind (not JSON, a missing
-// field, a field of the wrong type or out of range, an unknown record, a last line without its
-// newline) is a dotscan::Error with exit code 2 whose one line names the file and the line, never
-// a crash and never a made-up value.
+// every field the writer writes, so that writing what was read gives the same bytes again (what
+// the writer left out, such as a PEM the scan did not keep, cannot come back). Invariants: the
+// reader streams, one line in memory at a time, and a line longer than kMaxLineBytes is refused
+// rather than read; malformed input of any kind (not JSON, a missing field, a field of the wrong
+// type or out of range, an unknown record, a last line without its newline) is a dotscan::Error
+// with exit code 2 whose one line names the file and the line, never a crash and never a made-up
+// value.
 #pragma once
 
 #include <cstdint>

@@ -76,7 +76,7 @@ TEST(JsonLines, TlsOkRecordHasEveryField) {
 
   ASSERT_EQ(j["certificates"].size(), 2U);
   const json& leaf = j["certificates"][0];
-  EXPECT_EQ(leaf.size(), 19U);  // every field but pem, which is empty
+  EXPECT_EQ(leaf.size(), 20U);  // every field but pem, which is empty
   EXPECT_FALSE(leaf.contains("pem"));
   EXPECT_EQ(leaf["subject"], "CN=dot.test");
   EXPECT_EQ(leaf["subject_fields"], json::parse(R"([{"name":"CN","value":"dot.test"}])"));
