@@ -2,12 +2,16 @@
 
 #include <array>
 
+#include "dotscan/cli/merge.hpp"
+
 namespace dotscan::cli {
 
 namespace {
 
 // One row per command; each command's own file defines its run function.
-constexpr std::array<Subcommand, 0> kSubcommands{};
+constexpr std::array<Subcommand, 1> kSubcommands{{
+    {"merge", "Join the -oJ outputs of a scan's shards into one checked result", runMerge},
+}};
 
 }  // namespace
 
