@@ -78,8 +78,9 @@ u128 planned(const Shard& shard) {
 // The (address, port, name) at `line` of `path`, read again to confirm a candidate duplicate.
 std::optional<std::string> keyAt(const std::string& path, std::uint64_t line) {
   report::JsonLinesReader reader(path);
-  while (auto record = reader.next()) {
-    if (reader.line() != line) continue;
+  while (reader.line() + 1 < line && reader.skip()) {
+  }
+  if (auto record = reader.next(); record && reader.line() == line) {
     const auto* result = std::get_if<model::ProbeResult>(&*record);
     if (result == nullptr) return std::nullopt;
     return result->address.toString() + " port " + std::to_string(result->port) +
@@ -87,6 +88,27 @@ std::optional<std::string> keyAt(const std::string& path, std::uint64_t line) {
   }
   return std::nullopt;
 }
+
+// The writers of the merge. One whose pipe lost its reader (`dotscan merge ... | head`) is
+// dropped quietly and the others go on, as in a scan (report/writer.hpp, OutputClosed).
+class Writers {
+ public:
+  explicit Writers(std::vector<report::Writer*> writers) : writers_(std::move(writers)) {}
+  template <typename Action>
+  void each(Action&& action) {
+    for (report::Writer*& writer : writers_) {
+      if (writer == nullptr) continue;
+      try {
+        action(*writer);
+      } catch (const report::OutputClosed&) {
+        writer = nullptr;
+      }
+    }
+  }
+
+ private:
+  std::vector<report::Writer*> writers_;  // null: its reader has gone
+};
 
 }  // namespace
 
@@ -250,7 +272,8 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
                                  const MergeSettings& settings) {
   const report::ScanMetadata merged = mergedMetadata(shards, settings);
   DuplicateFinder duplicates(settings.temp_directory, settings.run_entries);
-  for (report::Writer* writer : writers) writer->begin(merged);
+  Writers outputs(writers);
+  outputs.each([&merged](report::Writer& writer) { writer.begin(merged); });
   for (std::uint32_t input = 0; input < shards.size(); ++input) {
     const Shard& shard = shards[input];
     report::JsonLinesReader reader(shard.path);
@@ -268,7 +291,7 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
       }
       const auto& result = std::get<model::ProbeResult>(*record);
       duplicates.add(result.address, result.port, result.name, {input, reader.line()});
-      for (report::Writer* writer : writers) writer->add(result);
+      outputs.each([&result](report::Writer& writer) { writer.add(result); });
       ++results;
     }
     if (!ended) refuse(shard.path, "lost its metadata record while it was merged");
@@ -295,7 +318,7 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
                      std::to_string(a.line) + " and " + quoteInput(shards[b.input].path) +
                      " line " + std::to_string(b.line));
   }
-  for (report::Writer* writer : writers) writer->finish(merged);
+  outputs.each([&merged](report::Writer& writer) { writer.finish(merged); });
   return merged;
 }
 

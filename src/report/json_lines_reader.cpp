@@ -508,6 +508,10 @@ bool JsonLinesReader::readLine() {
   fail("the last line has no newline: the file was cut short (the writer was killed mid-line)");
 }
 
+bool JsonLinesReader::skip() {
+  return readLine();
+}
+
 std::optional<Record> JsonLinesReader::next() {
   if (!readLine()) return std::nullopt;
   if (buffer_.find('\0') != std::string::npos) fail("holds a NUL byte");

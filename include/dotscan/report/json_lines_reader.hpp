@@ -57,6 +57,9 @@ class JsonLinesReader {
   // The next record, or nullopt at the end of the file. Throws UsageError "FILE line N: ..." for
   // a malformed line, a line over kMaxLineBytes, a last line cut short, or a read error.
   std::optional<Record> next();
+  // Passes over the next line without parsing it (to reach a known line fast); false at the end.
+  // Throws as next() does for an overlong line or a last line cut short.
+  bool skip();
 
   [[nodiscard]] const std::string& path() const { return path_; }
   [[nodiscard]] std::uint64_t line() const { return line_; }  // of the last record returned

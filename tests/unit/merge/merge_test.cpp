@@ -157,6 +157,25 @@ TEST(Merge, JoinsEveryShardWithSummedCounts) {
   EXPECT_EQ(again.merged_shards, 3U);
 }
 
+// `dotscan merge ... | head`: the closed output is dropped, the others are written whole.
+TEST(Merge, AWriterWhoseReaderHasGoneIsDropped) {
+  struct Closed final : report::Writer {
+    void add(const model::ProbeResult& /*result*/) override {
+      throw report::OutputClosed("cannot write the report: Broken pipe");
+    }
+    void finish(const report::ScanMetadata& /*metadata*/) override {}
+  };
+  const std::string a = shardFile("pipe0", 0, 2, {1, 3});
+  const std::string b = shardFile("pipe1", 1, 2, {2});
+  std::vector<Shard> shards{readShard(a), readShard(b)};
+  shards = checkShards(std::move(shards), settings());
+  Closed closed;
+  Collect collect;
+  EXPECT_NO_THROW(mergeShards(shards, {&closed, &collect}, settings()));
+  EXPECT_EQ(collect.results.size(), 3U);
+  EXPECT_TRUE(collect.metadata);
+}
+
 TEST(Merge, RefusesAMissingShard) {
   const std::string a = shardFile("miss0", 0, 3, {1});
   const std::string c = shardFile("miss2", 2, 3, {3});

@@ -123,6 +123,18 @@ TEST(JsonLinesReader, FieldsComeBack) {
   EXPECT_EQ(meta.pcap->dropped, 1U);
 }
 
+TEST(JsonLinesReader, SkipPassesOverALineUnparsed) {
+  const TextFile file("not json\n" + resultToJson(samples::closed()) + "\n");
+  JsonLinesReader reader(file.path());
+  EXPECT_TRUE(reader.skip());
+  EXPECT_EQ(reader.line(), 1U);
+  const auto record = reader.next();
+  ASSERT_TRUE(record);
+  EXPECT_EQ(reader.line(), 2U);
+  EXPECT_EQ(std::get<model::ProbeResult>(*record).address, samples::closed().address);
+  EXPECT_FALSE(reader.skip());
+}
+
 TEST(JsonLinesReader, EmptyFileHasNoRecords) {
   const TextFile file("");
   JsonLinesReader reader(file.path());
