@@ -15,7 +15,8 @@ echo "== fuzz smoke (libFuzzer, ${FUZZ_SECONDS:-20} s per target)"
 CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDOTSCAN_FUZZ=ON \
   -DDOTSCAN_WERROR=ON >/dev/null
 fuzzers=(fuzz_target_spec:target_spec fuzz_certificate_der:certificate_der
-  fuzz_dns_response:dns_response fuzz_policy:policy fuzz_packet:packet)
+  fuzz_dns_response:dns_response fuzz_policy:policy fuzz_packet:packet
+  fuzz_json_record:json_record)
 cmake --build build/fuzz --target "${fuzzers[@]%%:*}"
 for entry in "${fuzzers[@]}"; do
   name=${entry%%:*} corpus=${entry##*:}

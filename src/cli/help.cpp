@@ -12,7 +12,6 @@ namespace {
 
 // The option names start in column 3; descriptions in column kTextColumn + 1, or on the next line
 // when the names are wider than the gap.
-constexpr std::size_t kTextColumn = 31;
 
 struct Example {
   std::string_view command;
@@ -31,42 +30,6 @@ const std::vector<Example>& examples() {
       {"dotscan --resume scan.jsonl", "Continue an interrupted scan from its -oJ output"},
   };
   return list;
-}
-
-// Words of `text` in lines of at most `width` characters (a longer word gets a line of its own).
-std::vector<std::string> wrap(std::string_view text, std::size_t width) {
-  std::vector<std::string> lines;
-  std::string line;
-  std::istringstream words{std::string(text)};
-  std::string word;
-  while (words >> word) {
-    if (!line.empty() && line.size() + 1 + word.size() > width) {
-      lines.push_back(std::move(line));
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + word;
-  }
-  if (!line.empty()) lines.push_back(std::move(line));
-  return lines;
-}
-
-// `label` in a column of `indent` + `gap`, then `text` wrapped to the rest of kHelpColumns.
-void putColumns(std::ostream& out, const std::string& label, std::string_view text,
-                std::size_t indent, std::size_t column) {
-  const std::vector<std::string> lines = wrap(text, kHelpColumns - column);
-  const std::string head = std::string(indent, ' ') + label;
-  std::size_t first = 0;
-  if (label.empty()) {
-    // The text alone, at the column.
-  } else if (head.size() + 1 > column || lines.empty()) {
-    out << head << "\n";
-  } else {
-    out << head << std::string(column - head.size(), ' ') << lines[0] << "\n";
-    first = 1;
-  }
-  for (std::size_t i = first; i < lines.size(); ++i) {
-    out << std::string(column, ' ') << lines[i] << "\n";
-  }
 }
 
 std::string namesOf(const HelpOption& option) {
@@ -124,6 +87,41 @@ std::size_t editDistance(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
+
+// Words of `text` in lines of at most `width` characters (a longer word gets a line of its own).
+std::vector<std::string> wrap(std::string_view text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream words{std::string(text)};
+  std::string word;
+  while (words >> word) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      lines.push_back(std::move(line));
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) lines.push_back(std::move(line));
+  return lines;
+}
+
+void putColumns(std::ostream& out, const std::string& label, std::string_view text,
+                std::size_t indent, std::size_t column) {
+  const std::vector<std::string> lines = wrap(text, kHelpColumns - column);
+  const std::string head = std::string(indent, ' ') + label;
+  std::size_t first = 0;
+  if (label.empty()) {
+    // The text alone, at the column.
+  } else if (head.size() + 1 > column || lines.empty()) {
+    out << head << "\n";
+  } else {
+    out << head << std::string(column - head.size(), ' ') << lines[0] << "\n";
+    first = 1;
+  }
+  for (std::size_t i = first; i < lines.size(); ++i) {
+    out << std::string(column, ' ') << lines[i] << "\n";
+  }
+}
 
 const std::vector<ExitCodeHelp>& exitCodeHelp() {
   static const std::vector<ExitCodeHelp> codes = {

@@ -279,9 +279,8 @@ OutputTarget outputTarget(std::string what, const std::string& path) {
   return target;
 }
 
-// Two outputs that are one file would interleave, truncate and overwrite each other's lines:
-// -oJ F --metadata F, -oX F -oA F's F.xml, ./F and F, a link to F, '-' twice, or -oJ F with the
-// listing going to F.
+}  // namespace
+
 void checkOutputsDistinct(const ScanConfig& config) {
   const ScanSettings& scan = config.scan;
   std::vector<OutputTarget> outputs;
@@ -318,6 +317,27 @@ void checkOutputsDistinct(const ScanConfig& config) {
     }
   }
 }
+
+std::vector<Output> outputFiles(const std::map<Format, std::string>& paths,
+                                const std::string& output_all) {
+  std::vector<Output> files;
+  for (const FormatInfo& format : formats()) {
+    const auto path = paths.find(format.format);
+    if (path != paths.end() && !path->second.empty()) {
+      files.push_back({format.format, path->second, std::string(format.short_option)});
+    }
+  }
+  if (!output_all.empty()) {
+    if (output_all == "-") throw UsageError("-oA needs a base name: it writes four files");
+    for (const FormatInfo& format : formats()) {
+      if (format.extension.empty()) continue;
+      files.push_back({format.format, output_all + "." + std::string(format.extension), "-oA"});
+    }
+  }
+  return files;
+}
+
+namespace {
 
 // Every numeric option of the command line, with its range.
 void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
@@ -1043,20 +1063,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     std::string text = readInputFile(path, "--excludefile");
     config.excludes.files.emplace_back(path == "-" ? "<stdin>" : path, std::move(text));
   }
-  for (const FormatInfo& format : formats()) {
-    const std::string& path = output_paths[format.format];
-    if (!path.empty()) {
-      scan.output.files.push_back({format.format, path, std::string(format.short_option)});
-    }
-  }
-  if (!output_all.empty()) {
-    if (output_all == "-") throw UsageError("-oA needs a base name: it writes four files");
-    for (const FormatInfo& format : formats()) {
-      if (format.extension.empty()) continue;
-      scan.output.files.push_back(
-          {format.format, output_all + "." + std::string(format.extension), "-oA"});
-    }
-  }
+  scan.output.files = outputFiles(output_paths, output_all);
   checkOutputsDistinct(config);
   if (config.targets.arguments.empty() && config.targets.files.empty()) {
     throw UsageError("no targets given: name them as arguments or with -iL FILE (see --help)");

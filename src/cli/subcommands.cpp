@@ -3,14 +3,18 @@
 #include <array>
 
 #include "dotscan/cli/diff.hpp"
+#include "dotscan/cli/merge.hpp"
 
 namespace dotscan::cli {
 
 namespace {
 
 // One row per command; each command's own file defines its run function.
-constexpr std::array<Subcommand, 1> kSubcommands{{
+constexpr std::array<Subcommand, 2> kSubcommands{{
     {"diff", "Compare two -oJ scans target by target (dotscan diff --help)", runDiff},
+    {"merge",
+     "Join the -oJ outputs of a scan's shards into one checked result (dotscan merge --help)",
+     runMerge},
 }};
 
 }  // namespace

@@ -61,6 +61,7 @@ Json certificateJson(const model::CertificateInfo& cert, bool include_pem) {
   json["key"] = Json{
       {"type", cert.key_type}, {"bits", cert.key_bits}, {"curve", stringOrNull(cert.key_curve)}};
   json["signature_algorithm"] = cert.signature_algorithm;
+  json["md5"] = cert.md5;
   json["sha1"] = cert.sha1;
   json["sha256"] = cert.sha256;
   json["spki_pin_sha256"] = cert.spki_pin_sha256;
@@ -282,6 +283,8 @@ std::string metadataToJson(const ScanMetadata& metadata) {
   json["seed"] = metadata.seed;
   json["shard_index"] = metadata.shard_index;
   json["shard_count"] = metadata.shard_count;
+  json["merged_shards"] =
+      metadata.merged_shards != 0 ? Json(metadata.merged_shards) : Json(nullptr);
   json["targets_planned"] = metadata.targets_planned;
   json["targets_scanned"] = metadata.targets_scanned;
   json["started"] = formatTime(metadata.started);

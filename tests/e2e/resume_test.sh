@@ -36,9 +36,6 @@ interrupt_at_random() {
   kill -INT $pid 2>/dev/null
   wait $pid
 }
-outcomes() {  # the sorted (address, port, outcome) set of a file's result records
-  jq -r 'select(.record == "result") | "\(.address) \(.port) \(.outcome)"' "$1" | sort
-}
 
 bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" "$SERVER" >/dev/null || {
   echo "FAIL: cannot start unbound"; exit 1; }

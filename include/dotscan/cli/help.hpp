@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,15 @@
 namespace dotscan::cli {
 
 inline constexpr std::size_t kHelpColumns = 100;
+inline constexpr std::size_t kTextColumn = 31;  // where --help's option texts start
+
+// Words of `text` in lines of at most `width` characters (a longer word gets a line of its own).
+std::vector<std::string> wrap(std::string_view text, std::size_t width);
+
+// `label` indented by `indent`, then `text` from `column` on, wrapped to kHelpColumns; a label
+// too long for its column gets a line of its own.
+void putColumns(std::ostream& out, const std::string& label, std::string_view text,
+                std::size_t indent, std::size_t column);
 
 struct HelpOption {
   std::vector<std::string> names;    // "-iL", "--input-list"; a positional: "TARGETS..."

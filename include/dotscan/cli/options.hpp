@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,6 +94,16 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
 
 // "500ms", "3s", "1.5s", "2m", "1h"; a bare number is seconds (as in nmap). Throws UsageError.
 Duration parseDuration(const std::string& text, const std::string& option);
+
+// The outputs the format table's options name (`paths`: a path per format, empty when not given)
+// and -oA BASE (`output_all`), in the order a scan writes them. Throws UsageError for -oA -.
+std::vector<Output> outputFiles(const std::map<Format, std::string>& paths,
+                                const std::string& output_all);
+
+// Two outputs that are one file would interleave, truncate and overwrite each other's lines:
+// -oJ F --metadata F, -oX F -oA F's F.xml, ./F and F, a link to F, '-' twice, or -oJ F with the
+// listing going to F. Throws UsageError naming both.
+void checkOutputsDistinct(const ScanConfig& config);
 
 // Reads a whole file named on the command line ("-" is standard input).
 std::string readInputFile(const std::string& path, const std::string& option);

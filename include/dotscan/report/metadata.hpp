@@ -44,6 +44,7 @@ struct ScanMetadata {
   std::uint32_t resumed = 0;           // how many times --resume continued this scan
   std::uint64_t seed = 0;
   std::uint32_t shard_index = 0, shard_count = 1;
+  std::uint32_t merged_shards = 0;    // dotscan merge: the shards this result joins; 0: a scan
   std::string targets_planned;        // decimal text (the count may exceed 2^64)
   std::uint64_t targets_scanned = 0;  // results written
   std::chrono::system_clock::time_point started, ended;

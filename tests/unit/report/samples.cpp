@@ -336,6 +336,32 @@ ScanMetadata metadata() {
   return m;
 }
 
+ScanMetadata fullMetadata() {
+  ScanMetadata m = metadata();
+  m.arguments = {"--seed", "18446744073709551615", "--output-json", "out.jsonl", "127.53.0.0/24"};
+  m.resumed = 2;
+  m.interrupted = true;
+  m.min_rtt_timeout_ms = 100;
+  m.max_rtt_timeout_ms = 10000;
+  m.cleartext_checks = 7;
+  m.rtt.at(0) = {1.25, 0.5, 12};
+  m.rtt.at(2) = {3.125, 1.0625, 3};
+  m.tls_max = "TLSv1.3";
+  m.error = "cannot write the report: No space left on device";
+  DiscoveryMetadata discovery;
+  discovery.interface = "veth0";
+  discovery.source = "198.18.0.1";
+  discovery.sender = "raw IP socket";
+  discovery.cooldown_ms = 1000;
+  discovery.sent = 45;
+  discovery.live = 1;
+  discovery.silent = 21;
+  discovery.capture_dropped = 2;
+  m.discovery = discovery;
+  m.pcap = PcapMetadata{"scan.pcap", 12, 3, 1};
+  return m;
+}
+
 std::vector<model::ProbeResult> allResults() {
   return {tlsOk(),     hostileCertificate(), closed(), filteredV6(),   notTls(),
           tlsFailed(), internalError(),      dot(),    dnsMalformed(), markupCertificate()};

@@ -42,6 +42,9 @@ model::ProbeResult markupCertificate();
 // written, never decode them into markup. Not in allResults().
 model::ProbeResult entityCertificate();
 ScanMetadata metadata();
+// metadata() with every optional part present: arguments, resumed, RTT bounds and figures, an
+// error, SYN discovery and a pcap.
+ScanMetadata fullMetadata();
 
 // Every sample result, in the order above.
 std::vector<model::ProbeResult> allResults();
