@@ -4,7 +4,7 @@
 #   check NAME GOT EXPECTED; validate NAME FILE (every line valid against data/result.schema.json);
 #   result FILE ADDRESS JQ (the jq expression over the result record of ADDRESS);
 #   start_tarpit ADDRESS (a listener on ADDRESS:853 that accepts and never answers; TARPIT_PID);
-#   outcomes FILE (the sorted "ADDRESS PORT OUTCOME" lines of its result records);
+#   outcomes FILE... (the sorted "ADDRESS PORT OUTCOME" lines of its result records);
 #   finish NAME (prints the counts and returns non-zero when anything failed).
 passed=0
 failed=0
@@ -24,8 +24,8 @@ validate() {  # validate NAME FILE: every line valid against the schema
   if python3 "$ROOT/tests/support/validate_jsonl.py" "$ROOT/data/result.schema.json" "$2" \
     >"$WORK/validate.log" 2>&1; then pass; else fail "$1: $(cat "$WORK/validate.log")"; fi
 }
-outcomes() {  # outcomes FILE: the sorted (address, port, outcome) set of its result records
-  jq -r 'select(.record == "result") | "\(.address) \(.port) \(.outcome)"' "$1" | sort
+outcomes() {  # outcomes FILE...: the sorted (address, port, outcome) of every result record
+  jq -r 'select(.record == "result") | "\(.address) \(.port) \(.outcome)"' "$@" | sort
 }
 result() { jq -r --arg a "$2" "select(.record == \"result\" and .address == \$a) | $3" "$1"; }
 # A TCP listener on ADDRESS port 853 that accepts and never sends a byte: a TLS handshake there

@@ -71,9 +71,6 @@ cd "$WORK/submit" || exit 1
 # The reference: the same targets, unsharded.
 "$DOTSCAN" -q "${opts[@]}" -oJ "$WORK/whole.jsonl" "$NET.0/27" >/dev/null 2>"$WORK/err"
 check "unsharded exit" "$?" 0
-outcomes() {  # outcomes FILE...: the sorted (address, port, outcome) of every result record
-  jq -r 'select(.record == "result") | "\(.address) \(.port) \(.outcome)"' "$@" | sort
-}
 outcomes "$WORK/whole.jsonl" >"$WORK/whole.txt"
 check "unsharded targets" "$(wc -l <"$WORK/whole.txt")" 32
 check "unsharded dot" "$(grep -c ' dot$' "$WORK/whole.txt")" 3
@@ -107,22 +104,19 @@ for i in 0 1 2 3; do check "shard $i complete" "$(complete "$i")" ok; done
 for i in 0 1 2 3; do validate "shard $i schema" "jobs/shard-$i.jsonl"; done
 
 # The union of the shards is the unsharded scan, each target once.
-# MERGE: once `dotscan merge` lands on main, replace this jq union with
-#   "$DOTSCAN" merge jobs/shard-*.jsonl -oJ all.jsonl   (and compare outcomes all.jsonl)
-# which also checks seed, shard count and planned counts. It is used below when this build has it.
+# The shards' union is the unsharded scan, each target once; and `dotscan merge` (which also
+# checks seed, shard count and planned counts) joins them into that same result.
 union_equals_whole() {  # union_equals_whole NAME
   outcomes jobs/shard-{0,1,2,3}.jsonl >"$WORK/union.txt"
   check "$1: union is the unsharded scan" "$(diff "$WORK/whole.txt" "$WORK/union.txt")" ""
   check "$1: each target once" \
     "$(cut -d' ' -f1,2 "$WORK/union.txt" | uniq -d | wc -l)" 0
-  # Without the command, `dotscan merge --help` is the scan's --help ("merge" a host name).
-  if "$DOTSCAN" merge --help >/dev/null 2>&1 &&
-    [[ "$("$DOTSCAN" merge --help 2>&1)" != "$("$DOTSCAN" --help 2>&1)" ]]; then
-    rm -f all.jsonl
-    "$DOTSCAN" merge jobs/shard-{0,1,2,3}.jsonl -oJ all.jsonl >/dev/null 2>"$WORK/merge.err"
-    check "$1: merge exit" "$?" 0
-    check "$1: merged is the unsharded scan" "$(outcomes all.jsonl | diff "$WORK/whole.txt" -)" ""
-  fi
+  rm -f all.jsonl
+  "$DOTSCAN" merge jobs/shard-{0,1,2,3}.jsonl -oJ all.jsonl >/dev/null 2>"$WORK/merge.err"
+  check "$1: merge exit" "$?" 0
+  check "$1: merged is the unsharded scan" "$(outcomes all.jsonl | diff "$WORK/whole.txt" -)" ""
+  check "$1: merged metadata" "$(tail -n 1 all.jsonl | jq -r '[.merged_shards, .targets_scanned] | map(tostring) | join(" ")')" \
+    "4 $(wc -l <"$WORK/whole.txt")"
 }
 union_equals_whole "first run"
 
