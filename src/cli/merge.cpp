@@ -72,7 +72,8 @@ class OutputCleanup {
 };
 
 // An output opened for writing would truncate an input that is the same file.
-void checkInputsKept(const std::vector<std::string>& inputs, const ScanConfig& config) {
+void checkInputsKept(const std::vector<std::string>& inputs, const ScanConfig& config,
+                     const std::string& command) {
   std::vector<std::string> outputs;
   for (const Output& output : config.scan.output.files) outputs.push_back(output.path);
   if (!config.scan.output.metadata_path.empty()) {
@@ -84,8 +85,8 @@ void checkInputsKept(const std::vector<std::string>& inputs, const ScanConfig& c
     for (const std::string& input : inputs) {
       struct stat in {};
       if (::stat(input.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-        throw UsageError("merge: the output " + quoteInput(output) + " is the input " +
-                         quoteInput(input) + ": write the merge to another file");
+        throw UsageError(command + ": the output " + quoteInput(output) + " is the input " +
+                         quoteInput(input) + ": write the " + command + " to another file");
       }
     }
   }
@@ -115,20 +116,16 @@ std::vector<std::string> scanArguments(const std::vector<std::string>& arguments
   return kept;
 }
 
-std::string mergeHelp() {
-  std::ostringstream out;
-  const auto paragraph = [&out](std::string_view text) {
-    for (const std::string& line : wrap(text, kHelpColumns)) out << line << "\n";
-  };
-  out << "Usage: dotscan merge SHARD.jsonl... [OUTPUTS]\n\n";
-  paragraph(
-      "Join the -oJ outputs of the shards of one scan (--shards N --shard I --seed S) into one "
-      "result, in every output format a scan writes. Checked first: every shard of the scan "
-      "once, each ending with its metadata record (finished, not interrupted), all with the same "
-      "seed, shard count, dotscan version and scan options; then each shard's results against "
-      "its planned count, and no target twice. A refused merge exits 2 with one line naming the "
-      "shard, and removes the output files it began. docs/scale-out.md says more.");
-  out << "\nOutputs (the listing goes to stdout unless an output is '-'):\n";
+namespace {
+
+// The start of a command's --help: its usage line and what it does.
+void putHelpHead(std::ostream& out, std::string_view usage, std::string_view what) {
+  out << "Usage: " << usage << "\n\n";
+  for (const std::string& line : wrap(what, kHelpColumns)) out << line << "\n";
+}
+
+// The scan's output options, shared by merge and report (the rows of the format table).
+void putOutputOptions(std::ostream& out) {
   for (const FormatInfo& format : formats()) {
     putColumns(out,
                std::string(format.short_option) + ", " + std::string(format.long_option) + " FILE",
@@ -136,6 +133,22 @@ std::string mergeHelp() {
   }
   putColumns(out, "-oA, --output-all BASE",
              "Write BASE.nmap, BASE.xml, BASE.gnmap and BASE.jsonl at once", 2, kTextColumn);
+}
+
+}  // namespace
+
+std::string mergeHelp() {
+  std::ostringstream out;
+  putHelpHead(
+      out, "dotscan merge SHARD.jsonl... [OUTPUTS]",
+      "Join the -oJ outputs of the shards of one scan (--shards N --shard I --seed S) into one "
+      "result, in every output format a scan writes. Checked first: every shard of the scan "
+      "once, each ending with its metadata record (finished, not interrupted), all with the same "
+      "seed, shard count, dotscan version and scan options; then each shard's results against "
+      "its planned count, and no target twice. A refused merge exits 2 with one line naming the "
+      "shard, and removes the output files it began. docs/scale-out.md says more.");
+  out << "\nOutputs (the listing goes to stdout unless an output is '-'):\n";
+  putOutputOptions(out);
   putColumns(out, "--metadata FILE",
              "Write the merged metadata record to FILE instead of the end of the -oJ output", 2,
              kTextColumn);
@@ -156,64 +169,168 @@ std::string mergeHelp() {
   return out.str();
 }
 
-int runMerge(int argc, const char* const* argv) {
-  CLI::App app("dotscan merge", "dotscan merge");
-  app.set_help_flag();  // --help is answered below, from mergeHelp()
-  bool help = false;
-  app.add_flag("-h,--help", help);
+namespace {
+
+// The command line of `dotscan merge` and `dotscan report`: input files and a scan's outputs.
+struct SavedResultsCommand {
   std::vector<std::string> inputs;
-  app.add_option("shards", inputs);
+  ScanConfig config;
+  merge::MergeSettings settings;
+  bool help = false;
+};
+
+// `-o FILE` of `dotscan report`: the format from the file's extension.
+Format formatOfExtension(const std::string& path) {
+  const std::size_t dot = path.rfind('.');
+  const std::string extension = dot == std::string::npos ? "" : asciiLower(path.substr(dot + 1));
+  static const std::map<std::string, Format> kByExtension = {
+      {"html", Format::Html},         {"htm", Format::Html},  {"md", Format::Markdown},
+      {"markdown", Format::Markdown}, {"xml", Format::Xml},   {"jsonl", Format::Json},
+      {"json", Format::Json},         {"csv", Format::Csv},   {"gnmap", Format::Grepable},
+      {"nmap", Format::Normal},       {"txt", Format::Normal}};
+  const auto found = kByExtension.find(extension);
+  if (found == kByExtension.end()) {
+    throw UsageError("report: -o " + quoteInput(path) +
+                     ": no format for this file name (.html, .md, .xml, .jsonl, .csv, .gnmap, "
+                     ".nmap or .txt), or use --html, --markdown, -oX, ...");
+  }
+  return found->second;
+}
+
+SavedResultsCommand parseSavedResults(std::string_view command, int argc, const char* const* argv) {
+  const std::string name(command);
+  SavedResultsCommand parsed;
+  CLI::App app("dotscan " + name, "dotscan " + name);
+  app.set_help_flag();  // --help is answered by the caller
+  app.add_flag("-h,--help", parsed.help);
+  app.add_option("inputs", parsed.inputs);
   std::map<Format, std::string> output_paths;  // a map: CLI11 keeps a reference to each path
   for (const FormatInfo& format : formats()) {
     app.add_option(std::string(format.long_option), output_paths[format.format]);
   }
   std::string output_all;
   app.add_option("--output-all", output_all);
-  ScanConfig config;
-  app.add_option("--metadata", config.scan.output.metadata_path);
-  app.add_flag("-v,--verbose", config.scan.output.verbosity);
-  merge::MergeSettings settings;
-  app.add_option("--tmp-dir", settings.temp_directory);
+  std::vector<std::string> by_extension;
+  if (command == "report") {
+    app.add_option("-o,--output", by_extension)
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  }
+  app.add_option("--metadata", parsed.config.scan.output.metadata_path);
+  app.add_flag("-v,--verbose", parsed.config.scan.output.verbosity);
+  if (command == "merge") app.add_option("--tmp-dir", parsed.settings.temp_directory);
 
   std::vector<std::string> args = rewriteNmapStyle(argc, argv);  // -oJ and -oA, as in a scan
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments in reverse order
   try {
     app.parse(args);
   } catch (const CLI::ParseError& e) {
-    throw UsageError("merge: " + clipInput(e.what()) + " (see dotscan merge --help)");
+    throw UsageError(name + ": " + clipInput(e.what()) + " (see dotscan " + name + " --help)");
   }
-  if (help) {
-    std::cout << mergeHelp();
-    return static_cast<int>(ExitCode::Ok);
+  if (parsed.help) return parsed;
+  for (const std::string& file : by_extension) {
+    std::string& path = output_paths[formatOfExtension(file)];
+    if (!path.empty()) {
+      throw UsageError("report: " + quoteInput(file) + " and " + quoteInput(path) +
+                       " are both outputs of one format");
+    }
+    path = file;
   }
-  if (inputs.empty()) throw UsageError("merge: no shard files given (see dotscan merge --help)");
-  config.scan.output.files = outputFiles(output_paths, output_all);
-  checkOutputsDistinct(config);
-  checkInputsKept(inputs, config);
+  parsed.config.scan.output.files = outputFiles(output_paths, output_all);
+  // A report written to files is not also listed on the terminal; without one, the listing is
+  // the output.
+  if (command == "report")
+    parsed.config.scan.output.stdout_listing = parsed.config.scan.output.files.empty();
+  checkOutputsDistinct(parsed.config);
+  checkInputsKept(parsed.inputs, parsed.config, name);
+  parsed.settings.command_line = name;
+  for (int i = 1; i < argc; ++i) parsed.settings.command_line += std::string(" ") + argv[i];
+  return parsed;
+}
 
-  settings.scan_arguments = scanArguments;
-  settings.command_line = "merge";
-  for (int i = 1; i < argc; ++i) settings.command_line += std::string(" ") + argv[i];
-  std::vector<merge::Shard> shards;
-  shards.reserve(inputs.size());
-  for (const std::string& input : inputs) shards.push_back(merge::readShard(input));
-  shards = merge::checkShards(std::move(shards), settings);
-
-  // What the writers need of the scan's options, from the first shard.
-  const report::ScanMetadata& first = shards.front().metadata;
-  config.scan.include_pem = true;  // the PEMs the shards hold stay; the others were never there
+// What the writers need of the scan's options, from its (first) metadata record; then `write`
+// with the outputs open. The outputs are removed if `write` throws.
+template <typename Write>
+void writeOutputs(ScanConfig& config, const report::ScanMetadata& first, Write&& write) {
+  config.scan.include_pem = true;  // the PEMs the inputs hold stay; the others were never there
   config.scan.discovery.syn = first.discovery.has_value();
   config.expand.ports = scanPorts(first.arguments);
-
   std::vector<std::string> paths;
   for (const Output& output : config.scan.output.files) paths.push_back(output.path);
   if (!config.scan.output.metadata_path.empty()) paths.push_back(config.scan.output.metadata_path);
   OutputCleanup cleanup(paths);
   {
     const OutputSet outputs(config);
-    merge::mergeShards(shards, outputs.writers(), settings);
+    write(outputs.writers());
   }
   cleanup.done();
+}
+
+}  // namespace
+
+int runMerge(int argc, const char* const* argv) {
+  SavedResultsCommand command = parseSavedResults("merge", argc, argv);
+  if (command.help) {
+    std::cout << mergeHelp();
+    return static_cast<int>(ExitCode::Ok);
+  }
+  if (command.inputs.empty()) {
+    throw UsageError("merge: no shard files given (see dotscan merge --help)");
+  }
+  command.settings.scan_arguments = scanArguments;
+  std::vector<merge::Shard> shards;
+  shards.reserve(command.inputs.size());
+  for (const std::string& input : command.inputs) shards.push_back(merge::readShard(input));
+  shards = merge::checkShards(std::move(shards), command.settings);
+  writeOutputs(command.config, shards.front().metadata,
+               [&](const std::vector<report::Writer*>& writers) {
+                 merge::mergeShards(shards, writers, command.settings);
+               });
+  return static_cast<int>(ExitCode::Ok);
+}
+
+std::string reportHelp() {
+  std::ostringstream out;
+  putHelpHead(
+      out, "dotscan report SCAN.jsonl [OUTPUTS]",
+      "Write the results of a saved scan (its -oJ output, ending with its metadata record) in "
+      "other formats: the HTML and Markdown reports, the listing, nmap XML, grepable, CSV. The "
+      "results are written as the scan judged them, unchanged. Without an output option, the "
+      "listing goes to standard output; with one, nothing does unless an output is '-'.");
+  out << "\nOutputs:\n";
+  putColumns(out, "-o, --output FILE",
+             "The format from FILE's extension: .html, .md, .xml, .jsonl, .csv, .gnmap, .nmap or "
+             ".txt",
+             2, kTextColumn);
+  putOutputOptions(out);
+  putColumns(out, "-v, --verbose",
+             "The listing shows the whole chain; -vv adds the DNS answer section", 2, kTextColumn);
+  putColumns(out, "-h, --help", "Print this help and exit", 2, kTextColumn);
+  out << "\nExample:\n"
+         "  dotscan report scan.jsonl -o scan.html -o scan.md\n"
+         "\nExit codes:\n";
+  putColumns(out, "0", "written", 2, 8);
+  putColumns(out, "2", "a usage error, or a file that is not a whole saved scan", 2, 8);
+  putColumns(out, "3", "an output could not be written", 2, 8);
+  return out.str();
+}
+
+int runReport(int argc, const char* const* argv) {
+  SavedResultsCommand command = parseSavedResults("report", argc, argv);
+  if (command.help) {
+    std::cout << reportHelp();
+    return static_cast<int>(ExitCode::Ok);
+  }
+  if (command.inputs.size() != 1) {
+    throw UsageError(
+        "report: give exactly one saved scan (-oJ output); to join the shards of "
+        "a scan, use dotscan merge (see dotscan report --help)");
+  }
+  const merge::Shard scan = merge::readShard(command.inputs.front(), "report");
+  writeOutputs(command.config, scan.metadata, [&](const std::vector<report::Writer*>& writers) {
+    merge::rewriteScan(scan, writers);
+  });
   return static_cast<int>(ExitCode::Ok);
 }
 

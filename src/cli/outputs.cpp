@@ -119,6 +119,7 @@ const FormatInfo& formatInfo(Format format) {
 }
 
 bool OutputSettings::listingOnStdout() const {
+  if (!stdout_listing) return false;
   for (const Output& file : files) {
     if (file.path == "-") return false;
   }

@@ -10,11 +10,15 @@ namespace dotscan::cli {
 namespace {
 
 // One row per command; each command's own file defines its run function.
-constexpr std::array<Subcommand, 2> kSubcommands{{
+constexpr std::array<Subcommand, 3> kSubcommands{{
     {"diff", "Compare two -oJ scans target by target (dotscan diff --help)", runDiff},
     {"merge",
      "Join the -oJ outputs of a scan's shards into one checked result (dotscan merge --help)",
      runMerge},
+    {"report",
+     "Write a saved -oJ scan as the HTML or Markdown report, or any other output format "
+     "(dotscan report --help)",
+     runReport},
 }};
 
 }  // namespace

@@ -19,8 +19,10 @@ namespace {
 
 using File = std::unique_ptr<std::FILE, decltype(&std::fclose)>;
 
-[[noreturn]] void refuse(const std::string& path, const std::string& why) {
-  throw UsageError("merge: " + quoteInput(path) + " " + why);
+// `command`: the one whose error this is, "merge" or "report".
+[[noreturn]] void refuse(const std::string& path, const std::string& why,
+                         std::string_view command = "merge") {
+  throw UsageError(std::string(command) + ": " + quoteInput(path) + " " + why);
 }
 
 std::string shardName(const report::ScanMetadata& m) {
@@ -29,18 +31,20 @@ std::string shardName(const report::ScanMetadata& m) {
 
 // The last line of `in` (without its newline), read from the end in growing windows up to
 // kMaxLineBytes; nullopt when the file does not end with a newline.
-std::optional<std::string> lastLine(std::FILE* in, const std::string& path) {
-  if (std::fseek(in, 0, SEEK_END) != 0) refuse(path, "cannot be read from its end");
+std::optional<std::string> lastLine(std::FILE* in, const std::string& path,
+                                    std::string_view command) {
+  if (std::fseek(in, 0, SEEK_END) != 0) refuse(path, "cannot be read from its end", command);
   const long size = std::ftell(in);
-  if (size < 0) refuse(path, "cannot be read from its end");
-  if (size == 0) refuse(path, "is empty: the scan wrote nothing (killed before its first record)");
+  if (size < 0) refuse(path, "cannot be read from its end", command);
+  if (size == 0)
+    refuse(path, "is empty: the scan wrote nothing (killed before its first record)", command);
   std::string tail;
   for (long window = 65536;; window *= 8) {
     const long start = std::max(0L, size - std::min<long>(window, report::kMaxLineBytes + 1));
     tail.resize(static_cast<std::size_t>(size - start));
     if (std::fseek(in, start, SEEK_SET) != 0 ||
         std::fread(tail.data(), 1, tail.size(), in) != tail.size()) {
-      refuse(path, std::string("cannot be read: ") + std::strerror(errno));
+      refuse(path, std::string("cannot be read: ") + std::strerror(errno), command);
     }
     if (tail.back() != '\n') return std::nullopt;
     tail.pop_back();
@@ -49,7 +53,8 @@ std::optional<std::string> lastLine(std::FILE* in, const std::string& path) {
     if (start == 0) return tail;  // the file is one line
     if (size - start > static_cast<long>(report::kMaxLineBytes)) {
       refuse(path,
-             "ends with a line longer than " + std::to_string(report::kMaxLineBytes) + " bytes");
+             "ends with a line longer than " + std::to_string(report::kMaxLineBytes) + " bytes",
+             command);
     }
   }
 }
@@ -112,25 +117,27 @@ class Writers {
 
 }  // namespace
 
-Shard readShard(const std::string& path) {
+Shard readShard(const std::string& path, std::string_view command) {
   errno = 0;
   const File in(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!in) refuse(path, std::string("cannot be read: ") + std::strerror(errno));
-  const auto line = lastLine(in.get(), path);
+  if (!in) refuse(path, std::string("cannot be read: ") + std::strerror(errno), command);
+  const auto line = lastLine(in.get(), path, command);
   if (!line) {
-    refuse(path, "is truncated: its last line has no newline (the scan was killed mid-write)");
+    refuse(path, "is truncated: its last line has no newline (the scan was killed mid-write)",
+           command);
   }
   report::Record record;
   try {
     record = report::parseRecord(*line);
   } catch (const report::RecordError& e) {
-    refuse(path, std::string("ends with a malformed line: ") + e.what());
+    refuse(path, std::string("ends with a malformed line: ") + e.what(), command);
   }
   auto* metadata = std::get_if<report::ScanMetadata>(&record);
   if (metadata == nullptr) {
     refuse(path,
            "has no metadata record at its end: the scan did not finish writing it (killed, or "
-           "still running), or --metadata put it in another file");
+           "still running), or --metadata put it in another file",
+           command);
   }
   return Shard{path, std::move(*metadata)};
 }
@@ -320,6 +327,30 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
   }
   outputs.each([&merged](report::Writer& writer) { writer.finish(merged); });
   return merged;
+}
+
+report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers) {
+  Writers outputs(writers);
+  outputs.each([&scan](report::Writer& writer) { writer.begin(scan.metadata); });
+  report::JsonLinesReader reader(scan.path);
+  bool ended = false;
+  while (auto record = reader.next()) {
+    if (ended) {
+      refuse(scan.path,
+             "line " + std::to_string(reader.line()) +
+                 " follows its metadata record: two scans in one file, or a file that grew",
+             "report");
+    }
+    if (std::holds_alternative<report::ScanMetadata>(*record)) {
+      ended = true;
+      continue;
+    }
+    const auto& result = std::get<model::ProbeResult>(*record);
+    outputs.each([&result](report::Writer& writer) { writer.add(result); });
+  }
+  if (!ended) refuse(scan.path, "lost its metadata record while it was read", "report");
+  outputs.each([&scan](report::Writer& writer) { writer.finish(scan.metadata); });
+  return scan.metadata;
 }
 
 }  // namespace dotscan::merge

@@ -60,6 +60,17 @@ check "evil subject in the JSON" "$(result "$WORK/r.jsonl" "$NET.12" '.certifica
   "$subject"
 size=$(stat -c %s "$WORK/r.html")
 [[ $size -gt 5000 && $size -lt 200000 ]] && pass || fail "html size $size"
+# The same reports from the saved scan (dotscan report): byte for byte what the scan wrote.
+"$DOTSCAN" report "$WORK/r.jsonl" -o "$WORK/again.html" --markdown "$WORK/again.md" \
+  >"$WORK/report.out" 2>&1
+check "dotscan report: exit and no listing" "$?:$(cat "$WORK/report.out")" "0:"
+cmp -s "$WORK/r.html" "$WORK/again.html" && pass || fail "dotscan report: the HTML differs"
+cmp -s "$WORK/r.md" "$WORK/again.md" && pass || fail "dotscan report: the Markdown differs"
+head -c 2000 "$WORK/r.jsonl" | tr -d "\n" >"$WORK/cut.jsonl"  # no final newline
+err=$("$DOTSCAN" report "$WORK/cut.jsonl" -o "$WORK/cut.html" 2>&1); rc=$?
+check "dotscan report: a truncated scan" "$rc:$err" \
+  "2:dotscan: report: '$WORK/cut.jsonl' is truncated: its last line has no newline (the scan was killed mid-write)"
+[[ ! -e "$WORK/cut.html" ]] && pass || fail "dotscan report left a half report"
 
 # The files as written: the hostile subject escaped, never raw.
 contains "html escaped subject" "$WORK/r.html" \

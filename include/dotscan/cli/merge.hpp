@@ -1,5 +1,5 @@
-// dotscan/cli/merge.hpp — `dotscan merge SHARD.jsonl... [outputs]`: the command line of the merge;
-// the merging itself is merge/merge.hpp.
+// dotscan/cli/merge.hpp — `dotscan merge SHARD.jsonl... [outputs]` and `dotscan report SCAN.jsonl
+// [outputs]`: their command lines; the merging itself is merge/merge.hpp.
 //
 // The outputs are the scan's (the format table of cli/outputs.hpp, -oA, --metadata, the listing
 // on standard output unless an output is '-'). A refused merge removes the output files it had
@@ -20,5 +20,10 @@ std::vector<std::string> scanArguments(const std::vector<std::string>& arguments
 
 // The text of `dotscan merge --help`.
 std::string mergeHelp();
+
+// `dotscan report SCAN.jsonl [outputs]`: one saved scan written in other formats (merge/merge.hpp,
+// rewriteScan), with the same output options and -o FILE (the format from its extension).
+int runReport(int argc, const char* const* argv);
+std::string reportHelp();
 
 }  // namespace dotscan::cli

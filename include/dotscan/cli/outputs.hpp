@@ -46,10 +46,11 @@ struct Output {
 // What the user asked for, and what the scan makes of it.
 struct OutputSettings {
   std::vector<Output> files;
-  std::string metadata_path;  // --metadata FILE; empty: the metadata record ends each -oJ output
-  bool open_only = false;     // --open
-  int verbosity = 0;          // -v, -vv: the listing's detail (report::ListingOptions)
-  // The listing goes to standard output unless an output is "-".
+  std::string metadata_path;   // --metadata FILE; empty: the metadata record ends each -oJ output
+  bool open_only = false;      // --open
+  int verbosity = 0;           // -v, -vv: the listing's detail (report::ListingOptions)
+  bool stdout_listing = true;  // false: no listing on standard output (dotscan report -o FILE)
+  // The listing goes to standard output unless an output is "-" (or stdout_listing is false).
   [[nodiscard]] bool listingOnStdout() const;
   [[nodiscard]] bool has(Format format) const;
 };

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dotscan/report/metadata.hpp"
@@ -33,8 +34,8 @@ struct Shard {
 // Reads the metadata record on the last line of `path`, from the end, without reading the rest.
 // Throws UsageError naming the file: unreadable, empty, a last line cut short, or a last line
 // that is not a metadata record (the scan was killed or still runs, or --metadata put it in
-// another file).
-Shard readShard(const std::string& path);
+// another file). `command` starts the error messages: "merge" or "report".
+Shard readShard(const std::string& path, std::string_view command = "merge");
 
 struct MergeSettings {
   // The arguments that make a shard part of its scan: a shard's own arguments less those that may
@@ -62,5 +63,11 @@ report::ScanMetadata mergedMetadata(const std::vector<Shard>& shards,
 report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
                                  const std::vector<report::Writer*>& writers,
                                  const MergeSettings& settings);
+
+// `dotscan report`: the results of one saved scan (a file readShard accepted), streamed to every
+// writer between begin() and finish() with the scan's own metadata record, unchecked and
+// unchanged: the same results in other formats (HTML, Markdown, nmap XML, ...). Returns that
+// metadata. Throws UsageError ("report: ...") for a malformed line.
+report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers);
 
 }  // namespace dotscan::merge
