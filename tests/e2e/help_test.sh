@@ -61,6 +61,13 @@ got=$(bash -c 'source "$1"; COMP_WORDS=(dotscan --tls-m); COMP_CWORD=1; _dotscan
   sh "$COMPLETION" 2>&1)
 if [[ $got == $'--tls-min --tls-max\naggressive' ]]; then pass
 else fail "completion: got [$got]"; fi
+# The commands as the first word; after one, file names.
+touch "$WORK/scan-a.jsonl"
+got=$(cd "$WORK" && bash -c 'source "$1"; COMP_WORDS=(dotscan me); COMP_CWORD=1; _dotscan
+  echo "${COMPREPLY[*]}"; COMP_WORDS=(dotscan report scan-); COMP_CWORD=2; _dotscan
+  echo "${COMPREPLY[*]}"' sh "$COMPLETION" 2>&1)
+if [[ $got == $'merge\nscan-a.jsonl' ]]; then pass
+else fail "completion of commands: got [$got]"; fi
 
 # cmake --install puts the binary, the man page, the completion, docs/ and data/ where
 # GNUInstallDirs says.
