@@ -41,7 +41,9 @@ Options:
 
 Severities: a DoT server gone (disappeared, or its outcome no longer dot) and a verdict that
 lost authentication are high; a new finding has the finding's severity; a rotation to a trusted
-chain is info (low with a new issuer, medium when the new chain does not verify).
+chain is info (low with a new issuer, medium when the new chain does not verify). A finding the
+policy suppressed counts for nothing: never added or fixed; one that became suppressed is
+finding-suppressed (info).
 
 Exit codes: 0 done (no change at or above --fail-on), 1 a change at or above --fail-on,
 2 usage or input error (names the file and line), 3 the output or a temporary file failed,
