@@ -261,6 +261,14 @@ TEST(DiffFiles, InputErrorsNameTheFileAndLine) {
   // A whole last record without its newline is read.
   const std::string no_newline = write("nonewline.jsonl", result("192.0.2.1", "closed"));
   EXPECT_EQ(usageError(no_newline, good), "no error");
+  // A line past report::kMaxLineBytes is refused before it is held, whatever it holds (here a
+  // valid record padded with blanks): one endless line cannot take the memory.
+  const std::string long_line =
+      write("long.jsonl", result("192.0.2.1", "closed") + "\n" + std::string(9U << 20U, ' ') +
+                              result("192.0.2.2", "closed") + "\n");
+  EXPECT_EQ(usageError(good, long_line),
+            "diff: '" + long_line + "': line 2: longer than 8388608 bytes");
+  std::remove(long_line.c_str());
 }
 
 std::string captured(const std::vector<std::string>& files, bool json) {
