@@ -1,6 +1,7 @@
 #include "dotscan/cli/diff.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -148,6 +149,9 @@ std::unique_ptr<std::FILE, FileCloser> openJson(const DiffOptions& options) {
 int runDiff(int argc, const char* const* argv) {
   const auto options = parseDiffOptions(argc, argv);
   if (!options) return static_cast<int>(ExitCode::Ok);
+  // `dotscan diff ... | head`: a gone reader is EPIPE (exit 3, runs removed), not a death by
+  // SIGPIPE that leaves the sorted runs in --tmp-dir.
+  (void)::signal(SIGPIPE, SIG_IGN);
   auto json_file = openJson(*options);
   const bool json_stdout = options->json_path == "-";
   diff::TextWriter text(stdout);
