@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -191,6 +192,10 @@ int runMerge(int argc, const char* const* argv) {
   checkOutputsDistinct(config);
   checkInputsKept(inputs, config);
 
+  // `dotscan merge ... -oJ - | head`: a gone reader is EPIPE, and its writer is dropped while
+  // the others go on (merge.hpp), as in a scan; SIGPIPE would kill the merge mid-file and leave
+  // its runs in --tmp-dir.
+  (void)::signal(SIGPIPE, SIG_IGN);
   settings.scan_arguments = scanArguments;
   settings.command_line = "merge";
   for (int i = 1; i < argc; ++i) settings.command_line += std::string(" ") + argv[i];
