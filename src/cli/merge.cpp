@@ -14,6 +14,7 @@
 #include "dotscan/cli/help.hpp"
 #include "dotscan/cli/options.hpp"
 #include "dotscan/cli/outputs.hpp"
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/merge/merge.hpp"
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
@@ -154,6 +155,7 @@ std::string mergeHelp() {
   putColumns(out, "0", "merged", 2, 8);
   putColumns(out, "2", "refused: a usage error, or shards that do not make one whole scan", 2, 8);
   putColumns(out, "3", "an output or a temporary file could not be written", 2, 8);
+  putColumns(out, "130", "interrupted (Ctrl-C, SIGTERM): the outputs it began are removed", 2, 8);
   return out.str();
 }
 
@@ -197,6 +199,8 @@ int runMerge(int argc, const char* const* argv) {
   // its runs in --tmp-dir.
   (void)::signal(SIGPIPE, SIG_IGN);
   settings.scan_arguments = scanArguments;
+  // A Ctrl-C or SIGTERM (scancel) stops the merge: its outputs and runs are removed (exit 130).
+  settings.stopped = [] { return stopRequests() > 0; };
   settings.command_line = "merge";
   for (int i = 1; i < argc; ++i) settings.command_line += std::string(" ") + argv[i];
   std::vector<merge::Shard> shards;

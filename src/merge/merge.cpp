@@ -289,6 +289,9 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
         ended = true;
         continue;
       }
+      if (reader.line() % 1024 == 0 && settings.stopped && settings.stopped()) {
+        throw Error(ExitCode::Interrupted, "merge: interrupted");
+      }
       const auto& result = std::get<model::ProbeResult>(*record);
       duplicates.add(result.address, result.port, result.name, {input, reader.line()});
       outputs.each([&result](report::Writer& writer) { writer.add(result); });

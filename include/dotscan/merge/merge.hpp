@@ -44,6 +44,9 @@ struct MergeSettings {
   std::string temp_directory;           // for the sorted runs of target hashes; empty: $TMPDIR
   std::size_t run_entries = 1U << 20U;  // hashes sorted in memory per run (32 bytes each)
   std::string command_line;             // of the merge: the merged record's command_line
+  // Asked every 1024 records; true (Ctrl-C, SIGTERM) ends the merge with ExitCode::Interrupted,
+  // its runs removed. Null: never.
+  std::function<bool()> stopped;
 };
 
 // Checks that `shards` are the whole of one finished scan (see above) and returns them in shard
