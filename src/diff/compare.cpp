@@ -117,7 +117,7 @@ void compareProtocol(const TargetState& before, const TargetState& after,
 void compareFindings(const TargetState& before, const TargetState& after,
                      std::vector<Change>& changes) {
   // A finding is "fixed" only where it could still be seen: with a TLS session on the new side,
-  // or when it needs none (both sides without one: policy-not-dot).
+  // or when it needs none (both sides without one: dot-missing, cleartext-dns).
   const bool can_fix = after.session || !before.session;
   auto old_it = before.findings.begin();
   auto new_it = after.findings.begin();
