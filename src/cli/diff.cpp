@@ -1,6 +1,7 @@
 #include "dotscan/cli/diff.hpp"
 
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -41,7 +42,9 @@ Options:
 
 Severities: a DoT server gone (disappeared, or its outcome no longer dot) and a verdict that
 lost authentication are high; a new finding has the finding's severity; a rotation to a trusted
-chain is info (low with a new issuer, medium when the new chain does not verify).
+chain is info (low with a new issuer, medium when the new chain does not verify). A finding the
+policy suppressed counts for nothing: never added or fixed; one that became suppressed is
+finding-suppressed (info).
 
 Exit codes: 0 done (no change at or above --fail-on), 1 a change at or above --fail-on,
 2 usage or input error (names the file and line), 3 the output or a temporary file failed,
@@ -146,6 +149,9 @@ std::unique_ptr<std::FILE, FileCloser> openJson(const DiffOptions& options) {
 int runDiff(int argc, const char* const* argv) {
   const auto options = parseDiffOptions(argc, argv);
   if (!options) return static_cast<int>(ExitCode::Ok);
+  // `dotscan diff ... | head`: a gone reader is EPIPE (exit 3, runs removed), not a death by
+  // SIGPIPE that leaves the sorted runs in --tmp-dir.
+  (void)::signal(SIGPIPE, SIG_IGN);
   auto json_file = openJson(*options);
   const bool json_stdout = options->json_path == "-";
   diff::TextWriter text(stdout);

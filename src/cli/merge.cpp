@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "dotscan/cli/help.hpp"
 #include "dotscan/cli/options.hpp"
 #include "dotscan/cli/outputs.hpp"
+#include "dotscan/cli/stop_signals.hpp"
 #include "dotscan/merge/merge.hpp"
 #include "dotscan/targets/spec.hpp"
 #include "dotscan/util/error.hpp"
@@ -166,6 +168,7 @@ std::string mergeHelp() {
   putColumns(out, "0", "merged", 2, 8);
   putColumns(out, "2", "refused: a usage error, or shards that do not make one whole scan", 2, 8);
   putColumns(out, "3", "an output or a temporary file could not be written", 2, 8);
+  putColumns(out, "130", "interrupted (Ctrl-C, SIGTERM): the outputs it began are removed", 2, 8);
   return out.str();
 }
 
@@ -279,6 +282,8 @@ int runMerge(int argc, const char* const* argv) {
     throw UsageError("merge: no shard files given (see dotscan merge --help)");
   }
   command.settings.scan_arguments = scanArguments;
+  // A Ctrl-C or SIGTERM (scancel) stops the merge: its outputs and runs are removed (exit 130).
+  command.settings.stopped = [] { return stopRequests() > 0; };
   std::vector<merge::Shard> shards;
   shards.reserve(command.inputs.size());
   for (const std::string& input : command.inputs) shards.push_back(merge::readShard(input));
@@ -329,7 +334,7 @@ int runReport(int argc, const char* const* argv) {
   }
   const merge::Shard scan = merge::readShard(command.inputs.front(), "report");
   writeOutputs(command.config, scan.metadata, [&](const std::vector<report::Writer*>& writers) {
-    merge::rewriteScan(scan, writers);
+    merge::rewriteScan(scan, writers, [] { return stopRequests() > 0; });
   });
   return static_cast<int>(ExitCode::Ok);
 }

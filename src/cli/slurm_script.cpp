@@ -343,8 +343,14 @@ int writeSlurmJob(const ScanConfig& config, std::ostream& out) {
 
   writeFileAtomically(targets_path, targets_file.text);
   if (job.excludes) writeFileAtomically(excludes_path, excludes_file.text);
+  errno = 0;
   out << slurmScript(job);
   out.flush();
+  // A job script cut short (a full disk) must not pass for one: sbatch would run half of it.
+  if (!out) {
+    throw Error(ExitCode::RuntimeError, "--slurm-script: cannot write the job script: " +
+                                            errorText(errno != 0 ? errno : EIO));
+  }
   if (!config.quiet) {
     const u128 per_task = (set.size() + job.tasks - 1) / job.tasks;
     std::cerr << "dotscan: a job array of " << job.tasks << " tasks over " << toString(set.size())

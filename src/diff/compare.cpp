@@ -111,18 +111,28 @@ void compareProtocol(const TargetState& before, const TargetState& after,
   }
 }
 
-// Both lists are sorted by id, one entry per id (target_state.hpp).
+// Both lists are sorted by id, one entry per id (target_state.hpp). Only findings that count
+// are in them: a suppressed one that appears or goes is no change, and one that counts again (its
+// rule expired or was removed) is added.
 void compareFindings(const TargetState& before, const TargetState& after,
                      std::vector<Change>& changes) {
   // A finding is "fixed" only where it could still be seen: with a TLS session on the new side,
-  // or when it needs none (both sides without one: policy-not-dot).
+  // or when it needs none (both sides without one: dot-missing, cleartext-dns).
   const bool can_fix = after.session || !before.session;
   auto old_it = before.findings.begin();
   auto new_it = after.findings.begin();
   while (old_it != before.findings.end() || new_it != after.findings.end()) {
     if (new_it == after.findings.end() ||
         (old_it != before.findings.end() && old_it->id < new_it->id)) {
-      if (can_fix) {
+      if (std::binary_search(after.suppressed.begin(), after.suppressed.end(), old_it->id)) {
+        // Still there, accepted by the policy: it stopped counting, it was not fixed.
+        changes.push_back({ChangeKind::FindingSuppressed,
+                           Severity::Info,
+                           std::string(model::toString(old_it->severity)),
+                           "suppressed",
+                           old_it->id,
+                           {}});
+      } else if (can_fix) {
         changes.push_back({ChangeKind::FindingFixed,
                            Severity::Info,
                            std::string(model::toString(old_it->severity)),
@@ -174,6 +184,8 @@ std::string_view toString(ChangeKind kind) {
       return "finding-fixed";
     case ChangeKind::FindingSeverity:
       return "finding-severity";
+    case ChangeKind::FindingSuppressed:
+      return "finding-suppressed";
     case ChangeKind::TlsVersion:
       return "tls-version";
     case ChangeKind::Alpn:

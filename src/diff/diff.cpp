@@ -4,6 +4,7 @@
 #include <fstream>
 #include <memory>
 
+#include "dotscan/report/json_lines_reader.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -23,6 +24,29 @@ void checkStop(const std::function<bool()>& stopped, std::uint64_t count) {
   }
 }
 
+// One line into `line`, without its newline; false at the end of the file. `cut`: it ended at
+// the end of the file, with no newline. A line longer than report::kMaxLineBytes is refused
+// before it is held, as the JSON Lines reader refuses it: a file of garbage (or of one endless
+// line) cannot take the memory.
+bool readLine(std::streambuf& in, std::string& line, bool& cut, const std::string& path,
+              std::uint64_t number) {
+  line.clear();
+  cut = false;
+  for (;;) {
+    const auto c = in.sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      cut = true;
+      return !line.empty();
+    }
+    if (c == '\n') return true;
+    if (line.size() == report::kMaxLineBytes) {
+      refuse(path, "line " + std::to_string(number) + ": longer than " +
+                       std::to_string(report::kMaxLineBytes) + " bytes");
+    }
+    line.push_back(std::char_traits<char>::to_char_type(c));
+  }
+}
+
 // Reads one scan file into `sorter`, line by line; fills `side`.
 void readSide(const std::string& path, ExternalSorter& sorter, ScanSide& side,
               const std::function<bool()>& stopped) {
@@ -32,12 +56,11 @@ void readSide(const std::string& path, ExternalSorter& sorter, ScanSide& side,
   std::string line;
   std::uint64_t number = 0;
   bool any_record = false;
-  while (std::getline(in, line)) {
+  bool cut = false;  // the last line, without its newline
+  while (readLine(*in.rdbuf(), line, cut, path, number + 1)) {
     ++number;
     checkStop(stopped, number);
-    const bool cut = in.eof();  // the last line, without its newline
-    if (line.empty() && !cut) continue;
-    if (line.empty()) break;
+    if (line.empty()) continue;
     ParsedLine parsed = parseLine(line);
     switch (parsed.kind) {
       case ParsedLine::Kind::Malformed:

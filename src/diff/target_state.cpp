@@ -65,6 +65,17 @@ void readJudgement(const Json& json, TargetState& state) {
     if (!finding.is_object()) continue;
     const std::string id = text(finding, "id");
     if (id.empty()) continue;
+    // A finding the policy suppressed counts towards nothing (docs/audit.md); one whose rule
+    // expired counts as if there were no rule.
+    if (const Json* policy = member(finding, "policy")) {
+      const auto suppressed = policy->find("suppressed");
+      const auto expired = policy->find("expired");
+      if (suppressed != policy->end() && suppressed->is_boolean() && suppressed->get<bool>() &&
+          !(expired != policy->end() && expired->is_boolean() && expired->get<bool>())) {
+        state.suppressed.push_back(id);
+        continue;
+      }
+    }
     const auto severity =
         model::severityFromString(text(finding, "severity")).value_or(model::Severity::Info);
     state.findings.push_back({id, severity});
@@ -79,6 +90,15 @@ void readJudgement(const Json& json, TargetState& state) {
       std::unique(state.findings.begin(), state.findings.end(),
                   [](const FindingState& a, const FindingState& b) { return a.id == b.id; }),
       state.findings.end());
+  std::sort(state.suppressed.begin(), state.suppressed.end());
+  state.suppressed.erase(std::unique(state.suppressed.begin(), state.suppressed.end()),
+                         state.suppressed.end());
+  // An id that also counts (one rule cannot do both; a hand-edited file can) is one that counts.
+  std::erase_if(state.suppressed, [&state](const std::string& id) {
+    return std::binary_search(
+        state.findings.begin(), state.findings.end(), FindingState{id, model::Severity::Info},
+        [](const FindingState& a, const FindingState& b) { return a.id < b.id; });
+  });
 }
 
 void readMetadata(const Json& json, ScanInfo& scan) {
@@ -196,6 +216,8 @@ std::string encode(const TargetState& state) {
     out.str(finding.id);
     out.u8(static_cast<std::uint8_t>(finding.severity));
   }
+  out.u32(static_cast<std::uint32_t>(state.suppressed.size()));
+  for (const std::string& id : state.suppressed) out.str(id);
   return out.take();
 }
 
@@ -230,6 +252,9 @@ std::optional<TargetState> decode(std::string_view bytes) {
     finding.severity = static_cast<model::Severity>(severity);
     state.findings.push_back(std::move(finding));
   }
+  const std::uint32_t suppressed = reader.readU32();
+  if (suppressed > reader.remaining() / 4) return std::nullopt;
+  for (std::uint32_t i = 0; i < suppressed; ++i) state.suppressed.push_back(readString(reader));
   if (!reader.ok() || reader.remaining() != 0) return std::nullopt;
   return state;
 }

@@ -100,6 +100,9 @@ std::string describe(const Change& change) {
       return report::terminalSafe(change.finding) + " (was " + change.before + ")";
     case ChangeKind::FindingSeverity:
       return report::terminalSafe(change.finding) + " " + change.before + " -> " + change.after;
+    case ChangeKind::FindingSuppressed:
+      return report::terminalSafe(change.finding) + " (" + change.before +
+             ", now suppressed by the policy)";
     case ChangeKind::Certificate: {
       std::string text = shortFingerprint(report::terminalSafe(change.before)) + " -> " +
                          shortFingerprint(report::terminalSafe(change.after));

@@ -296,6 +296,9 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
         ended = true;
         continue;
       }
+      if (reader.line() % 1024 == 0 && settings.stopped && settings.stopped()) {
+        throw Error(ExitCode::Interrupted, "merge: interrupted");
+      }
       const auto& result = std::get<model::ProbeResult>(*record);
       duplicates.add(result.address, result.port, result.name, {input, reader.line()});
       outputs.each([&result](report::Writer& writer) { writer.add(result); });
@@ -329,7 +332,8 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
   return merged;
 }
 
-report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers) {
+report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers,
+                                 const std::function<bool()>& stopped) {
   Writers outputs(writers);
   outputs.each([&scan](report::Writer& writer) { writer.begin(scan.metadata); });
   report::JsonLinesReader reader(scan.path);
@@ -344,6 +348,9 @@ report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Wr
     if (std::holds_alternative<report::ScanMetadata>(*record)) {
       ended = true;
       continue;
+    }
+    if (reader.line() % 1024 == 0 && stopped && stopped()) {
+      throw Error(ExitCode::Interrupted, "report: interrupted");
     }
     const auto& result = std::get<model::ProbeResult>(*record);
     outputs.each([&result](report::Writer& writer) { writer.add(result); });

@@ -143,6 +143,16 @@ if [[ -w /dev/full ]]; then
 else
   cannot_run "no writable /dev/full"
 fi
+# A reader that goes (| head) while the runs are on disk: exit 3, one line, and no run left in
+# --tmp-dir (SIGPIPE killed it before and left them). 400 KB of changes, more than a pipe holds.
+python3 "$ROOT/scripts/gen-diff-input.py" 24000 300 "$WORK/big-old.jsonl" "$WORK/big-new.jsonl" \
+  >/dev/null || fail "gen-diff-input.py"
+mkdir "$WORK/runs"
+"$DOTSCAN" diff --sort-memory 1 --tmp-dir "$WORK/runs" -oJ - "$WORK/big-old.jsonl" \
+  "$WORK/big-new.jsonl" 2>"$WORK/pipe.err" | head -c 100 >/dev/null
+check "reader gone: exit" "${PIPESTATUS[0]}:$(cat "$WORK/pipe.err")" \
+  "3:dotscan: diff: cannot write the output: Broken pipe"
+check "reader gone: no run left" "$(ls -A "$WORK/runs")" ""
 "$DOTSCAN" diff --help >"$WORK/help.txt" 2>&1
 check "--help" "$?:$(head -n 1 "$WORK/help.txt")" "0:Usage: dotscan diff [OPTIONS] OLD.jsonl NEW.jsonl"
 

@@ -23,8 +23,11 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=tests/e2e/harness.sh
 source "$(dirname "${BASH_SOURCE[0]}")/harness.sh"
-contains() {  # contains NAME FILE TEXT: FILE holds TEXT (fixed string)
-  if grep -qF -- "$3" "$2"; then pass; else fail "$1: no [$3] in $2"; fi
+contains() {  # contains NAME FILE TEXT: FILE holds TEXT (fixed string, newlines included)
+  # Not grep -F: it takes each line of TEXT as a pattern of its own, and an empty line matches
+  # any file.
+  if python3 -c 'import sys; sys.exit(sys.argv[2] not in open(sys.argv[1], errors="replace").read())' \
+    "$2" "$3"; then pass; else fail "$1: no [$3] in $2"; fi
 }
 lacks() {  # lacks NAME FILE TEXT
   if grep -qF -- "$3" "$2"; then fail "$1: [$3] in $2: $(grep -F -m1 -- "$3" "$2" | cut -c1-200)"

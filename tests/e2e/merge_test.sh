@@ -72,6 +72,21 @@ check "-oN footer" "$(tail -1 "$WORK/every.nmap" | grep -c '64 targets scanned')
 err=$("$DOTSCAN" merge "$WORK/all.jsonl" -oJ "$WORK/again.jsonl" 2>&1 >/dev/null); rc=$?
 check "a merged result is no shard" "$rc:$(grep -c 'already a merged result' <<<"$err")" "2:1"
 
+# A reader that goes (-oJ - | head): that output is dropped, the others are written whole, exit 0,
+# and no run is left in the temporary directory (SIGPIPE killed the merge before). 1024 closed
+# targets, some 600 KB of JSON Lines: more than a pipe holds.
+for i in 0 1; do
+  "$DOTSCAN" -q --shards 2 --shard "$i" --seed 3 --no-cleartext-check -p 9-12 "$NET.0/24" \
+    -oJ "$WORK/wide-$i.jsonl" >/dev/null 2>&1
+  check "wide shard $i exit" "$?" 0
+done
+mkdir "$WORK/runs"
+"$DOTSCAN" merge "$WORK/wide-0.jsonl" "$WORK/wide-1.jsonl" --tmp-dir "$WORK/runs" -oJ - \
+  -oX "$WORK/wide.xml" 2>"$WORK/pipe.err" | head -c 100 >/dev/null
+check "reader gone: exit, stderr" "${PIPESTATUS[0]}:$(cat "$WORK/pipe.err")" "0:"
+check "reader gone: -oX whole" "$(tail -n 1 "$WORK/wide.xml")" "</nmaprun>"
+check "reader gone: no run left" "$(ls -A "$WORK/runs")" ""
+
 # --- refusals: exit 2, one line naming the shard, no output left behind -------------------------
 refused() {  # refused NAME EXPECTED-TEXT SHARD...
   local name=$1 text=$2

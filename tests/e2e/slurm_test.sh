@@ -42,6 +42,14 @@ check "names: targets file" "$(cat jobs/targets.txt)" "$NET.0/29
 127.0.0.1 853,8853 dot.test"
 check "names: exclusions file" "$(cat jobs/excludes.txt)" "$NET.9"
 grep -q -- '--excludefile=$dir/excludes.txt' job.sh && pass || fail "names: no --excludefile"
+# A job script that cannot be written (a full disk) is exit 3, one line, not a silent success.
+if [[ -w /dev/full ]]; then
+  "$DOTSCAN" -q --slurm-script 2 --slurm-dir full-jobs "$NET.0/29" >/dev/full 2>"$WORK/err"
+  check "full disk" "$?:$(cat "$WORK/err")" \
+    "3:dotscan: --slurm-script: cannot write the job script: No space left on device"
+else
+  cannot_run "no writable /dev/full"
+fi
 echo '{}' >jobs/shard-0.jsonl
 "$DOTSCAN" --slurm-script 2 --slurm-dir jobs "$NET.0/29" >/dev/null 2>"$WORK/err"
 check "existing shard file: exit" "$?" 2

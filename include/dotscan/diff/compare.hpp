@@ -6,7 +6,9 @@
 // above LEVEL. Invariants: a target present in one scan only gives exactly one change (appeared or
 // disappeared); two equal states give none; session fields (certificate, TLS version, ALPN) are
 // compared only when both results have a TLS session, so that a server that went down reads as
-// one outcome change, not as a rotation; a finding that vanished with the session is not "fixed".
+// one outcome change, not as a rotation; a finding that vanished with the session is not "fixed";
+// only findings that count are compared: one the policy suppressed is never added or fixed, and
+// one that became suppressed is "finding-suppressed", not "fixed".
 #pragma once
 
 #include <array>
@@ -22,21 +24,22 @@
 namespace dotscan::diff {
 
 enum class ChangeKind : std::uint8_t {
-  Appeared,         // in the new scan only
-  Disappeared,      // in the old scan only
-  Outcome,          // "dot" -> "closed"
-  Certificate,      // another leaf (SHA-256): rotated, maybe with a new issuer or a new key
-  Verdict,          // the RFC 8310 profile or its reasons
-  FindingAdded,     // a finding id the old result did not have
-  FindingFixed,     // a finding id gone while the session is still there
-  FindingSeverity,  // the same finding id at another severity (cert-expires-soon medium -> high)
-  TlsVersion,       // the negotiated version
-  Alpn,             // the selected ALPN protocol
+  Appeared,           // in the new scan only
+  Disappeared,        // in the old scan only
+  Outcome,            // "dot" -> "closed"
+  Certificate,        // another leaf (SHA-256): rotated, maybe with a new issuer or a new key
+  Verdict,            // the RFC 8310 profile or its reasons
+  FindingAdded,       // a finding id the old result did not have
+  FindingFixed,       // a finding id gone while the session is still there
+  FindingSeverity,    // the same finding id at another severity (cert-expires-soon medium -> high)
+  FindingSuppressed,  // a finding id still there, but now suppressed by the policy
+  TlsVersion,         // the negotiated version
+  Alpn,               // the selected ALPN protocol
 };
-inline constexpr std::size_t kChangeKindCount = 10;
+inline constexpr std::size_t kChangeKindCount = 11;
 
 // "appeared", "disappeared", "outcome", "certificate", "verdict", "finding-added",
-// "finding-fixed", "finding-severity", "tls-version", "alpn".
+// "finding-fixed", "finding-severity", "finding-suppressed", "tls-version", "alpn".
 std::string_view toString(ChangeKind kind);
 
 // What a certificate change was.

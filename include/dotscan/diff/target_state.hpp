@@ -4,7 +4,9 @@
 // A TargetState is the part of a "result" record (data/result.schema.json) that can change between
 // two scans for a reason: the outcome, the leaf certificate, the TLS version and ALPN, the verdict
 // and the findings. What changes on every scan (times, timings, query IDs, byte counts) is never
-// read. Invariants: `findings` is sorted by id with one entry per id (the highest severity);
+// read. Invariants: `findings` holds the findings that count, sorted by id with one entry per id
+// (the highest severity); `suppressed` the ids, sorted and distinct, of those the policy
+// suppressed (docs/audit.md), none of which is also in `findings`;
 // `encode` and `decode` round-trip exactly; decode is bounds-checked and rejects any trailing or
 // missing byte. The sort key orders targets as nmap does: IPv4 before IPv6, then address, port
 // and name.
@@ -42,7 +44,8 @@ struct TargetState {
   std::string leaf_spki_pin;
   std::string verdict;  // the profile; empty when the record has no verdict
   std::vector<std::string> verdict_reasons;
-  std::vector<FindingState> findings;
+  std::vector<FindingState> findings;   // those that count: no policy rule, re-rated, expired
+  std::vector<std::string> suppressed;  // the ids the policy suppressed (they count for nothing)
   friend bool operator==(const TargetState&, const TargetState&) = default;
 };
 

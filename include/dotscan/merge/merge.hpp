@@ -45,6 +45,9 @@ struct MergeSettings {
   std::string temp_directory;           // for the sorted runs of target hashes; empty: $TMPDIR
   std::size_t run_entries = 1U << 20U;  // hashes sorted in memory per run (32 bytes each)
   std::string command_line;             // of the merge: the merged record's command_line
+  // Asked every 1024 records; true (Ctrl-C, SIGTERM) ends the merge with ExitCode::Interrupted,
+  // its runs removed. Null: never.
+  std::function<bool()> stopped;
 };
 
 // Checks that `shards` are the whole of one finished scan (see above) and returns them in shard
@@ -67,7 +70,9 @@ report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
 // `dotscan report`: the results of one saved scan (a file readShard accepted), streamed to every
 // writer between begin() and finish() with the scan's own metadata record, unchecked and
 // unchanged: the same results in other formats (HTML, Markdown, nmap XML, ...). Returns that
-// metadata. Throws UsageError ("report: ...") for a malformed line.
-report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers);
+// metadata. Throws UsageError ("report: ...") for a malformed line, and Error(Interrupted) when
+// `stopped` (asked every 1024 records) says so; the writers are then left unfinished.
+report::ScanMetadata rewriteScan(const Shard& scan, const std::vector<report::Writer*>& writers,
+                                 const std::function<bool()>& stopped = {});
 
 }  // namespace dotscan::merge

@@ -179,6 +179,36 @@ TEST(DiffCompare, FindingsAddedFixedAndReRated) {
             "finding-severity info [high] [medium] cert-expires-soon");
 }
 
+// A finding the policy suppressed counts for nothing (docs/audit.md), so the diff neither adds
+// nor fixes it; one that became suppressed is still there: "finding-suppressed", info, not fixed.
+TEST(DiffCompare, SuppressedFindingsCountForNothing) {
+  TargetState plain = dotServer();
+  plain.findings = {};
+  TargetState counting = plain;
+  counting.findings = {{"address-not-in-san", Severity::Medium}};
+  TargetState suppressed = plain;
+  suppressed.suppressed = {"address-not-in-san"};
+  // New, but suppressed: no change (and so no --fail-on medium).
+  EXPECT_TRUE(diffOf(plain, suppressed).empty());
+  // Suppressed on both sides, or a suppressed one gone: no change.
+  EXPECT_TRUE(diffOf(suppressed, suppressed).empty());
+  EXPECT_TRUE(diffOf(suppressed, plain).empty());
+  // Counting, then suppressed: the server did not fix it.
+  EXPECT_EQ(
+      diffOf(counting, suppressed),
+      std::vector<std::string>{"finding-suppressed info [medium] [suppressed] address-not-in-san"});
+  // Suppressed, then counting again (the rule expired or was removed): added, at its severity.
+  EXPECT_EQ(diffOf(suppressed, counting),
+            std::vector<std::string>{"finding-added medium [] [medium] address-not-in-san"});
+  // Without a session: a server that is down, its dot-missing accepted by a new policy rule.
+  TargetState missing = closedTarget();
+  missing.findings = {{"dot-missing", Severity::High}};
+  TargetState accepted = closedTarget();
+  accepted.suppressed = {"dot-missing"};
+  EXPECT_EQ(diffOf(missing, accepted),
+            std::vector<std::string>{"finding-suppressed info [high] [suppressed] dot-missing"});
+}
+
 TEST(DiffCompare, FindingWithoutSessionOnBothSides) {
   // policy-not-dot needs no handshake: raised and fixed between two closed results.
   TargetState before = closedTarget();

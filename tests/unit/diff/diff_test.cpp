@@ -98,6 +98,23 @@ TEST(DiffTargetState, ParsesWhatIsComparedAndIgnoresTheRest) {
             parseLine(dotResult("192.0.2.1", "ab")).state);
 }
 
+TEST(DiffTargetState, FindingsSuppressedByThePolicyAreKeptApart) {
+  const ParsedLine parsed = parseLine(
+      dotResult("192.0.2.1", "ab",
+                R"({"id":"c","severity":"medium","policy":{"group":"lab","suppressed":true,)"
+                R"("severity_was":null,"reason":"r","until":null,"expired":false}},)"
+                R"({"id":"b","severity":"high","policy":{"group":"lab","suppressed":true,)"
+                R"("severity_was":null,"reason":"r","until":"2020-01-01","expired":true}},)"
+                R"({"id":"a","severity":"low","policy":{"group":"lab","suppressed":false,)"
+                R"("severity_was":"high","reason":"r","until":null,"expired":false}})"));
+  ASSERT_EQ(parsed.kind, ParsedLine::Kind::Result);
+  // The expired rule and the re-rating leave their findings counting; "c" is suppressed.
+  EXPECT_EQ(parsed.state.findings,
+            (std::vector<FindingState>{{"a", model::Severity::Low}, {"b", model::Severity::High}}));
+  EXPECT_EQ(parsed.state.suppressed, std::vector<std::string>{"c"});
+  EXPECT_EQ(decode(encode(parsed.state)), parsed.state);
+}
+
 TEST(DiffTargetState, RecordKinds) {
   EXPECT_EQ(parseLine(kMetadata).kind, ParsedLine::Kind::Metadata);
   EXPECT_EQ(parseLine(kMetadata).scan.version, "0.1.0");
@@ -244,6 +261,14 @@ TEST(DiffFiles, InputErrorsNameTheFileAndLine) {
   // A whole last record without its newline is read.
   const std::string no_newline = write("nonewline.jsonl", result("192.0.2.1", "closed"));
   EXPECT_EQ(usageError(no_newline, good), "no error");
+  // A line past report::kMaxLineBytes is refused before it is held, whatever it holds (here a
+  // valid record padded with blanks): one endless line cannot take the memory.
+  const std::string long_line =
+      write("long.jsonl", result("192.0.2.1", "closed") + "\n" + std::string(9U << 20U, ' ') +
+                              result("192.0.2.2", "closed") + "\n");
+  EXPECT_EQ(usageError(good, long_line),
+            "diff: '" + long_line + "': line 2: longer than 8388608 bytes");
+  std::remove(long_line.c_str());
 }
 
 std::string captured(const std::vector<std::string>& files, bool json) {

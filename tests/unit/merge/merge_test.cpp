@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -174,6 +175,37 @@ TEST(Merge, AWriterWhoseReaderHasGoneIsDropped) {
   EXPECT_NO_THROW(mergeShards(shards, {&closed, &collect}, settings()));
   EXPECT_EQ(collect.results.size(), 3U);
   EXPECT_TRUE(collect.metadata);
+}
+
+// Ctrl-C or SIGTERM (scancel) during a long merge: it stops with exit 130 and leaves no run of
+// target hashes behind, rather than running on to the end.
+TEST(Merge, AStopRequestEndsItAndRemovesItsRuns) {
+  std::vector<std::uint32_t> hosts;
+  for (std::uint32_t host = 1; host <= 2100; ++host) hosts.push_back(host);
+  const std::string a = shardFile("stop0", 0, 1, hosts);
+  const std::string parent = ::testing::TempDir() + "dotscan_merge_test_stop";
+  std::filesystem::remove_all(parent);
+  std::filesystem::create_directory(parent);
+  MergeSettings stopping = settings();
+  stopping.temp_directory = parent;
+  stopping.run_entries = 100;  // runs are on disk when the stop comes
+  int asked = 0;
+  stopping.stopped = [&asked] { return ++asked >= 2; };  // the second time it asks
+  std::vector<Shard> shards{readShard(a)};
+  shards = checkShards(std::move(shards), stopping);
+  Collect collect;
+  try {
+    mergeShards(shards, {&collect}, stopping);
+    ADD_FAILURE() << "the merge ran to its end";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::Interrupted);
+    EXPECT_STREQ(e.what(), "merge: interrupted");
+  }
+  EXPECT_EQ(asked, 2);
+  EXPECT_FALSE(collect.metadata);
+  EXPECT_LT(collect.results.size(), hosts.size());
+  EXPECT_TRUE(std::filesystem::is_empty(parent));
+  std::filesystem::remove_all(parent);
 }
 
 TEST(Merge, RefusesAMissingShard) {
