@@ -1,5 +1,28 @@
-# Shared by unbound-dot.sh and dnsdist-dot.sh (sourced, not run): stopping a server by its pid
-# file, and waiting until it accepts TCP on port 853.
+# Shared by unbound-dot.sh, dnsdist-dot.sh and knot-resolver-dot.sh (sourced, not run): their
+# start/stop actions, stopping a server by its pid file, and waiting until it accepts TCP on 853.
+
+# server_action ACTION PIDFILE: "stop" stops the server and exits 0, "start" returns 0 (the caller
+# goes on to start it), anything else returns 1 (the caller prints its usage).
+server_action() {
+  case "$1" in
+    stop) stop_server "$2"; exit 0 ;;
+    start) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+# server_dir DIR: creates DIR and the test CA in DIR/ca (once) and prints DIR's absolute path.
+server_dir() {
+  mkdir -p "$1"
+  [[ -f "$1/ca/ca.crt" ]] || bash "$(dirname "${BASH_SOURCE[0]}")/make-test-ca.sh" "$1/ca" >/dev/null
+  (cd "$1" && pwd)
+}
+
+# chain_file DIR CERT: the test CA's chain file of leaf CERT in DIR/ca (selfsigned has none: its
+# certificate alone).
+chain_file() {
+  if [[ -f "$1/ca/$2-chain.pem" ]]; then echo "$1/ca/$2-chain.pem"; else echo "$1/ca/$2.crt"; fi
+}
 
 # stop_server PIDFILE: TERM, up to 5 s of grace, then KILL.
 stop_server() {

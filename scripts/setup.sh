@@ -4,10 +4,11 @@
 #   build       what compiling dotscan needs
 #   quickstart  + a real DoT server to scan on loopback (unbound) and the openssl CLI for its CA
 #   test        + GoogleTest, clang tools, and what the integration tests drive (unbound, dnsdist,
-#               nftables, iproute2, jq, python3-jsonschema, tcpdump, strace; nmap, ndiff, xsltproc
-#               and libxml2-utils for the -oX checks against nmap.dtd, ndiff and nmap.xsl; man-db
-#               and groff-base to render the generated man page; chromium for the HTML report;
-#               slurm-wlm and munge for the single-node Slurm of tests/e2e/slurm_test.sh)
+#               knot-resolver, kdig from knot-dnsutils, nftables, iproute2, jq, python3-jsonschema,
+#               tcpdump, strace; nmap, ndiff, xsltproc and libxml2-utils for the -oX checks against
+#               nmap.dtd, ndiff and nmap.xsl; man-db and groff-base to render the generated man
+#               page; chromium for the HTML report; slurm-wlm and munge for the single-node Slurm
+#               of tests/e2e/slurm_test.sh)
 #   bench       + nmap, zmap, masscan and GNU time for the side-by-side benchmarks
 set -euo pipefail
 
@@ -16,7 +17,7 @@ build=(g++ cmake ninja-build pkg-config libssl-dev libpcap-dev nlohmann-json3-de
 server=(unbound openssl iproute2)
 test=(libgtest-dev googletest clang clang-format clang-tidy libclang-rt-14-dev util-linux
       python3-jsonschema jq nftables dnsdist tcpdump strace nmap ndiff xsltproc libxml2-utils
-      man-db groff-base chromium slurm-wlm munge)
+      man-db groff-base chromium slurm-wlm munge knot-resolver knot-dnsutils)
 bench=(nmap zmap masscan time nftables util-linux)
 
 want=("${build[@]}")

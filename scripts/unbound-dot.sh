@@ -5,6 +5,9 @@
 #   unbound-dot.sh start DIR [--cert NAME] ADDRESS...   listens on ADDRESS@853 for each ADDRESS
 #   unbound-dot.sh start DIR --plain ADDRESS...         cleartext DNS on port 853 instead (a
 #                                                       misconfigured server, RFC 7858 section 3.1)
+#   unbound-dot.sh start DIR [--cert NAME] [--conf LINE]... ADDRESS...
+#                                        each LINE added to the server: clause, e.g.
+#                                        "pad-responses: no" (docs/conformance-servers.md)
 #   unbound-dot.sh stop DIR
 #
 # DIR receives the test CA (DIR/ca, made once), unbound.conf, unbound.log and unbound.pid.
@@ -15,33 +18,29 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=server-common.sh
 source "$here/server-common.sh"
 
-usage() { echo "usage: $0 start DIR [--cert NAME] ADDRESS... | stop DIR" >&2; exit 2; }
+usage() {
+  echo "usage: $0 start DIR [--cert NAME] [--plain] [--conf LINE]... ADDRESS... | stop DIR" >&2
+  exit 2
+}
 [[ $# -ge 2 ]] || usage
 action=$1 dir=$2
 shift 2
 
-stop() { stop_server "$dir/unbound.pid"; }
-
-case "$action" in
-  stop) stop; exit 0 ;;
-  start) ;;
-  *) usage ;;
-esac
+server_action "$action" "$dir/unbound.pid" || usage
 
 cert=ecdsa
 plain=0
 if [[ "${1:-}" == "--cert" ]]; then cert=$2; shift 2; fi
 if [[ "${1:-}" == "--plain" ]]; then plain=1; shift; fi
+extra=()
+while [[ "${1:-}" == "--conf" ]]; do extra+=("${2:?}"); shift 2; done
 [[ $# -ge 1 ]] || usage
 command -v unbound >/dev/null || { echo "$0: unbound is not installed (apt-get install unbound)" >&2; exit 1; }
 
-mkdir -p "$dir"
-dir=$(cd "$dir" && pwd)
-[[ -f "$dir/ca/ca.crt" ]] || bash "$here/make-test-ca.sh" "$dir/ca" >/dev/null
-chain="$dir/ca/$cert-chain.pem"
-[[ -f "$chain" ]] || chain="$dir/ca/$cert.crt"   # selfsigned has no chain file
+dir=$(server_dir "$dir")
+chain=$(chain_file "$dir" "$cert")
 
-stop
+stop_server "$dir/unbound.pid"
 # unbound reserves incoming-num-tcp descriptors per interface; keep many interfaces within its limit.
 tcp_per_interface=$((2048 / $# > 1024 ? 1024 : (2048 / $# < 16 ? 16 : 2048 / $#)))
 {
@@ -77,6 +76,9 @@ tcp_per_interface=$((2048 / $# > 1024 ? 1024 : (2048 / $# < 16 ? 16 : 2048 / $#)
   local-data: "dot.test. 300 IN A 192.0.2.53"
   local-data: "dot.test. 300 IN AAAA 2001:db8::53"
   local-data: "dot.test. 300 IN TXT \"dotscan test server\""
+CONF
+  for line in ${extra[@]+"${extra[@]}"}; do echo "  $line"; done
+  cat <<CONF
 remote-control:
   control-enable: no
 CONF
