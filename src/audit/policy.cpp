@@ -109,20 +109,23 @@ std::vector<std::pair<std::string, FindingRule>> parseRules(const Json& object,
   if (!object.is_object()) fail(source, where, "expected an object of finding ids");
   std::vector<std::pair<std::string, FindingRule>> rules;
   for (const auto& [id, value] : object.items()) {
-    const std::string at = where + "." + id;
+    std::string at = where;
+    at.append(".").append(id);
     if (!isFindingId(id)) fail(source, at, "unknown finding id (docs/audit.md lists them)");
     if (!value.is_object()) fail(source, at, R"(expected an object such as {"severity": "off"})");
     FindingRule rule;
     bool rated = false;
     for (const auto& [key, field] : value.items()) {
-      const std::string field_at = at + "." + key;
+      std::string field_at = at;
+      field_at.append(".").append(key);
       if (key == "severity") {
         const std::string level = text(field, source, field_at);
         rated = true;
         if (level == "off") continue;
         rule.severity = model::severityFromString(level);
-        if (!rule.severity)
+        if (!rule.severity) {
           fail(source, field_at, "expected off, info, low, medium, high or critical");
+        }
       } else if (key == "reason") {
         rule.reason = text(field, source, field_at);
       } else if (key == "until") {
@@ -269,13 +272,14 @@ Expectations apply(Expectations expectations, const Policy::Fields& fields) {
   if (fields.require_dot) expectations.require_dot = *fields.require_dot;
   if (fields.severity) expectations.severity = *fields.severity;
   // Rule by rule: a group's rule for an id replaces the defaults' rule for it.
-  for (const auto& [id, rule] : fields.rules) {
+  for (const auto& entry : fields.rules) {
+    const std::string& id = entry.first;
     const auto same = std::find_if(expectations.rules.begin(), expectations.rules.end(),
-                                   [&](const auto& entry) { return entry.first == id; });
+                                   [&id](const auto& kept) { return kept.first == id; });
     if (same != expectations.rules.end()) {
-      same->second = rule;
+      same->second = entry.second;
     } else {
-      expectations.rules.emplace_back(id, rule);
+      expectations.rules.push_back(entry);
     }
   }
   return expectations;

@@ -73,6 +73,12 @@ class OutputCleanup {
   bool done_ = false;
 };
 
+[[noreturn]] void refuseSameFile(const std::string& command, const std::string& output,
+                                 const std::string& input) {
+  throw UsageError(command + ": the output " + quoteInput(output) + " is the input " +
+                   quoteInput(input) + ": write the " + command + " to another file");
+}
+
 // An output opened for writing would truncate an input that is the same file.
 void checkInputsKept(const std::vector<std::string>& inputs, const ScanConfig& config,
                      const std::string& command) {
@@ -87,8 +93,7 @@ void checkInputsKept(const std::vector<std::string>& inputs, const ScanConfig& c
     for (const std::string& input : inputs) {
       struct stat in {};
       if (::stat(input.c_str(), &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
-        throw UsageError(command + ": the output " + quoteInput(output) + " is the input " +
-                         quoteInput(input) + ": write the " + command + " to another file");
+        refuseSameFile(command, output, input);
       }
     }
   }
@@ -201,6 +206,10 @@ Format formatOfExtension(const std::string& path) {
 }
 
 SavedResultsCommand parseSavedResults(std::string_view command, int argc, const char* const* argv) {
+  // `dotscan merge ... -oJ - | head`: a gone reader is EPIPE, and its writer is dropped while
+  // the others go on (merge.hpp), as in a scan; SIGPIPE would kill the command mid-file and
+  // leave its runs in --tmp-dir.
+  (void)::signal(SIGPIPE, SIG_IGN);
   const std::string name(command);
   SavedResultsCommand parsed;
   CLI::App app("dotscan " + name, "dotscan " + name);
@@ -243,8 +252,9 @@ SavedResultsCommand parseSavedResults(std::string_view command, int argc, const 
   parsed.config.scan.output.files = outputFiles(output_paths, output_all);
   // A report written to files is not also listed on the terminal; without one, the listing is
   // the output.
-  if (command == "report")
+  if (command == "report") {
     parsed.config.scan.output.stdout_listing = parsed.config.scan.output.files.empty();
+  }
   checkOutputsDistinct(parsed.config);
   checkInputsKept(parsed.inputs, parsed.config, name);
   parsed.settings.command_line = name;

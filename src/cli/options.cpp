@@ -603,7 +603,9 @@ std::vector<std::string> slurmTaskArguments(const CLI::App& app) {
       const std::string why = refused != kRefused.end()
                                   ? std::string(refused->second)
                                   : std::string("each task writes DIR/shard-I.jsonl");
-      throw UsageError("--slurm-script: " + name + " cannot be given (" + why + ")");
+      std::string message = "--slurm-script: ";
+      message.append(name).append(" cannot be given (").append(why).append(")");
+      throw UsageError(message);
     }
     if (std::find(kOwnedByJob.begin(), kOwnedByJob.end(), name) != kOwnedByJob.end()) continue;
     if (option->get_expected_min() == 0) {  // a flag: once per use (-vv is two)
@@ -613,10 +615,15 @@ std::vector<std::string> slurmTaskArguments(const CLI::App& app) {
     if ((name == "--policy" || name == "--pin-file") &&
         std::find(option->results().begin(), option->results().end(), "-") !=
             option->results().end()) {
-      throw UsageError("--slurm-script: " + name +
-                       " cannot read standard input: the tasks read it when they run");
+      std::string message = "--slurm-script: ";
+      message.append(name).append(" cannot read standard input: the tasks read it when they run");
+      throw UsageError(message);
     }
-    for (const std::string& value : option->results()) words.push_back(name + "=" + value);
+    for (const std::string& value : option->results()) {
+      std::string word = name;
+      word.append("=").append(value);
+      words.push_back(std::move(word));
+    }
   }
   return words;
 }

@@ -143,7 +143,7 @@ std::string utcDate(std::chrono::system_clock::time_point when) {
   std::tm parts{};
   ::gmtime_r(&seconds, &parts);
   std::array<char, 16> text{};
-  std::strftime(text.data(), text.size(), "%Y-%m-%d", &parts);
+  if (std::strftime(text.data(), text.size(), "%Y-%m-%d", &parts) == 0) return "";
   return text.data();
 }
 

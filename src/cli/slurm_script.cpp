@@ -185,35 +185,35 @@ std::string formatPortList(const targets::PortList& ports) {
 
 Snapshot snapshotTargets(const targets::InputSources& inputs, const targets::ExpandOptions& options,
                          const targets::Resolver& resolver) {
-  return snapshot(inputs, false, options, resolver,
-                  [](std::string& text, const TargetInput& input, const ParsedInput& parsed,
-                     const Lookup& lookup) {
-                    const std::string ports =
-                        input.ports.empty() ? "" : " " + formatPortList(input.ports);
-                    const std::string column = input.name.empty() ? "" : " " + input.name;
-                    if (!parsed.addresses.empty()) {
-                      std::string specs;
-                      for (const std::string& spec : parsed.addresses) {
-                        specs += (specs.empty() ? "" : ",") + spec;
-                      }
-                      text += specs + ports + column + "\n";
-                    }
-                    for (const std::string& name : parsed.names) {
-                      const targets::Resolution* resolution = lookup(name);
-                      if (resolution == nullptr) {
-                        text += name + ports + column + "\n";
-                      } else if (resolution->addresses.empty()) {
-                        text += "# " + name + ": cannot resolve\n";
-                      } else {
-                        // The name column is what the TLS session and the check will use: the
-                        // line's own, else the name looked up (docs/targets.md).
-                        const std::string& sni = input.name.empty() ? name : input.name;
-                        for (const Address& address : resolution->addresses) {
-                          text += address.toString() + ports + " " + sni + "\n";
-                        }
-                      }
-                    }
-                  });
+  return snapshot(
+      inputs, false, options, resolver,
+      [](std::string& text, const TargetInput& input, const ParsedInput& parsed,
+         const Lookup& lookup) {
+        const std::string ports = input.ports.empty() ? "" : " " + formatPortList(input.ports);
+        const std::string column = input.name.empty() ? "" : " " + input.name;
+        if (!parsed.addresses.empty()) {
+          std::string specs;
+          for (const std::string& spec : parsed.addresses) {
+            specs += (specs.empty() ? "" : ",") + spec;
+          }
+          text += specs + ports + column + "\n";
+        }
+        for (const std::string& name : parsed.names) {
+          const targets::Resolution* resolution = lookup(name);
+          if (resolution == nullptr) {
+            text.append(name).append(ports).append(column).append("\n");
+          } else if (resolution->addresses.empty()) {
+            text += "# " + name + ": cannot resolve\n";
+          } else {
+            // The name column is what the TLS session and the check will use: the
+            // line's own, else the name looked up (docs/targets.md).
+            const std::string& sni = input.name.empty() ? name : input.name;
+            for (const Address& address : resolution->addresses) {
+              text.append(address.toString()).append(ports).append(" ").append(sni).append("\n");
+            }
+          }
+        }
+      });
 }
 
 Snapshot snapshotExclusions(const targets::InputSources& inputs,

@@ -115,7 +115,7 @@ std::optional<std::pair<Place, Place>> DuplicateFinder::find(
   runs.reserve(runs_);
   for (std::size_t i = 0; i < runs_; ++i) {
     errno = 0;
-    runs.emplace_back(std::fopen(runPath(i).c_str(), "rb"), &std::fclose);
+    runs.push_back(File(std::fopen(runPath(i).c_str(), "rb"), &std::fclose));
     if (!runs.back()) failIo("read " + quoteInput(runPath(i)));
   }
   // The head of each run in a min-heap; equal keys come out one after the other.

@@ -36,8 +36,9 @@ std::optional<std::string> lastLine(std::FILE* in, const std::string& path,
   if (std::fseek(in, 0, SEEK_END) != 0) refuse(path, "cannot be read from its end", command);
   const long size = std::ftell(in);
   if (size < 0) refuse(path, "cannot be read from its end", command);
-  if (size == 0)
+  if (size == 0) {
     refuse(path, "is empty: the scan wrote nothing (killed before its first record)", command);
+  }
   std::string tail;
   for (long window = 65536;; window *= 8) {
     const long start = std::max(0L, size - std::min<long>(window, report::kMaxLineBytes + 1));
@@ -64,7 +65,11 @@ std::string firstDifference(const std::vector<std::string>& a, const std::vector
   for (std::size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
     const std::string x = i < a.size() ? quoteInput(a[i]) : "(nothing)";
     const std::string y = i < b.size() ? quoteInput(b[i]) : "(nothing)";
-    if (x != y) return "argument " + std::to_string(i + 1) + " is " + y + ", not " + x;
+    if (x != y) {
+      std::string difference = "argument ";
+      difference.append(std::to_string(i + 1)).append(" is ").append(y).append(", not ").append(x);
+      return difference;
+    }
   }
   return "the arguments are the same";
 }
@@ -277,7 +282,7 @@ report::ScanMetadata mergedMetadata(const std::vector<Shard>& shards,
 report::ScanMetadata mergeShards(const std::vector<Shard>& shards,
                                  const std::vector<report::Writer*>& writers,
                                  const MergeSettings& settings) {
-  const report::ScanMetadata merged = mergedMetadata(shards, settings);
+  report::ScanMetadata merged = mergedMetadata(shards, settings);
   DuplicateFinder duplicates(settings.temp_directory, settings.run_entries);
   Writers outputs(writers);
   outputs.each([&merged](report::Writer& writer) { writer.begin(merged); });

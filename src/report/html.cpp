@@ -314,17 +314,16 @@ std::string serversSection(const digest::Digest& d, std::uint64_t left_out) {
            " left out of this table: the report's size limit. The JSON Lines output (-oJ) has "
            "every result.</p>\n";
   }
-  out += "<p><label>verdict <select id=\"f-verdict\"><option value=\"\">any</option>";
+  out += R"(<p><label>verdict <select id="f-verdict"><option value="">any</option>)";
   for (const auto& [profile, count] : d.verdicts) out += option(profile);
-  out +=
-      "</select></label> <label>finding <select id=\"f-finding\"><option value=\"\">any</option>";
+  out += R"(</select></label> <label>finding <select id="f-finding"><option value="">any</option>)";
   std::vector<std::string> ids;
   for (const auto& [key, stats] : d.findings) {
     if (std::find(ids.begin(), ids.end(), key.second) == ids.end()) ids.push_back(key.second);
   }
   std::sort(ids.begin(), ids.end());
   for (const std::string& id : ids) out += option(id);
-  out += "</select></label> <label>issuer <select id=\"f-issuer\"><option value=\"\">any</option>";
+  out += R"(</select></label> <label>issuer <select id="f-issuer"><option value="">any</option>)";
   const auto issuers = digest::issuersByCount(d);
   for (std::size_t i = 0; i < issuers.size() && i < kFilterIssuers; ++i) {
     out += option(issuers[i].first);

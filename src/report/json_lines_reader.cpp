@@ -36,7 +36,7 @@ class Fields {
   [[nodiscard]] bool has(const char* key) const { return json_.contains(key); }
   [[nodiscard]] bool isNull(const char* key) const { return at(key).is_null(); }
   [[nodiscard]] Fields object(const char* key) const {
-    return Fields(at(key), where_ + " \"" + key + "\"");
+    return {at(key), where_ + " \"" + key + "\""};
   }
 
   [[nodiscard]] std::string string(const char* key) const {

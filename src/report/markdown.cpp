@@ -61,10 +61,12 @@ std::string serverSection(const model::ProbeResult& r) {
     for (std::size_t i = 0; i < r.verdict->reasons.size(); ++i) {
       verdict += (i == 0 ? ": " : ", ") + md(r.verdict->reasons[i]);
     }
-    if (r.verdict->pin_match)
+    if (r.verdict->pin_match) {
       verdict += "; pin of certificate " + std::to_string(*r.verdict->pin_match);
-    if (!r.verdict->policy_group.empty())
+    }
+    if (!r.verdict->policy_group.empty()) {
       verdict += "; policy group " + md(r.verdict->policy_group);
+    }
     out += row({"verdict", verdict});
   }
   if (r.tls) {
@@ -148,8 +150,9 @@ std::string summary(const ScanMetadata& m, const digest::Digest& d) {
     out += row({"findings " + severityName(static_cast<model::Severity>(i)),
                 std::to_string(d.by_severity.at(i))});
   }
-  if (d.suppressed != 0)
+  if (d.suppressed != 0) {
     out += row({"findings suppressed by the policy", std::to_string(d.suppressed)});
+  }
   out += "\n";
   const auto issuers = digest::issuersByCount(d);
   if (!issuers.empty()) {

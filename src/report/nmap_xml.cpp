@@ -221,8 +221,9 @@ std::string dotscanScript(const model::ProbeResult& r) {
                 (note.empty() ? "" : " (" + terminalSafe(note) + ")");
       tables.open().elem("id", finding.id).elem("severity", model::toString(finding.severity));
       tables.elem("message", finding.message);
-      if (!note.empty())
+      if (!note.empty()) {
         tables.elem("policy", note).elem("counts", finding.counts() ? "true" : "false");
+      }
       tables.close();
     }
     tables.close();

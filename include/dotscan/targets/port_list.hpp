@@ -6,7 +6,6 @@
 // disjoint and not adjacent, ports 1 to 65535 (port 0 is never scanned).
 #pragma once
 
-#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -19,7 +18,10 @@ class PortList {
   struct Range {
     std::uint16_t first = 0;
     std::uint16_t last = 0;
-    auto operator<=>(const Range&) const = default;
+    bool operator==(const Range&) const = default;
+    friend bool operator<(const Range& a, const Range& b) {
+      return a.first != b.first ? a.first < b.first : a.last < b.last;
+    }
   };
 
   PortList() = default;
@@ -47,7 +49,9 @@ class PortList {
     }
   }
 
-  auto operator<=>(const PortList&) const = default;
+  bool operator==(const PortList&) const = default;
+  // Any strict order, for maps keyed by lists: the ranges compared in turn.
+  friend bool operator<(const PortList& a, const PortList& b) { return a.ranges_ < b.ranges_; }
 
  private:
   std::vector<Range> ranges_;
