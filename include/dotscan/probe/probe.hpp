@@ -1,6 +1,8 @@
 // dotscan/probe/probe.hpp — one probe of one target, as an explicit state machine.
 //
-// Phases run in order: TCP connect, TLS handshake, DNS query, DNS answer, done. The event loop
+// Phases run in order: TCP connect, TLS handshake (the connection's set-up), then the list of DNS
+// exchanges in the session (DnsSettings::queries, today one), each a DNS query and a DNS answer
+// phase read from one stream of frames, then done. The event loop
 // calls start(), then onReady() when a socket is ready and onTimeout() when the deadline passed;
 // each call runs the phases as far as they go without blocking and returns what to wait for next:
 // read or write readiness of each socket and one deadline, or done. One wake-up may pass through
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "dotscan/dns/framing.hpp"
+#include "dotscan/dns/message.hpp"
 #include "dotscan/model/result.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/cleartext_check.hpp"
@@ -41,11 +44,13 @@
 
 namespace dotscan::probe {
 
-// The DNS exchange inside the session (issue 4): one query, built once per scan.
+// The DNS exchanges inside the session (issue 4, issue 13): queries built once per scan, asked
+// one after the other once the handshake is done, each with an ID of its own. The first confirms
+// DNS and is the result's `dns`; the cleartext check asks it alone. Today there is one. Never
+// empty when set.
 struct DnsSettings {
-  std::vector<std::uint8_t> wire;  // the framed query (two-byte length first); its ID is replaced
-  model::DnsQuery query;           // what wire says, for the report
-  Duration timeout = std::chrono::seconds(5);  // from the query's first byte to the whole answer
+  std::vector<dns::Query> queries;
+  Duration timeout = std::chrono::seconds(5);  // from a query's first byte to its whole answer
   std::size_t max_length = 65535;              // answers announced longer are malformed
   bool cleartext_fallback = true;  // ask a non-TLS peer the query in cleartext (RFC 7858 3.1)
 };
@@ -109,7 +114,7 @@ class Probe {
   Next finish(model::Outcome outcome, std::string reason);
   Next endConnect(int error);
   Next endHandshake();
-  void beginQuery();
+  void beginExchange(std::size_t index);
   Next tlsEnded(model::Outcome outcome, std::string reason);
   void startCleartext();
   void stopCleartext();
@@ -144,7 +149,10 @@ class Probe {
   TimePoint host_deadline_ = TimePoint::max();
   std::chrono::system_clock::time_point wall_started_{};
   bool handshake_done_ = false;
-  QueryExchange query_;
+  // After the handshake: the exchanges in order, the one under way, the answers' stream.
+  std::vector<QueryExchange> exchanges_;
+  std::size_t current_ = 0;
+  std::optional<AnswerStream> answers_;
   int generation_ = 0;
   std::unique_ptr<CleartextCheck> cleartext_;
   TimePoint cleartext_due_ = TimePoint::max();  // when the check starts beside a silent handshake

@@ -496,10 +496,8 @@ class DnsEngineTest : public EngineTest {
     dns::QueryOptions options;
     options.name = "dot.test";
     options.type = 1;  // A
-    dns::BuiltQuery built = dns::buildQuery(options, 0);
     auto settings = std::make_shared<DnsSettings>();
-    settings->wire = built.wire;
-    settings->query = built.query;
+    settings->queries.emplace_back(options);
     settings->timeout = milliseconds(400);
     settings_.probe.dns = settings;
   }
