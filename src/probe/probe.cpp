@@ -28,7 +28,9 @@ Probe::Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSett
     : target_(std::move(target)),
       transport_(std::move(transport)),
       settings_(std::move(settings)),
-      clock_(clock) {
+      clock_(clock),
+      fallback_(settings_.dns && settings_.dns->cleartext_fallback ? Fallback::Allowed
+                                                                   : Fallback::Off) {
   result_.address = target_.address;
   result_.port = target_.port;
   result_.name = target_.name;
@@ -67,7 +69,7 @@ void Probe::enterHandshake(TimePoint now) {
   // Karn's rule: a connect that needed a retry says nothing certain about the round trip.
   if (result_.attempts == 1) sample(RttKind::Connect, connect);
   enterPhase(Phase::TlsHandshake, now);
-  if (!settings_.dns || !settings_.dns->cleartext_fallback) return;
+  if (fallback_ != Fallback::Allowed) return;
   // The cleartext check starts beside the handshake once the peer has been silent for longer
   // than a ClientHello's answer takes here: a few connect round trips, what this scan's
   // handshakes usually take, and never less than the floor. Not when that is the TLS timeout.
@@ -126,7 +128,7 @@ Next Probe::advance() {
     if (next.done || phase_ == Phase::DnsAnswer) return next;
   }
   // The TLS socket is closed while the cleartext check runs: a stale event.
-  if (phase_ == Phase::CleartextConnect) return wait(waiting_for_);
+  if (fallback_ == Fallback::Alone) return wait(waiting_for_);
   return finish(Outcome::InternalError, "probe woken after it ended");
 }
 
@@ -158,7 +160,7 @@ Next Probe::tlsEnded(Outcome outcome, std::string reason) {
   // RFC 7858 section 3.1: port 853 is for DNS over TLS only. A peer that does not speak TLS may
   // be a cleartext DNS server on the wrong port; a second connection with the same query, in
   // cleartext, tells. A peer that sent TLS bytes (an alert, a broken handshake) is not asked.
-  const bool eligible = settings_.dns && settings_.dns->cleartext_fallback &&
+  const bool eligible = fallback_ != Fallback::Off &&
                         (outcome == Outcome::NotTls || transport_->receivedPrefix().empty());
   if (!eligible) {
     stopCleartext();
@@ -170,12 +172,14 @@ Next Probe::tlsEnded(Outcome outcome, std::string reason) {
   // The TLS attempt is over: only the check is left, started now if it was not yet.
   transport_->close();
   enterPhase(Phase::CleartextConnect, clock_.now());
-  if (!cleartext_) startCleartext();
+  if (fallback_ == Fallback::Allowed) startCleartext();
+  fallback_ = Fallback::Alone;
   if (clock_.now() >= host_deadline_) cleartext_->fail(hostTimeoutReason());
   return afterCleartext();
 }
 
 void Probe::startCleartext() {
+  fallback_ = Fallback::Beside;
   cleartext_due_ = TimePoint::max();
   cleartext_ = std::make_unique<CleartextCheck>(transport_->sibling(), *settings_.dns, clock_);
   if (clock_.now() >= host_deadline_) {
@@ -186,6 +190,7 @@ void Probe::startCleartext() {
 }
 
 void Probe::stopCleartext() {
+  fallback_ = Fallback::Off;
   cleartext_due_ = TimePoint::max();
   if (cleartext_) cleartext_->fail("the peer answered in TLS");
 }
@@ -194,12 +199,12 @@ Next Probe::afterCleartext() {
   if (cleartext_ && cleartext_->state() == CleartextCheck::State::Answered) {
     return cleartextAnswered();
   }
-  if (phase_ == Phase::CleartextConnect && !cleartext_->running()) return cleartextFailed();
+  if (fallback_ == Fallback::Alone && !cleartext_->running()) return cleartextFailed();
   return wait(waiting_for_);
 }
 
 Next Probe::cleartextAnswered() {
-  if (phase_ != Phase::CleartextConnect) {
+  if (fallback_ != Fallback::Alone) {
     // The answer came while the TLS attempt was still waiting for its first byte.
     recordPrefix();
     const std::size_t received = transport_->receivedPrefix().size();
@@ -354,7 +359,7 @@ Next Probe::onTimeout() {
     next = afterCleartext();
     if (next.done) return next;
   }
-  if (phase_ != Phase::CleartextConnect && now >= std::min(tlsAttemptDeadline(), host_deadline_)) {
+  if (fallback_ != Fallback::Alone && now >= std::min(tlsAttemptDeadline(), host_deadline_)) {
     next = tlsDeadline(now);
     if (next.done) return next;
     now = clock_.now();
@@ -366,13 +371,13 @@ Next Probe::onTimeout() {
       next = advance();
       if (next.done) return next;
     }
-    if (cleartext_due_ != TimePoint::max()) {
+    if (fallback_ == Fallback::Allowed) {
       startCleartext();
       next = afterCleartext();
       if (next.done) return next;
     }
   }
-  if (phase_ == Phase::CleartextConnect && now >= host_deadline_) {
+  if (fallback_ == Fallback::Alone && now >= host_deadline_) {
     cleartext_->fail(hostTimeoutReason());
     return cleartextFailed();
   }
@@ -467,7 +472,7 @@ Next Probe::finish(Outcome outcome, std::string reason) {
 Next Probe::wait(net::IoStatus status) {
   waiting_for_ = status;
   Next next;
-  if (phase_ != Phase::CleartextConnect) next.interest = interestFor(status);
+  if (fallback_ != Fallback::Alone) next.interest = interestFor(status);
   if (cleartext_) next.cleartext_interest = cleartext_->interest();
   next.deadline = deadline();
   return next;
@@ -493,7 +498,7 @@ Duration Probe::phaseTimeout() const {
 }
 
 TimePoint Probe::tlsAttemptDeadline() const {
-  if (phase_ == Phase::CleartextConnect || phase_ == Phase::Done) return TimePoint::max();
+  if (fallback_ == Fallback::Alone || phase_ == Phase::Done) return TimePoint::max();
   return phase_started_ + phaseTimeout();
 }
 

@@ -20,7 +20,9 @@
 // state: it starts beside a handshake that has had no answer for a short, RTT-based while (issue
 // 15: a silent peer used to cost the TLS timeout and then a DNS timeout), or after a TLS attempt
 // that ended without a TLS byte. Any TLS byte ends it; its DNS answer ends the probe
-// (cleartext-dns); otherwise the TLS attempt's outcome stands, with what the check met.
+// (cleartext-dns); otherwise the TLS attempt's outcome stands, with what the check met. Where the
+// fallback stands (off, allowed, beside the TLS attempt, alone) is one small state of its own,
+// not a setting read at each step.
 //
 // Phase timeouts are the settings' unless AdaptiveTimeouts derives them from the RttTable the
 // probes of a scan share (rtt.hpp); a phase's deadline is its start plus its timeout as known now.
@@ -142,7 +144,7 @@ class Probe {
   ProbeSettings settings_;
   const Clock& clock_;
   model::ProbeResult result_;
-  model::Phase phase_ = model::Phase::Connect;  // CleartextConnect: only the check is left
+  model::Phase phase_ = model::Phase::Connect;
   net::IoStatus waiting_for_ = net::IoStatus::NeedWrite;
   TimePoint started_{};
   TimePoint phase_started_{};
@@ -154,8 +156,16 @@ class Probe {
   std::size_t current_ = 0;
   std::optional<AnswerStream> answers_;
   int generation_ = 0;
-  std::unique_ptr<CleartextCheck> cleartext_;
-  TimePoint cleartext_due_ = TimePoint::max();  // when the check starts beside a silent handshake
+  // The cleartext fallback (RFC 7858 section 3.1), a small state of its own beside the phases:
+  //   Off      not asked for (no query, --no-cleartext-check), or moot: the peer spoke TLS;
+  //   Allowed  may start: at cleartext_due_ beside a silent handshake (when armed), or when the
+  //            TLS attempt ends without a TLS byte;
+  //   Beside   the check runs (or ran) beside the TLS attempt;
+  //   Alone    the TLS attempt is over and only the check is left (phase CleartextConnect).
+  enum class Fallback : std::uint8_t { Off, Allowed, Beside, Alone };
+  Fallback fallback_;
+  std::unique_ptr<CleartextCheck> cleartext_;   // once started
+  TimePoint cleartext_due_ = TimePoint::max();  // Allowed and armed: when the check starts
   bool late_ = false;  // in this onTimeout(), a socket had its answer waiting
   model::Outcome pending_outcome_ = model::Outcome::InternalError;  // the TLS attempt's outcome
   model::Phase pending_phase_ = model::Phase::TlsHandshake;
