@@ -1,10 +1,10 @@
 // dotscan/probe/probe.hpp — one probe of one target, as an explicit state machine.
 //
-// Phases run in order: TCP connect, TLS handshake (the connection's set-up), then the list of DNS
-// exchanges in the session (DnsSettings::queries, today one), each a DNS query and a DNS answer
-// phase read from one stream of frames, then done. The event loop
-// calls start(), then onReady() when a socket is ready and onTimeout() when the deadline passed;
-// each call runs the phases as far as they go without blocking and returns what to wait for next:
+// Phases run in order: TCP connect and TLS handshake (the connection's set-up), then the list of
+// DNS exchanges in the session (DnsSettings::queries, today one), each a DNS query phase and a DNS
+// answer phase, the answers read from one stream of frames, then done. The event loop calls
+// start(), then onReady() when a socket is ready and onTimeout() when the deadline passed; each
+// call runs the phases as far as they go without blocking and returns what to wait for next:
 // read or write readiness of each socket and one deadline, or done. One wake-up may pass through
 // several phases (PowerDNS dnsdist-healthchecks.cc). Time comes only from the Clock the probe is
 // given, read at each step right after the system call that ended a phase, never a time taken once
