@@ -264,11 +264,9 @@ probe::EngineSettings engineSettings(const ScanSettings& settings) {
   probe::EngineSettings engine_settings = settings.engine;
   engine_settings.max_parallel = chooseParallelism(settings);
   if (settings.dns) {
-    // One query for the whole scan; each probe writes its own random ID over this one's.
-    dns::BuiltQuery built = dns::buildQuery(settings.query, 0);
+    // One query for the whole scan; each probe sends it with an ID of its own.
     auto dns = std::make_shared<probe::DnsSettings>();
-    dns->wire = std::move(built.wire);
-    dns->query = std::move(built.query);
+    dns->queries.emplace_back(settings.query);
     dns->timeout = settings.dns_timeout;
     dns->max_length = settings.dns_max_size;
     dns->cleartext_fallback = settings.cleartext_check;
@@ -314,8 +312,8 @@ report::ScanMetadata plannedMetadata(const ScanConfig& config, const ScanPlan& p
   metadata.trust_store = tls_context.trustStore();
   metadata.dns_timeout_ms = settings.dns ? ms(settings.dns_timeout) : 0;
   if (engine_settings.probe.dns) {
-    metadata.query =
-        engine_settings.probe.dns->query.name + " " + engine_settings.probe.dns->query.type;
+    const model::DnsQuery query = engine_settings.probe.dns->queries.front().describe(0);
+    metadata.query = query.name + " " + query.type;
   }
   return metadata;
 }

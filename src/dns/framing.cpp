@@ -13,17 +13,25 @@ FrameReader::State FrameReader::fail(std::string reason) {
   error_ = std::move(reason);
   body_.clear();
   body_.shrink_to_fit();
+  kept_.clear();
+  kept_.shrink_to_fit();
   return state_;
 }
 
 FrameReader::State FrameReader::feed(std::span<const std::uint8_t> bytes) {
   received_ += bytes.size();
+  if (state_ == State::Complete) keep(bytes);
   if (state_ != State::NeedMore) return state_;
+  return consume(bytes);
+}
 
+FrameReader::State FrameReader::consume(std::span<const std::uint8_t> bytes) {
+  const std::size_t before = bytes.size();
   while (length_have_ < length_bytes_.size() && !bytes.empty()) {
     length_bytes_.at(length_have_++) = bytes.front();
     bytes = bytes.subspan(1);
   }
+  frame_received_ += before - bytes.size();
   if (length_have_ < length_bytes_.size()) return state_;
 
   if (expected_ == 0) {
@@ -42,12 +50,47 @@ FrameReader::State FrameReader::feed(std::span<const std::uint8_t> bytes) {
 
   const std::size_t take = std::min(bytes.size(), expected_ - body_.size());
   body_.insert(body_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(take));
-  if (body_.size() == expected_) state_ = State::Complete;
+  frame_received_ += take;
+  if (body_.size() == expected_) {
+    state_ = State::Complete;
+    keep(bytes.subspan(take));
+  }
+  return state_;
+}
+
+void FrameReader::keep(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty() || overflow_) return;
+  if (bytes.size() > kMaxKept - kept_.size()) {
+    overflow_ = true;
+    return;
+  }
+  kept_.insert(kept_.end(), bytes.begin(), bytes.end());
+}
+
+FrameReader::State FrameReader::next() {
+  if (state_ != State::Complete) return state_;
+  state_ = State::NeedMore;
+  length_have_ = 0;
+  expected_ = 0;
+  body_.clear();
+  frame_received_ = 0;
+  if (overflow_) {
+    return fail("more than " + std::to_string(kMaxKept) + " bytes queued after a frame");
+  }
+  const std::vector<std::uint8_t> kept = std::exchange(kept_, {});
+  consume(kept);
+  if (state_ == State::NeedMore && ended_) return cutShort();
   return state_;
 }
 
 FrameReader::State FrameReader::endOfStream() {
-  if (state_ != State::NeedMore || received_ == 0) return state_;
+  ended_ = true;
+  if (state_ != State::NeedMore) return state_;
+  return cutShort();
+}
+
+FrameReader::State FrameReader::cutShort() {
+  if (frame_received_ == 0) return state_;
   if (length_have_ < length_bytes_.size()) {
     return fail("length cut short (" + std::to_string(length_have_) + " of 2 bytes)");
   }

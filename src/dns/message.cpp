@@ -498,6 +498,22 @@ BuiltQuery buildQuery(const QueryOptions& options, std::uint16_t id) {
   return built;
 }
 
+Query::Query(const QueryOptions& options) : built_(buildQuery(options, 0)) {}
+
+std::vector<std::uint8_t> Query::framed(std::uint16_t id) const {
+  std::vector<std::uint8_t> wire = built_.wire;
+  // RFC 1035 section 4.1.1: the ID is the header's first two octets, after the length prefix.
+  wire.at(2) = static_cast<std::uint8_t>(id >> 8U);
+  wire.at(3) = static_cast<std::uint8_t>(id & 0xffU);
+  return wire;
+}
+
+model::DnsQuery Query::describe(std::uint16_t id) const {
+  model::DnsQuery query = built_.query;
+  query.id = id;
+  return query;
+}
+
 bool parseResponse(std::span<const std::uint8_t> message, const model::DnsQuery& query,
                    model::DnsExchange& exchange) {
   try {

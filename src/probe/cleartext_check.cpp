@@ -20,33 +20,36 @@ std::uint16_t randomQueryId() {
 
 }  // namespace
 
-model::DnsExchange QueryExchange::begin(const DnsSettings& dns, bool cleartext) {
-  query_ = dns.wire;
-  written_ = 0;
+void QueryExchange::begin(const dns::Query& query, bool cleartext) {
   const std::uint16_t id = randomQueryId();
-  if (query_.size() >= 4) {
-    query_[2] = static_cast<std::uint8_t>(id >> 8);
-    query_[3] = static_cast<std::uint8_t>(id & 0xff);
-  }
-  frame_.emplace(dns.max_length);
-  model::DnsExchange exchange;
-  exchange.query = dns.query;
-  exchange.query.id = id;
-  exchange.cleartext = cleartext;
-  return exchange;
+  wire_ = query.framed(id);
+  written_ = 0;
+  record_ = model::DnsExchange{};
+  record_.query = query.describe(id);
+  record_.cleartext = cleartext;
 }
 
 net::IoStatus QueryExchange::write(Transport& transport) {
-  while (written_ < query_.size()) {
+  while (written_ < wire_.size()) {
     const net::IoResult step =
-        transport.send(std::span<const std::uint8_t>(query_).subspan(written_));
+        transport.send(std::span<const std::uint8_t>(wire_).subspan(written_));
     if (step.status != net::IoStatus::Done) return step.status;
     written_ += step.bytes;
   }
   return net::IoStatus::Done;
 }
 
-QueryExchange::Read QueryExchange::read(Transport& transport, model::DnsExchange& exchange) {
+bool QueryExchange::judge(const dns::FrameReader& frame) {
+  if (frame.state() != dns::FrameReader::State::Complete) {
+    record_.checks.push_back({"framing", false, frame.error()});
+    return false;
+  }
+  record_.checks.push_back({"framing", true, ""});
+  return dns::parseResponse(frame.message(), record_.query, record_);
+}
+
+AnswerStream::Read AnswerStream::read(Transport& transport, model::DnsExchange& exchange) {
+  if (frame_.state() != dns::FrameReader::State::NeedMore) return Read::Framed;
   std::array<std::uint8_t, 4096> buffer{};
   for (;;) {
     const net::IoResult step = transport.receive(buffer);
@@ -54,23 +57,14 @@ QueryExchange::Read QueryExchange::read(Transport& transport, model::DnsExchange
     if (step.status == net::IoStatus::NeedRead) return Read::NeedRead;
     if (step.status == net::IoStatus::NeedWrite) return Read::NeedWrite;
     if (step.eof) {
-      if (frame_->received() == 0) return Read::ClosedBeforeAnswer;
-      frame_->endOfStream();
+      if (frame_.frameReceived() == 0) return Read::ClosedBeforeAnswer;
+      frame_.endOfStream();
       return Read::Framed;
     }
     exchange.bytes_received += step.bytes;
-    const auto state = frame_->feed(std::span<const std::uint8_t>(buffer).first(step.bytes));
+    const auto state = frame_.feed(std::span<const std::uint8_t>(buffer).first(step.bytes));
     if (state != dns::FrameReader::State::NeedMore) return Read::Framed;
   }
-}
-
-bool QueryExchange::judge(model::DnsExchange& exchange) const {
-  if (frame_->state() != dns::FrameReader::State::Complete) {
-    exchange.checks.push_back({"framing", false, frame_->error()});
-    return false;
-  }
-  exchange.checks.push_back({"framing", true, ""});
-  return dns::parseResponse(frame_->message(), exchange.query, exchange);
 }
 
 CleartextCheck::CleartextCheck(std::unique_ptr<Transport> transport, const DnsSettings& dns,
@@ -117,18 +111,18 @@ void CleartextCheck::step() {
     waiting_for_ = wrote;
     return;
   }
-  switch (query_.read(*transport_, *exchange_)) {
-    case QueryExchange::Read::NeedRead:
+  switch (answers_->read(*transport_, query_.record())) {
+    case AnswerStream::Read::NeedRead:
       waiting_for_ = net::IoStatus::NeedRead;
       return;
-    case QueryExchange::Read::NeedWrite:
+    case AnswerStream::Read::NeedWrite:
       waiting_for_ = net::IoStatus::NeedWrite;
       return;
-    case QueryExchange::Read::Failed:
+    case AnswerStream::Read::Failed:
       return conclude(State::Failed, "read: " + transport_->ioFailure());
-    case QueryExchange::Read::ClosedBeforeAnswer:
+    case AnswerStream::Read::ClosedBeforeAnswer:
       return conclude(State::Failed, "closed, no answer");
-    case QueryExchange::Read::Framed:
+    case AnswerStream::Read::Framed:
       return endAnswer();
   }
 }
@@ -138,14 +132,15 @@ void CleartextCheck::beginQuery() {
   state_ = State::Querying;
   query_started_ = now;
   deadline_ = now + dns_timeout_;
-  exchange_ = query_.begin(dns_, true);
+  query_.begin(dns_.queries.front(), true);
+  answers_.emplace(dns_.max_length);
   step();
 }
 
 void CleartextCheck::endAnswer() {
   const TimePoint now = clock_.now();
-  if (!query_.judge(*exchange_)) {
-    const dns::FrameReader& frame = query_.frame();
+  const dns::FrameReader& frame = answers_->frame();
+  if (!query_.judge(frame)) {
     if (frame.state() != dns::FrameReader::State::Complete) {
       return conclude(State::Failed, "framing: " + frame.error());
     }

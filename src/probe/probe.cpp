@@ -28,7 +28,9 @@ Probe::Probe(ProbeTarget target, std::unique_ptr<Transport> transport, ProbeSett
     : target_(std::move(target)),
       transport_(std::move(transport)),
       settings_(std::move(settings)),
-      clock_(clock) {
+      clock_(clock),
+      fallback_(settings_.dns && settings_.dns->cleartext_fallback ? Fallback::Allowed
+                                                                   : Fallback::Off) {
   result_.address = target_.address;
   result_.port = target_.port;
   result_.name = target_.name;
@@ -67,7 +69,7 @@ void Probe::enterHandshake(TimePoint now) {
   // Karn's rule: a connect that needed a retry says nothing certain about the round trip.
   if (result_.attempts == 1) sample(RttKind::Connect, connect);
   enterPhase(Phase::TlsHandshake, now);
-  if (!settings_.dns || !settings_.dns->cleartext_fallback) return;
+  if (fallback_ != Fallback::Allowed) return;
   // The cleartext check starts beside the handshake once the peer has been silent for longer
   // than a ClientHello's answer takes here: a few connect round trips, what this scan's
   // handshakes usually take, and never less than the floor. Not when that is the TLS timeout.
@@ -116,13 +118,17 @@ Next Probe::advance() {
       return wait(status);
     }
   }
-  if (phase_ == Phase::DnsQuery) {
-    Next next = sendQuery();
-    if (next.done || phase_ == Phase::DnsQuery) return next;
+  // The exchanges, one after the other: an answer judged begins the next one's query.
+  while (phase_ == Phase::DnsQuery || phase_ == Phase::DnsAnswer) {
+    if (phase_ == Phase::DnsQuery) {
+      Next next = sendQuery();
+      if (next.done || phase_ == Phase::DnsQuery) return next;
+    }
+    Next next = readAnswer();
+    if (next.done || phase_ == Phase::DnsAnswer) return next;
   }
-  if (phase_ == Phase::DnsAnswer) return readAnswer();
   // The TLS socket is closed while the cleartext check runs: a stale event.
-  if (phase_ == Phase::CleartextConnect) return wait(waiting_for_);
+  if (fallback_ == Fallback::Alone) return wait(waiting_for_);
   return finish(Outcome::InternalError, "probe woken after it ended");
 }
 
@@ -138,20 +144,23 @@ Next Probe::endHandshake() {
     const std::string version = result_.tls ? result_.tls->version : std::string("TLS");
     return finish(Outcome::TlsOk, version + " handshake completed (no DNS query asked for)");
   }
-  beginQuery();
+  exchanges_.resize(settings_.dns->queries.size());
+  answers_.emplace(settings_.dns->max_length);
+  beginExchange(0);
   return wait(net::IoStatus::NeedWrite);
 }
 
-void Probe::beginQuery() {
+void Probe::beginExchange(std::size_t index) {
+  current_ = index;
   enterPhase(Phase::DnsQuery, clock_.now());
-  result_.dns = query_.begin(*settings_.dns, false);
+  exchanges_.at(index).begin(settings_.dns->queries.at(index), false);
 }
 
 Next Probe::tlsEnded(Outcome outcome, std::string reason) {
   // RFC 7858 section 3.1: port 853 is for DNS over TLS only. A peer that does not speak TLS may
   // be a cleartext DNS server on the wrong port; a second connection with the same query, in
   // cleartext, tells. A peer that sent TLS bytes (an alert, a broken handshake) is not asked.
-  const bool eligible = settings_.dns && settings_.dns->cleartext_fallback &&
+  const bool eligible = fallback_ != Fallback::Off &&
                         (outcome == Outcome::NotTls || transport_->receivedPrefix().empty());
   if (!eligible) {
     stopCleartext();
@@ -163,12 +172,14 @@ Next Probe::tlsEnded(Outcome outcome, std::string reason) {
   // The TLS attempt is over: only the check is left, started now if it was not yet.
   transport_->close();
   enterPhase(Phase::CleartextConnect, clock_.now());
-  if (!cleartext_) startCleartext();
+  if (fallback_ == Fallback::Allowed) startCleartext();
+  fallback_ = Fallback::Alone;
   if (clock_.now() >= host_deadline_) cleartext_->fail(hostTimeoutReason());
   return afterCleartext();
 }
 
 void Probe::startCleartext() {
+  fallback_ = Fallback::Beside;
   cleartext_due_ = TimePoint::max();
   cleartext_ = std::make_unique<CleartextCheck>(transport_->sibling(), *settings_.dns, clock_);
   if (clock_.now() >= host_deadline_) {
@@ -179,6 +190,7 @@ void Probe::startCleartext() {
 }
 
 void Probe::stopCleartext() {
+  fallback_ = Fallback::Off;
   cleartext_due_ = TimePoint::max();
   if (cleartext_) cleartext_->fail("the peer answered in TLS");
 }
@@ -187,12 +199,12 @@ Next Probe::afterCleartext() {
   if (cleartext_ && cleartext_->state() == CleartextCheck::State::Answered) {
     return cleartextAnswered();
   }
-  if (phase_ == Phase::CleartextConnect && !cleartext_->running()) return cleartextFailed();
+  if (fallback_ == Fallback::Alone && !cleartext_->running()) return cleartextFailed();
   return wait(waiting_for_);
 }
 
 Next Probe::cleartextAnswered() {
-  if (phase_ != Phase::CleartextConnect) {
+  if (fallback_ != Fallback::Alone) {
     // The answer came while the TLS attempt was still waiting for its first byte.
     recordPrefix();
     const std::size_t received = transport_->receivedPrefix().size();
@@ -200,7 +212,7 @@ Next Probe::cleartextAnswered() {
         received == 0 ? "no answer to the ClientHello in " + formatMs(clock_.now() - phase_started_)
                       : "the peer sent " + std::to_string(received) + " bytes that are not TLS";
   }
-  result_.dns = cleartext_->exchange();
+  result_.dns = *cleartext_->exchange();
   if (const auto rtt = cleartext_->rtt()) result_.timings.dns_rtt_ms = milliseconds(*rtt);
   phase_ = Phase::Done;
   return finish(Outcome::CleartextDns,
@@ -211,13 +223,13 @@ Next Probe::cleartextAnswered() {
 
 Next Probe::cleartextFailed() {
   phase_ = pending_phase_;
-  if (cleartext_->exchange()) result_.dns = cleartext_->exchange();
+  if (cleartext_->exchange()) result_.dns = *cleartext_->exchange();
   return finish(pending_outcome_,
                 pending_reason_ + "; no cleartext DNS either (" + cleartext_->failure() + ")");
 }
 
 Next Probe::sendQuery() {
-  const net::IoStatus wrote = query_.write(*transport_);
+  const net::IoStatus wrote = exchanges_.at(current_).write(*transport_);
   if (wrote == net::IoStatus::Failed) {
     return finish(Outcome::TlsNoDns, "the session failed before the query was written (" +
                                          transport_->ioFailure() + ")");
@@ -228,22 +240,22 @@ Next Probe::sendQuery() {
 }
 
 Next Probe::readAnswer() {
-  switch (query_.read(*transport_, *result_.dns)) {
-    case QueryExchange::Read::NeedRead:
+  switch (answers_->read(*transport_, exchanges_.at(current_).record())) {
+    case AnswerStream::Read::NeedRead:
       return wait(net::IoStatus::NeedRead);
-    case QueryExchange::Read::NeedWrite:
+    case AnswerStream::Read::NeedWrite:
       return wait(net::IoStatus::NeedWrite);
-    case QueryExchange::Read::ClosedBeforeAnswer:
+    case AnswerStream::Read::ClosedBeforeAnswer:
       return finish(Outcome::TlsNoDns, "the peer closed the session without answering");
-    case QueryExchange::Read::Failed:
-      if (query_.frame().received() == 0) {
+    case AnswerStream::Read::Failed:
+      if (answers_->frame().frameReceived() == 0) {
         return finish(Outcome::TlsNoDns,
                       "the session ended without an answer (" + transport_->ioFailure() + ")");
       }
       return finish(Outcome::DnsMalformed, "framing: the session failed mid-answer after " +
-                                               std::to_string(query_.frame().received()) +
+                                               std::to_string(answers_->frame().frameReceived()) +
                                                " bytes (" + transport_->ioFailure() + ")");
-    case QueryExchange::Read::Framed:
+    case AnswerStream::Read::Framed:
       break;
   }
   return endAnswer();
@@ -251,18 +263,26 @@ Next Probe::readAnswer() {
 
 Next Probe::endAnswer() {
   const TimePoint now = clock_.now();
-  model::DnsExchange& exchange = *result_.dns;
-  const bool confirmed = query_.judge(exchange);
-  if (query_.frame().state() != dns::FrameReader::State::Complete) {
-    return finish(Outcome::DnsMalformed, "framing: " + query_.frame().error());
+  model::DnsExchange& exchange = exchanges_.at(current_).record();
+  const bool confirmed = exchanges_.at(current_).judge(answers_->frame());
+  if (answers_->frame().state() != dns::FrameReader::State::Complete) {
+    return finish(Outcome::DnsMalformed, "framing: " + answers_->frame().error());
   }
-  result_.timings.dns_rtt_ms = milliseconds(now - phase_started_);
-  sample(RttKind::Dns, now - phase_started_);
+  if (current_ == 0) {
+    // The first exchange's round trip is the scan's DNS RTT: the query on a fresh session.
+    result_.timings.dns_rtt_ms = milliseconds(now - phase_started_);
+    sample(RttKind::Dns, now - phase_started_);
+  }
+  if (confirmed && current_ + 1 < exchanges_.size()) {
+    answers_->next();
+    beginExchange(current_ + 1);
+    return wait(net::IoStatus::NeedWrite);
+  }
   if (confirmed) {
     phase_ = Phase::Done;
-    return finish(Outcome::Dot,
-                  "DNS answered inside TLS: " +
-                      (exchange.response ? exchange.response->rcode : std::string("?")));
+    const model::DnsExchange& first = exchanges_.front().record();
+    return finish(Outcome::Dot, "DNS answered inside TLS: " +
+                                    (first.response ? first.response->rcode : std::string("?")));
   }
   std::string failed;
   for (const model::DnsCheck& check : exchange.checks) {
@@ -276,13 +296,13 @@ Next Probe::dnsTimedOut(const std::string& why) {
   if (phase_ == Phase::DnsQuery) {
     return finish(Outcome::DnsTimeout, "the query could not be written (" + why + ")");
   }
-  const dns::FrameReader& frame = query_.frame();
-  if (frame.received() == 0) {
+  const dns::FrameReader& frame = answers_->frame();
+  if (frame.frameReceived() == 0) {
     return finish(Outcome::DnsTimeout, "no answer to the query (" + why + ")");
   }
   const std::string progress = frame.expected() == 0
-                                   ? std::to_string(frame.received()) + " of 2 length bytes"
-                                   : std::to_string(frame.received() - 2) + " of " +
+                                   ? std::to_string(frame.frameReceived()) + " of 2 length bytes"
+                                   : std::to_string(frame.frameReceived() - 2) + " of " +
                                          std::to_string(frame.expected()) + " bytes";
   return finish(Outcome::DnsTimeout, "answer incomplete: " + progress + " (" + why + ")");
 }
@@ -339,7 +359,7 @@ Next Probe::onTimeout() {
     next = afterCleartext();
     if (next.done) return next;
   }
-  if (phase_ != Phase::CleartextConnect && now >= std::min(tlsAttemptDeadline(), host_deadline_)) {
+  if (fallback_ != Fallback::Alone && now >= std::min(tlsAttemptDeadline(), host_deadline_)) {
     next = tlsDeadline(now);
     if (next.done) return next;
     now = clock_.now();
@@ -351,13 +371,13 @@ Next Probe::onTimeout() {
       next = advance();
       if (next.done) return next;
     }
-    if (cleartext_due_ != TimePoint::max()) {
+    if (fallback_ == Fallback::Allowed) {
       startCleartext();
       next = afterCleartext();
       if (next.done) return next;
     }
   }
-  if (phase_ == Phase::CleartextConnect && now >= host_deadline_) {
+  if (fallback_ == Fallback::Alone && now >= host_deadline_) {
     cleartext_->fail(hostTimeoutReason());
     return cleartextFailed();
   }
@@ -436,6 +456,8 @@ Next Probe::finish(Outcome outcome, std::string reason) {
   // Session facts are gathered last, so that they include what the DNS exchange brought
   // (TLS 1.3 session tickets arrive after the handshake) and its bytes.
   if (handshake_done_) describeSession();
+  // The result keeps one exchange, the first (schema_version unchanged).
+  if (!exchanges_.empty()) result_.dns = std::move(exchanges_.front().record());
   result_.outcome = outcome;
   result_.phase = phase_;
   result_.reason = std::move(reason);
@@ -450,7 +472,7 @@ Next Probe::finish(Outcome outcome, std::string reason) {
 Next Probe::wait(net::IoStatus status) {
   waiting_for_ = status;
   Next next;
-  if (phase_ != Phase::CleartextConnect) next.interest = interestFor(status);
+  if (fallback_ != Fallback::Alone) next.interest = interestFor(status);
   if (cleartext_) next.cleartext_interest = cleartext_->interest();
   next.deadline = deadline();
   return next;
@@ -476,7 +498,7 @@ Duration Probe::phaseTimeout() const {
 }
 
 TimePoint Probe::tlsAttemptDeadline() const {
-  if (phase_ == Phase::CleartextConnect || phase_ == Phase::Done) return TimePoint::max();
+  if (fallback_ == Fallback::Alone || phase_ == Phase::Done) return TimePoint::max();
   return phase_started_ + phaseTimeout();
 }
 

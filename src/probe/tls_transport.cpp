@@ -26,7 +26,10 @@ net::IoStatus TlsTransport::handshake() {
   if (!tls_) tls_ = std::make_unique<tls::Connection>(context_, fd_.get(), target_.sni);
   const net::IoStatus status = tls_->handshake();
   // What follows the handshake (session tickets, then the answer) must not wait for our ACK.
-  if (status == net::IoStatus::Done) net::acknowledgePromptly(fd_.get());
+  if (status == net::IoStatus::Done) {
+    net::acknowledgePromptly(fd_.get());
+    if (keep_session_) session_ = tls_->resumableSession();
+  }
   return status;
 }
 
@@ -81,6 +84,9 @@ void TlsTransport::describeSession(model::ProbeResult& result, std::time_t now) 
 }
 
 void TlsTransport::close() {
+  if (keep_session_ && tls_) {
+    if (tls::SslSessionPtr latest = tls_->resumableSession()) session_ = std::move(latest);
+  }
   tls_.reset();
   fd_.reset();
 }

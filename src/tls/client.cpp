@@ -324,6 +324,11 @@ void Connection::recordVerifyError(int depth, int code) {
   verify_errors_.push_back({depth, code, text != nullptr ? text : "unknown"});
 }
 
+SslSessionPtr Connection::resumableSession() const {
+  if (SSL_is_init_finished(ssl_.get()) != 1) return nullptr;
+  return SslSessionPtr(SSL_get1_session(ssl_.get()));
+}
+
 std::uint64_t Connection::bytesSent() const {
   return BIO_number_written(SSL_get_wbio(ssl_.get()));
 }

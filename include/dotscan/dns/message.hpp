@@ -58,6 +58,25 @@ struct BuiltQuery {
 // a multiple of kQueryPaddingBlock. Throws UsageError on a bad name.
 BuiltQuery buildQuery(const QueryOptions& options, std::uint16_t id);
 
+// One query built once and sent many times, each time with an ID of its own (RFC 5452 section
+// 4.3): the probe asks for the wire form with the ID it drew, never patches bytes itself.
+// Invariant: framed(id) and describe(id) differ from the built query only in the ID.
+class Query {
+ public:
+  // Throws UsageError on a bad name, as buildQuery.
+  explicit Query(const QueryOptions& options);
+
+  // The two-byte length and the message with `id`, ready for one write.
+  [[nodiscard]] std::vector<std::uint8_t> framed(std::uint16_t id) const;
+  // What framed(id) says, for the report.
+  [[nodiscard]] model::DnsQuery describe(std::uint16_t id) const;
+  // The message's length, without the length prefix.
+  [[nodiscard]] std::size_t size() const { return built_.query.size; }
+
+ private:
+  BuiltQuery built_;
+};
+
 // Parses one DNS message (the length prefix already removed) answering `query`. Fills
 // exchange.response when ldns can parse the message and appends the checks "parse", then "id"
 // (same ID as the query), "qr" (QR set) and "question" (exactly one question, the query's name

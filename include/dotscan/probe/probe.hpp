@@ -1,8 +1,10 @@
 // dotscan/probe/probe.hpp — one probe of one target, as an explicit state machine.
 //
-// Phases run in order: TCP connect, TLS handshake, DNS query, DNS answer, done. The event loop
-// calls start(), then onReady() when a socket is ready and onTimeout() when the deadline passed;
-// each call runs the phases as far as they go without blocking and returns what to wait for next:
+// Phases run in order: TCP connect and TLS handshake (the connection's set-up), then the list of
+// DNS exchanges in the session (DnsSettings::queries, today one), each a DNS query phase and a DNS
+// answer phase, the answers read from one stream of frames, then done. The event loop calls
+// start(), then onReady() when a socket is ready and onTimeout() when the deadline passed; each
+// call runs the phases as far as they go without blocking and returns what to wait for next:
 // read or write readiness of each socket and one deadline, or done. One wake-up may pass through
 // several phases (PowerDNS dnsdist-healthchecks.cc). Time comes only from the Clock the probe is
 // given, read at each step right after the system call that ended a phase, never a time taken once
@@ -18,7 +20,9 @@
 // state: it starts beside a handshake that has had no answer for a short, RTT-based while (issue
 // 15: a silent peer used to cost the TLS timeout and then a DNS timeout), or after a TLS attempt
 // that ended without a TLS byte. Any TLS byte ends it; its DNS answer ends the probe
-// (cleartext-dns); otherwise the TLS attempt's outcome stands, with what the check met.
+// (cleartext-dns); otherwise the TLS attempt's outcome stands, with what the check met. Where the
+// fallback stands (off, allowed, beside the TLS attempt, alone) is one small state of its own,
+// not a setting read at each step.
 //
 // Phase timeouts are the settings' unless AdaptiveTimeouts derives them from the RttTable the
 // probes of a scan share (rtt.hpp); a phase's deadline is its start plus its timeout as known now.
@@ -32,6 +36,7 @@
 #include <vector>
 
 #include "dotscan/dns/framing.hpp"
+#include "dotscan/dns/message.hpp"
 #include "dotscan/model/result.hpp"
 #include "dotscan/net/socket.hpp"
 #include "dotscan/probe/cleartext_check.hpp"
@@ -41,11 +46,13 @@
 
 namespace dotscan::probe {
 
-// The DNS exchange inside the session (issue 4): one query, built once per scan.
+// The DNS exchanges inside the session (issue 4, issue 13): queries built once per scan, asked
+// one after the other once the handshake is done, each with an ID of its own. The first confirms
+// DNS and is the result's `dns`; the cleartext check asks it alone. Today there is one. Never
+// empty when set.
 struct DnsSettings {
-  std::vector<std::uint8_t> wire;  // the framed query (two-byte length first); its ID is replaced
-  model::DnsQuery query;           // what wire says, for the report
-  Duration timeout = std::chrono::seconds(5);  // from the query's first byte to the whole answer
+  std::vector<dns::Query> queries;
+  Duration timeout = std::chrono::seconds(5);  // from a query's first byte to its whole answer
   std::size_t max_length = 65535;              // answers announced longer are malformed
   bool cleartext_fallback = true;  // ask a non-TLS peer the query in cleartext (RFC 7858 3.1)
 };
@@ -109,7 +116,7 @@ class Probe {
   Next finish(model::Outcome outcome, std::string reason);
   Next endConnect(int error);
   Next endHandshake();
-  void beginQuery();
+  void beginExchange(std::size_t index);
   Next tlsEnded(model::Outcome outcome, std::string reason);
   void startCleartext();
   void stopCleartext();
@@ -137,17 +144,28 @@ class Probe {
   ProbeSettings settings_;
   const Clock& clock_;
   model::ProbeResult result_;
-  model::Phase phase_ = model::Phase::Connect;  // CleartextConnect: only the check is left
+  model::Phase phase_ = model::Phase::Connect;
   net::IoStatus waiting_for_ = net::IoStatus::NeedWrite;
   TimePoint started_{};
   TimePoint phase_started_{};
   TimePoint host_deadline_ = TimePoint::max();
   std::chrono::system_clock::time_point wall_started_{};
   bool handshake_done_ = false;
-  QueryExchange query_;
+  // After the handshake: the exchanges in order, the one under way, the answers' stream.
+  std::vector<QueryExchange> exchanges_;
+  std::size_t current_ = 0;
+  std::optional<AnswerStream> answers_;
   int generation_ = 0;
-  std::unique_ptr<CleartextCheck> cleartext_;
-  TimePoint cleartext_due_ = TimePoint::max();  // when the check starts beside a silent handshake
+  // The cleartext fallback (RFC 7858 section 3.1), a small state of its own beside the phases:
+  //   Off      not asked for (no query, --no-cleartext-check), or moot: the peer spoke TLS;
+  //   Allowed  may start: at cleartext_due_ beside a silent handshake (when armed), or when the
+  //            TLS attempt ends without a TLS byte;
+  //   Beside   the check runs (or ran) beside the TLS attempt;
+  //   Alone    the TLS attempt is over and only the check is left (phase CleartextConnect).
+  enum class Fallback : std::uint8_t { Off, Allowed, Beside, Alone };
+  Fallback fallback_;
+  std::unique_ptr<CleartextCheck> cleartext_;   // once started
+  TimePoint cleartext_due_ = TimePoint::max();  // Allowed and armed: when the check starts
   bool late_ = false;  // in this onTimeout(), a socket had its answer waiting
   model::Outcome pending_outcome_ = model::Outcome::InternalError;  // the TLS attempt's outcome
   model::Phase pending_phase_ = model::Phase::TlsHandshake;

@@ -2,7 +2,9 @@
 // connected, a tls::Connection over it.
 //
 // The TLS object is created only when the TCP connect succeeds, so that thousands of probes waiting
-// on silent addresses hold a socket each and nothing more.
+// on silent addresses hold a socket each and nothing more. Asked to (keepSession), it keeps the
+// TLS session of its last completed handshake past close(), for a later connection to resume
+// (issue 13); by default it keeps none.
 #pragma once
 
 #include <memory>
@@ -35,12 +37,19 @@ class TlsTransport final : public Transport {
     return net::readyNow(fd_.get(), interest);
   }
 
+  void keepSession(bool keep) { keep_session_ = keep; }
+  // The session of the last completed handshake, null when none completed or none is kept. Taken
+  // at the handshake's end and again at close(), with the tickets that came after the handshake.
+  [[nodiscard]] const tls::SslSessionPtr& session() const { return session_; }
+
  private:
   const tls::ClientContext& context_;
   ProbeTarget target_;
   bool include_pem_;
   net::UniqueFd fd_;
   std::string plain_failure_;
+  bool keep_session_ = false;
+  tls::SslSessionPtr session_;  // a reference of its own, valid after the connection closed
   std::unique_ptr<tls::Connection> tls_;  // declared after fd_: destroyed before the socket closes
 };
 

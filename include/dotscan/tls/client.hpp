@@ -86,6 +86,10 @@ class Connection {
   // The chain as the server sent it, leaf first, each certificate described.
   [[nodiscard]] std::vector<model::CertificateInfo> chain(std::time_t now, bool include_pem) const;
   [[nodiscard]] std::uint64_t bytesSent() const;
+  // A new reference to the session, to resume it on a later connection; null before the
+  // handshake completed. In TLS 1.3 the tickets come after the handshake (RFC 8446 section 4.6.1),
+  // so a later call may return a session that holds more of them.
+  [[nodiscard]] SslSessionPtr resumableSession() const;
   [[nodiscard]] std::uint64_t bytesReceived() const;
 
   // Internal hooks for the OpenSSL callbacks (C linkage trampolines).

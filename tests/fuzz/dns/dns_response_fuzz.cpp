@@ -1,5 +1,7 @@
 // Fuzz target: what a hostile DoT server sends after the query, as framed bytes (two-byte length,
-// then the message), through FrameReader and parseResponse, as the probe does.
+// then the message), through FrameReader and parseResponse, as the probe does; then the frames
+// after the first, in sequence.
+#include <algorithm>
 #include <cstdint>
 #include <span>
 
@@ -48,5 +50,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool all_ok = true;
   for (const auto& check : exchange.checks) all_ok = all_ok && check.ok && check.detail.empty();
   if (ok != all_ok) __builtin_trap();
+
+  // The frames after the first, in sequence (issue 13): the bytes each reader kept give the same
+  // frames, and the same end, whether they came at once or one at a time.
+  while (whole.state() == FrameReader::State::Complete) {
+    if (trickle.state() != FrameReader::State::Complete ||
+        !std::ranges::equal(whole.message(), trickle.message()) ||
+        whole.message().size() != whole.expected() || whole.kept() > FrameReader::kMaxKept) {
+      __builtin_trap();
+    }
+    whole.next();
+    trickle.next();
+  }
+  if (whole.state() != trickle.state() || whole.error() != trickle.error()) __builtin_trap();
   return 0;
 }

@@ -3,11 +3,13 @@
 #include "dotscan/probe/engine.hpp"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <optional>
 #include <thread>
 
@@ -96,6 +98,57 @@ TEST_F(EngineTest, HandshakeRecordsSessionAndChain) {
   EXPECT_TRUE(result.timings.tls_handshake_ms);
   EXPECT_EQ(result.sni, "dot.test");
   EXPECT_EQ(server.handshakesWhenAtLeast(1), 1);
+}
+
+// Drives `step` until it is no longer NeedRead/NeedWrite, waiting on the transport's socket; the
+// server's own timeouts bound it, never a timed assertion here.
+template <typename Step>
+net::IoStatus untilDone(const Transport& transport, Step step) {
+  for (;;) {
+    const net::IoStatus status = step();
+    if (status != net::IoStatus::NeedRead && status != net::IoStatus::NeedWrite) return status;
+    pollfd entry{transport.fd(),
+                 static_cast<short>(status == net::IoStatus::NeedRead ? POLLIN : POLLOUT), 0};
+    if (::poll(&entry, 1, 5000) != 1) return net::IoStatus::Failed;
+  }
+}
+
+// The transport keeps the TLS session (issue 13, for resumption later) only when asked, and
+// past close(), with the TLS 1.3 tickets that came with the answer.
+TEST_F(EngineTest, TlsTransportKeepsTheSessionWhenAsked) {
+  TestServer server(Behaviour::DnsAnswer, testCaPath("ecdsa-chain.pem"), testCaPath("ecdsa.key"));
+  const tls::ClientContext context(tls_);
+  dns::QueryOptions options;
+  options.name = "dot.test";
+  options.type = 1;
+  const dns::Query query(options);
+  for (const bool keep : {false, true}) {
+    TlsTransport transport(
+        context, ProbeTarget{kLoopback, server.port(), "dot.test", "dot.test", "dot.test"}, false);
+    transport.keepSession(keep);
+    net::ConnectStep connecting = transport.connect();
+    ASSERT_NE(connecting.status, net::IoStatus::Failed);
+    ASSERT_EQ(untilDone(transport, [&] { return transport.finishConnect().status; }),
+              net::IoStatus::Done);
+    ASSERT_EQ(untilDone(transport, [&] { return transport.handshake(); }), net::IoStatus::Done)
+        << transport.handshakeFailure();
+    EXPECT_EQ(transport.session() != nullptr, keep);
+    const std::vector<std::uint8_t> wire = query.framed(0x4242);
+    ASSERT_EQ(untilDone(transport, [&] { return transport.send(wire).status; }),
+              net::IoStatus::Done);
+    std::array<std::uint8_t, 4096> buffer{};
+    ASSERT_EQ(untilDone(transport, [&] { return transport.receive(buffer).status; }),
+              net::IoStatus::Done)
+        << transport.ioFailure();
+    transport.close();
+    if (!keep) {
+      EXPECT_EQ(transport.session(), nullptr);
+      continue;
+    }
+    ASSERT_NE(transport.session(), nullptr);
+    EXPECT_EQ(SSL_SESSION_get_protocol_version(transport.session().get()), TLS1_3_VERSION);
+    EXPECT_EQ(SSL_SESSION_is_resumable(transport.session().get()), 1);
+  }
 }
 
 TEST_F(EngineTest, TlsVersionBoundsAreHonoured) {
@@ -443,10 +496,8 @@ class DnsEngineTest : public EngineTest {
     dns::QueryOptions options;
     options.name = "dot.test";
     options.type = 1;  // A
-    dns::BuiltQuery built = dns::buildQuery(options, 0);
     auto settings = std::make_shared<DnsSettings>();
-    settings->wire = built.wire;
-    settings->query = built.query;
+    settings->queries.emplace_back(options);
     settings->timeout = milliseconds(400);
     settings_.probe.dns = settings;
   }

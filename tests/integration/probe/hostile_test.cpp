@@ -163,10 +163,8 @@ class HostileTest : public ::testing::TestWithParam<HostileCase> {
     dns::QueryOptions options;
     options.name = "dot.test";
     options.type = 1;  // A
-    const dns::BuiltQuery built = dns::buildQuery(options, 0);
     auto dns = std::make_shared<DnsSettings>();
-    dns->wire = built.wire;
-    dns->query = built.query;
+    dns->queries.emplace_back(options);
     dns->timeout = kDnsTimeout;
     settings_.probe.dns = dns;
     tls_.ca_file = testCaPath("ca.crt");

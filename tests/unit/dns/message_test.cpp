@@ -261,6 +261,38 @@ TEST(DnsMessageQuery, BadNameThrowsUsageError) {
   EXPECT_THROW(buildQuery(options, kId), UsageError);
 }
 
+// A Query built once yields, for any ID, exactly what buildQuery builds with that ID, for every
+// combination of the switches (the ID is not patched at a guessed place).
+TEST(DnsMessageQuery, QueryObjectYieldsTheWireFormWithTheGivenId) {
+  for (int switches = 0; switches < 16; ++switches) {
+    QueryOptions options;
+    options.name = "dot.test";
+    options.type = 28;
+    options.rd = (switches & 1) != 0;
+    options.edns = (switches & 2) != 0;
+    options.padding = (switches & 4) != 0;
+    options.nsid = (switches & 8) != 0;
+    const Query query(options);
+    for (const std::uint16_t id : std::vector<std::uint16_t>{0, 1, 0x1234, 0xbeef, 0xffff}) {
+      const BuiltQuery built = buildQuery(options, id);
+      EXPECT_EQ(query.framed(id), built.wire) << switches << " " << id;
+      const model::DnsQuery described = query.describe(id);
+      EXPECT_EQ(described.id, id);
+      EXPECT_EQ(described.name, built.query.name);
+      EXPECT_EQ(described.type, built.query.type);
+      EXPECT_EQ(described.size, built.query.size);
+      EXPECT_EQ(described.padding, built.query.padding);
+      EXPECT_EQ(query.size(), built.query.size);
+      const PktPtr packet = parse(Bytes(built.wire.begin() + 2, built.wire.end()));
+      ASSERT_TRUE(packet);
+      EXPECT_EQ(ldns_pkt_id(packet.get()), id);
+    }
+  }
+  QueryOptions bad;
+  bad.name = "a..b";
+  EXPECT_THROW(Query{bad}, UsageError);
+}
+
 TEST(DnsMessageQuerySpec, NameAndType) {
   QueryOptions base;
   base.rd = false;

@@ -399,10 +399,8 @@ class DnsProbeTest : public ProbeTest {
     dns::QueryOptions options;
     options.name = "dot.test";
     options.type = 1;
-    dns::BuiltQuery built = dns::buildQuery(options, 0);
     auto dns = std::make_shared<DnsSettings>();
-    dns->wire = built.wire;
-    dns->query = built.query;
+    dns->queries.emplace_back(options);
     dns->timeout = seconds(2);
     settings_.dns = dns;
   }
@@ -469,6 +467,69 @@ TEST_F(DnsProbeTest, QueryThenAnswerAcrossWakeUps) {
   EXPECT_TRUE(result.tls);  // described at the end, after the exchange
 }
 
+// Two exchanges in one session (issue 13): the second query goes out once the first answer is
+// judged, with an ID of its own, and its answer is read from the same stream, starting with
+// bytes that came together with the first answer. The result keeps the first exchange.
+TEST_F(DnsProbeTest, ExchangesRunInSequenceOverOneStreamOfFrames) {
+  dns::QueryOptions second;
+  second.name = "second.test";
+  second.type = 28;
+  auto dns = std::make_shared<DnsSettings>(*settings_.dns);
+  dns->queries.emplace_back(second);
+  settings_.dns = dns;
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  const std::vector<std::uint8_t> first_answer = answerToSent();
+  const std::size_t first_size = transport_->sent.size();
+
+  // The first answer and the first byte of the second one's length arrive together.
+  clock_.advance(milliseconds(20));
+  std::vector<std::uint8_t> piece = first_answer;
+  const std::size_t second_size = dns->queries.back().size();
+  piece.push_back(static_cast<std::uint8_t>(second_size >> 8U));
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->receives = {{IoStatus::Done, piece}, {IoStatus::NeedRead, {}}};
+  next = probe.onReady();
+  EXPECT_FALSE(next.done);
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  ASSERT_EQ(transport_->sent.size(), first_size + second_size + 2);
+  std::vector<std::uint8_t> second_answer(transport_->sent.begin() + first_size,
+                                          transport_->sent.end());
+  const int first_id = (transport_->sent[2] << 8) | transport_->sent[3];
+  second_answer.at(4) |= 0x80;
+
+  clock_.advance(milliseconds(30));
+  transport_->receives = {{IoStatus::Done, {second_answer.begin() + 1, second_answer.end()}}};
+  ASSERT_TRUE(probe.onReady().done);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
+  EXPECT_EQ(result.phase, Phase::Done);
+  ASSERT_TRUE(result.dns);
+  EXPECT_EQ(result.dns->query.name, "dot.test.");
+  EXPECT_EQ(result.dns->query.id, first_id);
+  EXPECT_EQ(result.dns->bytes_received, piece.size());
+  ASSERT_TRUE(result.timings.dns_rtt_ms);
+  EXPECT_DOUBLE_EQ(*result.timings.dns_rtt_ms, 20.0);  // the first exchange's
+
+  // A wrong ID in the second answer fails the probe as it would the first.
+  Next again;
+  Probe wrong = handshaken(again, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  const std::vector<std::uint8_t> answer = answerToSent();
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->receives = {{IoStatus::Done, answer}, {IoStatus::NeedRead, {}}};
+  EXPECT_FALSE(wrong.onReady().done);
+  std::vector<std::uint8_t> bad(transport_->sent.begin() + static_cast<long>(answer.size()),
+                                transport_->sent.end());
+  bad.at(4) |= 0x80;
+  bad.at(3) ^= 1;
+  transport_->receives = {{IoStatus::Done, bad}};
+  ASSERT_TRUE(wrong.onReady().done);
+  const model::ProbeResult failed = wrong.takeResult();
+  EXPECT_EQ(failed.outcome, Outcome::DnsMalformed);
+  EXPECT_NE(failed.reason.find("id:"), std::string::npos) << failed.reason;
+}
+
 // A clock that moves on by 1 ms at every reading: whatever the probe measures must come from
 // readings taken at the steps themselves, not from one time reused across a wake-up.
 class TickingClock final : public Clock {
@@ -525,7 +586,7 @@ TEST_F(DnsProbeTest, PartialWritesContinue) {
   Probe probe = handshaken(next, {{IoStatus::Done, 10, false}, {IoStatus::Done, 0, false}},
                            {{IoStatus::NeedRead, {}}});
   EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
-  EXPECT_EQ(transport_->sent.size(), settings_.dns->wire.size());
+  EXPECT_EQ(transport_->sent.size(), settings_.dns->queries.front().size() + 2);
 }
 
 TEST_F(DnsProbeTest, SilenceIsDnsTimeout) {
