@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -13,9 +14,12 @@ using State = FrameReader::State;
 using Bytes = std::vector<std::uint8_t>;
 
 Bytes frame(const Bytes& message) {
-  Bytes out{static_cast<std::uint8_t>(message.size() >> 8U),
-            static_cast<std::uint8_t>(message.size() & 0xffU)};
-  out.insert(out.end(), message.begin(), message.end());
+  // Sized once and copied into (GCC 12 at -O3 saw a false -Warray-bounds in an insert after a
+  // two-byte initializer list).
+  Bytes out(message.size() + 2);
+  out[0] = static_cast<std::uint8_t>(message.size() >> 8U);
+  out[1] = static_cast<std::uint8_t>(message.size() & 0xffU);
+  std::copy(message.begin(), message.end(), out.begin() + 2);
   return out;
 }
 

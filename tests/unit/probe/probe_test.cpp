@@ -494,8 +494,8 @@ TEST_F(DnsProbeTest, ExchangesRunInSequenceOverOneStreamOfFrames) {
   EXPECT_FALSE(next.done);
   EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
   ASSERT_EQ(transport_->sent.size(), first_size + second_size + 2);
-  std::vector<std::uint8_t> second_answer(transport_->sent.begin() + first_size,
-                                          transport_->sent.end());
+  std::vector<std::uint8_t> second_answer(
+      transport_->sent.begin() + static_cast<std::ptrdiff_t>(first_size), transport_->sent.end());
   const int first_id = (transport_->sent[2] << 8) | transport_->sent[3];
   second_answer.at(4) |= 0x80;
 

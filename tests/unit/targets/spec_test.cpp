@@ -162,8 +162,10 @@ TEST(Ports, HeldAsSortedMergedRanges) {
 
 TEST(Ports, Contains) {
   const PortList list = parsePortList("1-3,853,60000-");
-  for (const std::uint16_t port : {1, 2, 3, 853, 60000, 65535}) EXPECT_TRUE(list.contains(port));
-  for (const std::uint16_t port : {0, 4, 852, 854, 59999}) EXPECT_FALSE(list.contains(port));
+  for (const std::uint16_t port : std::vector<std::uint16_t>{1, 2, 3, 853, 60000, 65535})
+    EXPECT_TRUE(list.contains(port));
+  for (const std::uint16_t port : std::vector<std::uint16_t>{0, 4, 852, 854, 59999})
+    EXPECT_FALSE(list.contains(port));
   EXPECT_FALSE(PortList().contains(853));
   EXPECT_EQ(list.count(), 3U + 1U + 5536U);
 }
