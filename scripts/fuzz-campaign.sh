@@ -24,7 +24,8 @@ runs=${FUZZ_RUNS:-10000000}
 seconds=${FUZZ_TIME:-}
 merge=0
 all=(fuzz_target_spec:target_spec fuzz_certificate_der:certificate_der
-  fuzz_dns_response:dns_response fuzz_policy:policy fuzz_packet:packet)
+  fuzz_dns_response:dns_response fuzz_policy:policy fuzz_packet:packet
+  fuzz_json_record:json_record)
 chosen=()
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
