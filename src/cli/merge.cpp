@@ -328,6 +328,7 @@ std::string reportHelp() {
   putColumns(out, "0", "written", 2, 8);
   putColumns(out, "2", "a usage error, or a file that is not a whole saved scan", 2, 8);
   putColumns(out, "3", "an output could not be written", 2, 8);
+  putColumns(out, "130", "interrupted (Ctrl-C, SIGTERM): the outputs it began are removed", 2, 8);
   return out.str();
 }
 

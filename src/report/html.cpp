@@ -144,9 +144,13 @@ std::string worstFinding(const model::ProbeResult& r) {
 }
 
 // One row of the servers table; its data attributes carry what the filters compare.
+// Only findings that count (not suppressed by the policy), as in the summary.
 std::string tableRow(const model::ProbeResult& r, std::uint64_t id) {
   std::string findings_attr;
+  std::size_t counted = 0;
   for (const model::Finding& finding : r.findings) {
+    if (!finding.counts()) continue;
+    ++counted;
     if ((" " + findings_attr + " ").find(" " + finding.id + " ") == std::string::npos) {
       findings_attr += (findings_attr.empty() ? "" : " ") + finding.id;
     }
@@ -162,8 +166,7 @@ std::string tableRow(const model::ProbeResult& r, std::uint64_t id) {
   row += "<td>" + esc(model::toString(r.outcome)) + "</td>";
   row += "<td>" + esc(verdict) + "</td>";
   row += "<td>" + worstFinding(r) + "</td>";
-  row += "<td data-sort=\"" + std::to_string(r.findings.size()) + "\">" +
-         std::to_string(r.findings.size()) + "</td>";
+  row += "<td data-sort=\"" + std::to_string(counted) + "\">" + std::to_string(counted) + "</td>";
   row += "<td>" + (leaf ? clipped(leaf->issuer, 120) : "") + "</td>";
   const bool days = leaf != nullptr && leaf->days_left.has_value();
   row += "<td data-sort=\"" + (days ? std::to_string(*leaf->days_left) : "99999999") + "\">" +

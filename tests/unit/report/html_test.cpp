@@ -212,6 +212,9 @@ TEST(Html, PolicyRulesAreShownAndSuppressedFindingsNotCounted) {
             std::string::npos)
       << html;
   EXPECT_EQ(html.find("bare <addresses>"), std::string::npos);
+  // The servers table counts and filters only findings that count.
+  EXPECT_NE(html.find(R"(data-findings="")"), std::string::npos) << html;
+  EXPECT_EQ(html.find(R"(data-findings="address-not-in-san")"), std::string::npos);
   EXPECT_NE(html.find("suppressed by the policy"), std::string::npos);
 }
 
