@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dotscan/model/certificate.hpp"
+#include "dotscan/model/conformance.hpp"
 #include "dotscan/model/dns.hpp"
 #include "dotscan/model/finding.hpp"
 #include "dotscan/util/address.hpp"
@@ -127,6 +128,7 @@ struct ProbeResult {
   std::optional<TlsSession> tls;              // present once the handshake completed
   std::vector<CertificateInfo> certificates;  // leaf first, as the server sent them
   std::optional<DnsExchange> dns;             // present once a query was sent
+  std::vector<ConformanceCheck> checks;       // --checks, in the order asked; empty when none
   std::vector<Finding> findings;              // the audit's judgement (audit/findings.hpp)
   std::optional<Verdict> verdict;             // the RFC 8310 profile verdict, once judged
 };
