@@ -79,6 +79,7 @@ class Engine::Loop {
     std::unique_ptr<Probe> probe;
     Watch own;
     Watch cleartext;
+    std::unique_ptr<FollowUp> follow_up;  // the target's probes after the first, if any
   };
 
   void startProbes();
@@ -87,6 +88,8 @@ class Engine::Loop {
                                       std::string reason);
   void dropPending();
   void apply(std::uint32_t slot, const Next& next);
+  // The slot's probe ended: its follow-up's next probe starts, or the target's result goes out.
+  void ended(std::uint32_t slot);
   // Registers `fd` for `interest` under `token` as needed; false (errno set) when epoll refused.
   bool watch(Watch& watch, int fd, int generation, std::uint32_t token, net::Interest interest);
   // Runs one probe step; anything thrown ends that probe alone with internal-error.
@@ -300,6 +303,7 @@ void Engine::Loop::startOne(ProbeTarget&& target) {
   ++in_flight_;
   const auto wall = std::chrono::system_clock::now();
   try {
+    if (engine_.settings_.follow_up) slots_[slot].follow_up = engine_.settings_.follow_up(target);
     auto transport = engine_.factory_(target);
     slots_[slot].probe = std::make_unique<Probe>(std::move(target), std::move(transport),
                                                  engine_.settings_.probe, engine_.clock_);
@@ -307,6 +311,7 @@ void Engine::Loop::startOne(ProbeTarget&& target) {
     // Without a probe there is no state machine to end: report the target directly.
     model::ProbeResult result = unstarted(target, model::Outcome::InternalError,
                                           std::string("could not start the probe: ") + e.what());
+    slots_[slot] = Slot{};
     engine_.sink_.consume(std::move(result));
     --in_flight_;
     free_.push_back(slot);
@@ -335,13 +340,7 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
   }
   if (next.done) {
     deadlines_.disarm(slot);
-    // The transport closed its sockets, which also took them out of the epoll set.
-    if (entry.probe->cleartextStarted()) ++stats_.cleartext_checks;
-    model::ProbeResult result = entry.probe->takeResult();
-    entry = Slot{};
-    free_.push_back(slot);
-    --in_flight_;
-    engine_.sink_.consume(std::move(result));
+    ended(slot);
     return;
   }
   Probe& probe = *entry.probe;
@@ -354,6 +353,32 @@ void Engine::Loop::apply(std::uint32_t slot, const Next& next) {
     return;
   }
   deadlines_.arm(slot, next.deadline);
+}
+
+void Engine::Loop::ended(std::uint32_t slot) {
+  Slot& entry = slots_[slot];
+  // The transport closed its sockets, which also took them out of the epoll set.
+  if (entry.probe->cleartextStarted()) ++stats_.cleartext_checks;
+  model::ProbeResult result;
+  if (entry.follow_up) {
+    std::unique_ptr<Probe> next = entry.follow_up->after(*entry.probe, engine_.stop_level_ != 0);
+    if (next) {
+      // The same target on a new connection: new sockets, registered afresh.
+      entry.probe = std::move(next);
+      entry.own = Watch{};
+      entry.cleartext = Watch{};
+      const auto wall = std::chrono::system_clock::now();
+      step(slot, [&](Probe& probe) { return probe.start(wall); });
+      return;
+    }
+    result = entry.follow_up->result();
+  } else {
+    result = entry.probe->takeResult();
+  }
+  entry = Slot{};
+  free_.push_back(slot);
+  --in_flight_;
+  engine_.sink_.consume(std::move(result));
 }
 
 bool Engine::Loop::watch(Watch& watch, int fd, int generation, std::uint32_t token,

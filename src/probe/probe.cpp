@@ -1,6 +1,7 @@
 #include "dotscan/probe/probe.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <utility>
 
@@ -90,6 +91,7 @@ Next Probe::onReady(bool cleartext) {
 }
 
 Next Probe::advance() {
+  if (idle_until_) return readWhileIdle();
   const TimePoint now = clock_.now();
   if (phase_ == Phase::Connect) {
     const net::ConnectStep step = transport_->finishConnect();
@@ -144,10 +146,36 @@ Next Probe::endHandshake() {
     const std::string version = result_.tls ? result_.tls->version : std::string("TLS");
     return finish(Outcome::TlsOk, version + " handshake completed (no DNS query asked for)");
   }
-  exchanges_.resize(settings_.dns->queries.size());
+  const std::size_t count = settings_.dns->queries.size();
+  exchanges_.resize(count);
+  answered_after_.assign(count, std::nullopt);
   answers_.emplace(settings_.dns->max_length);
   beginExchange(0);
+  exchanges_started_ = phase_started_;
+  if (settings_.dns->pipelined) {
+    // Every query now, each with an ID none of the others has: answers are matched by it.
+    for (std::size_t i = 1; i < count; ++i) {
+      do {
+        exchanges_[i].begin(settings_.dns->queries[i], false);
+      } while (std::any_of(exchanges_.begin(), exchanges_.begin() + static_cast<long>(i),
+                           [&](const QueryExchange& earlier) {
+                             return earlier.record().query.id == exchanges_[i].record().query.id;
+                           }));
+    }
+  }
   return wait(net::IoStatus::NeedWrite);
+}
+
+const model::DnsExchange* Probe::exchange(std::size_t index) const {
+  // finish() moved the first exchange into the result.
+  if (index == 0) return result_.dns && !result_.dns->cleartext ? &*result_.dns : nullptr;
+  if (index >= exchanges_.size()) return nullptr;
+  const model::DnsExchange& record = exchanges_[index].record();
+  return record.query.name.empty() ? nullptr : &record;  // a query always has a name once begun
+}
+
+std::optional<Duration> Probe::answeredAfter(std::size_t index) const {
+  return index < answered_after_.size() ? answered_after_[index] : std::nullopt;
 }
 
 void Probe::beginExchange(std::size_t index) {
@@ -229,12 +257,17 @@ Next Probe::cleartextFailed() {
 }
 
 Next Probe::sendQuery() {
-  const net::IoStatus wrote = exchanges_.at(current_).write(*transport_);
-  if (wrote == net::IoStatus::Failed) {
-    return finish(Outcome::TlsNoDns, "the session failed before the query was written (" +
-                                         transport_->ioFailure() + ")");
+  for (;;) {
+    const net::IoStatus wrote = exchanges_.at(current_).write(*transport_);
+    if (wrote == net::IoStatus::Failed) {
+      return finish(Outcome::TlsNoDns, "the session failed before the query was written (" +
+                                           transport_->ioFailure() + ")");
+    }
+    if (wrote != net::IoStatus::Done) return wait(wrote);
+    // Pipelined: the next query at once, before any answer is read.
+    if (!settings_.dns->pipelined || current_ + 1 >= exchanges_.size()) break;
+    ++current_;
   }
-  if (wrote != net::IoStatus::Done) return wait(wrote);
   phase_ = Phase::DnsAnswer;  // the DNS deadline runs on from the query's first byte
   return wait(net::IoStatus::NeedRead);
 }
@@ -258,7 +291,7 @@ Next Probe::readAnswer() {
     case AnswerStream::Read::Framed:
       break;
   }
-  return endAnswer();
+  return settings_.dns->pipelined ? endPipelinedAnswer() : endAnswer();
 }
 
 Next Probe::endAnswer() {
@@ -273,8 +306,17 @@ Next Probe::endAnswer() {
     result_.timings.dns_rtt_ms = milliseconds(now - phase_started_);
     sample(RttKind::Dns, now - phase_started_);
   }
+  answered_after_.at(current_) = now - exchanges_started_;
+  answer_order_.push_back(current_);
   if (confirmed && current_ + 1 < exchanges_.size()) {
     answers_->next();
+    if (settings_.dns->idle_between > Duration::zero()) {
+      // Idle: the next exchange waits, and a read meanwhile can only be the peer's close.
+      current_ += 1;
+      idle_started_ = now;
+      idle_until_ = now + settings_.dns->idle_between;
+      return wait(net::IoStatus::NeedRead);
+    }
     beginExchange(current_ + 1);
     return wait(net::IoStatus::NeedWrite);
   }
@@ -290,6 +332,70 @@ Next Probe::endAnswer() {
     failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
   }
   return finish(Outcome::DnsMalformed, failed);
+}
+
+Next Probe::endPipelinedAnswer() {
+  const TimePoint now = clock_.now();
+  const dns::FrameReader& frame = answers_->frame();
+  if (frame.state() != dns::FrameReader::State::Complete) {
+    return finish(Outcome::DnsMalformed, "framing: " + frame.error());
+  }
+  const std::span<const std::uint8_t> message = frame.message();
+  const auto id = static_cast<std::uint16_t>(message.size() >= 2 ? (message[0] << 8) | message[1]
+                                                                 : 0);
+  std::size_t index = exchanges_.size();
+  for (std::size_t i = 0; i < exchanges_.size(); ++i) {
+    if (!answered_after_[i] && exchanges_[i].record().query.id == id) index = i;
+  }
+  if (index == exchanges_.size()) {
+    return finish(Outcome::DnsMalformed, "an answer with ID " + std::to_string(id) +
+                                             " matches no query still waiting for one");
+  }
+  QueryExchange& exchange = exchanges_[index];
+  const bool confirmed = exchange.judge(frame);
+  answered_after_[index] = now - exchanges_started_;
+  answer_order_.push_back(index);
+  if (index == 0) {
+    result_.timings.dns_rtt_ms = milliseconds(now - exchanges_started_);
+  }
+  if (!confirmed) {
+    std::string failed;
+    for (const model::DnsCheck& check : exchange.record().checks) {
+      if (!check.ok) failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
+    }
+    return finish(Outcome::DnsMalformed, "query " + std::to_string(index + 1) + ": " + failed);
+  }
+  if (answer_order_.size() == exchanges_.size()) {
+    phase_ = Phase::Done;
+    const model::DnsExchange& first = exchanges_.front().record();
+    return finish(Outcome::Dot, "DNS answered inside TLS: " +
+                                    (first.response ? first.response->rcode : std::string("?")) +
+                                    " (" + std::to_string(exchanges_.size()) +
+                                    " pipelined queries answered)");
+  }
+  // The next answer may already be complete among the bytes kept.
+  answers_->next();
+  return readAnswer();
+}
+
+Next Probe::readWhileIdle() {
+  std::array<std::uint8_t, 512> buffer{};
+  const net::IoResult step = transport_->receive(buffer);
+  if (step.status == net::IoStatus::NeedRead || step.status == net::IoStatus::NeedWrite) {
+    return wait(step.status);
+  }
+  const TimePoint now = clock_.now();
+  idle_until_.reset();
+  if (step.status == net::IoStatus::Failed || step.eof) {
+    idle_closed_after_ = now - idle_started_;
+    const std::string failure =
+        step.status == net::IoStatus::Failed ? " (" + transport_->ioFailure() + ")" : "";
+    return finish(Outcome::TlsNoDns, "the peer closed the session after " +
+                                         formatMs(*idle_closed_after_) + " idle" + failure);
+  }
+  return finish(Outcome::DnsMalformed, std::to_string(step.bytes) +
+                                           " bytes arrived while the session was idle, with no "
+                                           "query in flight");
 }
 
 Next Probe::dnsTimedOut(const std::string& why) {
@@ -352,6 +458,16 @@ Next Probe::endConnect(int error) {
 Next Probe::onTimeout() {
   TimePoint now = clock_.now();
   if (now < deadline()) return wait(waiting_for_);  // an early wake-up: keep waiting
+  if (idle_until_ && now >= *idle_until_ && now < host_deadline_) {
+    // The idle time is over: a close waiting unread ends the probe; otherwise the next query.
+    if (transport_->readyNow(net::Interest::Read)) {
+      Next next = readWhileIdle();
+      if (next.done) return next;
+    }
+    idle_until_.reset();
+    beginExchange(current_);
+    return advance();
+  }
   late_ = false;
   Next next;
   if (cleartext_ && cleartext_->running() && now >= cleartext_->deadline()) {
@@ -499,6 +615,7 @@ Duration Probe::phaseTimeout() const {
 
 TimePoint Probe::tlsAttemptDeadline() const {
   if (fallback_ == Fallback::Alone || phase_ == Phase::Done) return TimePoint::max();
+  if (idle_until_) return *idle_until_;
   return phase_started_ + phaseTimeout();
 }
 

@@ -10,8 +10,12 @@
 
 namespace dotscan::probe {
 
-TlsTransport::TlsTransport(const tls::ClientContext& context, ProbeTarget target, bool include_pem)
-    : context_(context), target_(std::move(target)), include_pem_(include_pem) {}
+TlsTransport::TlsTransport(const tls::ClientContext& context, ProbeTarget target, bool include_pem,
+                           tls::ConnectionOptions options)
+    : context_(context),
+      target_(std::move(target)),
+      include_pem_(include_pem),
+      options_(std::move(options)) {}
 
 net::ConnectStep TlsTransport::connect() {
   close();
@@ -23,11 +27,12 @@ net::ConnectStep TlsTransport::finishConnect() {
 }
 
 net::IoStatus TlsTransport::handshake() {
-  if (!tls_) tls_ = std::make_unique<tls::Connection>(context_, fd_.get(), target_.sni);
+  if (!tls_) tls_ = std::make_unique<tls::Connection>(context_, fd_.get(), target_.sni, options_);
   const net::IoStatus status = tls_->handshake();
   // What follows the handshake (session tickets, then the answer) must not wait for our ACK.
   if (status == net::IoStatus::Done) {
     net::acknowledgePromptly(fd_.get());
+    resumed_ = tls_->resumed();
     if (keep_session_) session_ = tls_->resumableSession();
   }
   return status;

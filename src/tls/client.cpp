@@ -154,6 +154,19 @@ std::string groupName(SSL* ssl) {
   return {};
 }
 
+// RFC 7301: each protocol as a one-byte length and its bytes.
+std::vector<unsigned char> alpnWire(const std::vector<std::string>& protocols) {
+  std::vector<unsigned char> wire;
+  for (const std::string& protocol : protocols) {
+    if (protocol.empty() || protocol.size() > 255) {
+      throw UsageError("ALPN protocol names are 1 to 255 bytes (" + quoteInput(protocol) + ")");
+    }
+    wire.push_back(static_cast<unsigned char>(protocol.size()));
+    wire.insert(wire.end(), protocol.begin(), protocol.end());
+  }
+  return wire;
+}
+
 }  // namespace
 
 ClientContext::ClientContext(const ClientOptions& options)
@@ -177,14 +190,7 @@ ClientContext::ClientContext(const ClientOptions& options)
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 
   if (!options.alpn.empty()) {
-    std::vector<unsigned char> wire;  // RFC 7301: each protocol as a one-byte length and its bytes
-    for (const std::string& protocol : options.alpn) {
-      if (protocol.empty() || protocol.size() > 255) {
-        throw UsageError("ALPN protocol names are 1 to 255 bytes (" + quoteInput(protocol) + ")");
-      }
-      wire.push_back(static_cast<unsigned char>(protocol.size()));
-      wire.insert(wire.end(), protocol.begin(), protocol.end());
-    }
+    const std::vector<unsigned char> wire = alpnWire(options.alpn);
     if (SSL_CTX_set_alpn_protos(ctx, wire.data(), static_cast<unsigned>(wire.size())) != 0) {
       throw Error(ExitCode::RuntimeError, "SSL_CTX_set_alpn_protos: " + drainErrors());
     }
@@ -196,7 +202,8 @@ ClientContext::ClientContext(const ClientOptions& options)
   trust_store_ = std::move(trust.description);
 }
 
-Connection::Connection(const ClientContext& context, int fd, const std::string& sni)
+Connection::Connection(const ClientContext& context, int fd, const std::string& sni,
+                       const ConnectionOptions& options)
     : ssl_(SSL_new(context.get())), fd_(fd) {
   if (!ssl_) throw Error(ExitCode::RuntimeError, "SSL_new: " + drainErrors());
   SSL* ssl = ssl_.get();
@@ -212,6 +219,21 @@ Connection::Connection(const ClientContext& context, int fd, const std::string& 
              const_cast<char*>(sni.c_str()));  // NOLINT(cppcoreguidelines-pro-type-const-cast)
   }
   SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);  // ask for a stapled OCSP response
+  if (options.only_version) {
+    SSL_set_min_proto_version(ssl, toOpenSsl(*options.only_version));
+    SSL_set_max_proto_version(ssl, toOpenSsl(*options.only_version));
+  }
+  if (options.alpn) {
+    // SSL_set_alpn_protos with no protocols removes the extension.
+    const std::vector<unsigned char> wire = alpnWire(*options.alpn);
+    if (SSL_set_alpn_protos(ssl, wire.empty() ? nullptr : wire.data(),
+                            static_cast<unsigned>(wire.size())) != 0) {
+      throw Error(ExitCode::RuntimeError, "SSL_set_alpn_protos: " + drainErrors());
+    }
+  }
+  if (options.resume != nullptr && SSL_set_session(ssl, options.resume) != 1) {
+    throw Error(ExitCode::RuntimeError, "SSL_set_session: " + drainErrors());
+  }
   SSL_set_connect_state(ssl);
   prefix_.reserve(kPrefixCap);
 }
@@ -327,6 +349,10 @@ void Connection::recordVerifyError(int depth, int code) {
 SslSessionPtr Connection::resumableSession() const {
   if (SSL_is_init_finished(ssl_.get()) != 1) return nullptr;
   return SslSessionPtr(SSL_get1_session(ssl_.get()));
+}
+
+bool Connection::resumed() const {
+  return SSL_session_reused(ssl_.get()) == 1;
 }
 
 std::uint64_t Connection::bytesSent() const {

@@ -54,6 +54,21 @@ class ResultSink {
 
 using TransportFactory = std::function<std::unique_ptr<Transport>(const ProbeTarget&)>;
 
+// What a target needs after its first probe (issue 13: the conformance checks): more probes, one
+// at a time, each on connections of its own, then the target's one result. The engine runs them
+// in the first probe's slot, so they count as that one probe in flight and --rate paces only the
+// first. Implementations do not throw.
+class FollowUp {
+ public:
+  virtual ~FollowUp() = default;
+  // `ended` has just ended (its result not yet taken). Returns the next probe for the same target,
+  // or null when there is none left; `stopping`: the scan is being stopped, start nothing more.
+  virtual std::unique_ptr<Probe> after(Probe& ended, bool stopping) = 0;
+  // Once after() returned null: the target's result.
+  virtual model::ProbeResult result() = 0;
+};
+using FollowUpFactory = std::function<std::unique_ptr<FollowUp>(const ProbeTarget&)>;
+
 // How the loops kept up with their probes, summed over the loops (for tests and the metadata).
 struct LoopStats {
   std::uint64_t late_answers = 0;      // deadlines that found their answer already waiting
@@ -68,6 +83,7 @@ struct EngineSettings {
   double rate = 0;                    // new connections a second across all loops; 0: unlimited
   ProbeSettings probe;
   Duration grace = std::chrono::seconds(2);  // after a first stop request
+  FollowUpFactory follow_up;                  // null: one probe per target
 };
 
 class Engine {

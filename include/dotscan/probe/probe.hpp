@@ -55,6 +55,13 @@ struct DnsSettings {
   Duration timeout = std::chrono::seconds(5);  // from a query's first byte to its whole answer
   std::size_t max_length = 65535;              // answers announced longer are malformed
   bool cleartext_fallback = true;  // ask a non-TLS peer the query in cleartext (RFC 7858 3.1)
+  // For the conformance checks (issue 13); a default scan sets neither.
+  //   pipelined: every query is written before any answer is read, and each answer is matched
+  //   to its query by ID, in whatever order the answers come (RFC 7766 section 6.2.1.1);
+  //   idle_between: after each answer the session stays idle this long before the next query
+  //   (RFC 7828 keepalive); a close meanwhile ends the probe, and idleClosedAfter() says when.
+  bool pipelined = false;
+  Duration idle_between = Duration::zero();
 };
 
 struct ProbeSettings {
@@ -107,6 +114,17 @@ class Probe {
   [[nodiscard]] bool cleartextStarted() const { return cleartext_ != nullptr; }
   model::ProbeResult takeResult() { return std::move(result_); }
 
+  // For the conformance checks, after the probe ended and before takeResult(): exchange `index`
+  // of DnsSettings::queries as it stands (null when it never began), when its answer came after
+  // the first query's first byte (absent when it did not), the indexes of the answered exchanges
+  // in the order their answers came, and how long the session stayed idle before the peer
+  // closed it (absent when it did not).
+  [[nodiscard]] const model::DnsExchange* exchange(std::size_t index) const;
+  [[nodiscard]] std::optional<Duration> answeredAfter(std::size_t index) const;
+  [[nodiscard]] const std::vector<std::size_t>& answerOrder() const { return answer_order_; }
+  [[nodiscard]] std::optional<Duration> idleClosedAfter() const { return idle_closed_after_; }
+  [[nodiscard]] Transport& transport() { return *transport_; }
+
  private:
   Next advance();
   Next beginConnect();
@@ -126,6 +144,8 @@ class Probe {
   Next sendQuery();
   Next readAnswer();
   Next endAnswer();
+  Next endPipelinedAnswer();
+  Next readWhileIdle();
   Next dnsTimedOut(const std::string& why);
   void describeSession();
   Next tlsDeadline(TimePoint now);
@@ -155,6 +175,12 @@ class Probe {
   std::vector<QueryExchange> exchanges_;
   std::size_t current_ = 0;
   std::optional<AnswerStream> answers_;
+  TimePoint exchanges_started_{};  // the first query's first byte
+  std::vector<std::optional<Duration>> answered_after_;
+  std::vector<std::size_t> answer_order_;
+  std::optional<TimePoint> idle_until_;  // idle_between: when the next query is due
+  TimePoint idle_started_{};
+  std::optional<Duration> idle_closed_after_;
   int generation_ = 0;
   // The cleartext fallback (RFC 7858 section 3.1), a small state of its own beside the phases:
   //   Off      not asked for (no query, --no-cleartext-check), or moot: the peer spoke TLS;

@@ -16,10 +16,13 @@ namespace dotscan::probe {
 
 class TlsTransport final : public Transport {
  public:
-  TlsTransport(const tls::ClientContext& context, ProbeTarget target, bool include_pem);
+  // `options`: how the connection departs from the scan's context (the conformance checks); its
+  // session to resume, if any, must outlive the handshake.
+  TlsTransport(const tls::ClientContext& context, ProbeTarget target, bool include_pem,
+               tls::ConnectionOptions options = {});
 
   [[nodiscard]] std::unique_ptr<Transport> sibling() const override {
-    return std::make_unique<TlsTransport>(context_, target_, include_pem_);
+    return std::make_unique<TlsTransport>(context_, target_, include_pem_, options_);
   }
   net::ConnectStep connect() override;
   net::ConnectStep finishConnect() override;
@@ -41,11 +44,15 @@ class TlsTransport final : public Transport {
   // The session of the last completed handshake, null when none completed or none is kept. Taken
   // at the handshake's end and again at close(), with the tickets that came after the handshake.
   [[nodiscard]] const tls::SslSessionPtr& session() const { return session_; }
+  // Whether the last completed handshake resumed the session offered (options' resume).
+  [[nodiscard]] bool resumed() const { return resumed_; }
 
  private:
   const tls::ClientContext& context_;
   ProbeTarget target_;
   bool include_pem_;
+  tls::ConnectionOptions options_;
+  bool resumed_ = false;
   net::UniqueFd fd_;
   std::string plain_failure_;
   bool keep_session_ = false;

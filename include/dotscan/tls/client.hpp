@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -32,6 +33,17 @@ struct ClientOptions {
   std::vector<std::string> alpn{"dot"};  // offered in this order; empty: no ALPN extension
   std::string ca_file;                   // empty: the system trust store
   std::string ca_dir;
+};
+
+// How one connection departs from the scan's context (issue 13's checks); the defaults change
+// nothing.
+struct ConnectionOptions {
+  // Offer this version alone (the context's security level 0 lets OpenSSL 3 speak 1.0 and 1.1).
+  std::optional<TlsVersion> only_version;
+  // Offered instead of the context's ALPN list; an empty list offers no ALPN extension.
+  std::optional<std::vector<std::string>> alpn;
+  // A session to offer for resumption; not owned (SSL_set_session takes its own reference).
+  SSL_SESSION* resume = nullptr;
 };
 
 // The SSL_CTX of a scan. Read-only once built, so every event loop thread shares it.
@@ -56,7 +68,9 @@ class Connection {
   static constexpr std::size_t kPrefixCap = 64;  // first received bytes kept for not-tls reports
   static constexpr std::size_t kMaxVerifyErrors = 16;  // verification errors kept per handshake
 
-  Connection(const ClientContext& context, int fd, const std::string& sni);
+  // Throws Error when OpenSSL refuses an option (an ALPN name of more than 255 bytes).
+  Connection(const ClientContext& context, int fd, const std::string& sni,
+             const ConnectionOptions& options = {});
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   Connection(Connection&&) = delete;
@@ -91,6 +105,8 @@ class Connection {
   // so a later call may return a session that holds more of them.
   [[nodiscard]] SslSessionPtr resumableSession() const;
   [[nodiscard]] std::uint64_t bytesReceived() const;
+  // After the handshake: whether it resumed the session offered (ConnectionOptions::resume).
+  [[nodiscard]] bool resumed() const;
 
   // Internal hooks for the OpenSSL callbacks (C linkage trampolines).
   void recordReceived(const char* data, std::size_t length);
