@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "dotscan/dns/svcb.hpp"
 #include "dotscan/util/c_ptr.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
@@ -30,6 +31,8 @@ using EdnsListPtr = CPtr<ldns_edns_option_list, ldns_edns_option_list_deep_free>
 
 constexpr std::size_t kHeaderSize = 12;
 constexpr std::size_t kOptionHeaderSize = 4;  // RFC 6891 section 6.1.2: OPTION-CODE, OPTION-LENGTH
+constexpr std::size_t kMaxLabel = 63;         // RFC 1035 section 2.3.4
+constexpr std::uint16_t kTypeSvcb = 64;       // RFC 9460 section 14.1
 // ldns reads from and copies out of these pointers even for zero bytes, so never hand it null.
 constexpr std::uint8_t kNoBytes = 0;
 
@@ -339,6 +342,51 @@ void readOptions(std::span<const std::uint8_t> rdata, model::DnsEdns& edns) {
   }
 }
 
+// Moves past one name where it stands (RFC 1035 section 4.1.4: labels up to a zero octet or a
+// pointer), without following the pointer: each turn consumes at least one octet or fails.
+void skipName(WireReader& reader) {
+  while (reader.ok()) {
+    const std::uint8_t length = reader.readU8();
+    if (length == 0) return;
+    if ((length & 0xc0U) == 0xc0U) {
+      reader.skip(1);
+      return;
+    }
+    if (length > kMaxLabel) reader.fail();
+    reader.skip(length);
+  }
+}
+
+// The SVCB records of the answer section, read from the message's own bytes: ldns 1.8.3 expands a
+// compressed SVCB target, which RFC 9460 section 2.2 forbids, so the RDATA it holds may not be
+// what was sent. A record whose RDATA does not parse is left out; a walk cut short ends with the
+// records before it (ldns parsed the message, so it does not happen).
+std::vector<model::SvcbRecord> svcbAnswers(std::span<const std::uint8_t> message) {
+  std::vector<model::SvcbRecord> records;
+  WireReader reader(message);
+  reader.skip(4);  // ID, flags
+  const std::size_t questions = reader.readU16();
+  const std::size_t answers = reader.readU16();
+  reader.skip(4);  // NSCOUNT, ARCOUNT
+  for (std::size_t i = 0; i < questions && reader.ok(); ++i) {
+    skipName(reader);
+    reader.skip(4);  // QTYPE, QCLASS
+  }
+  for (std::size_t i = 0; i < answers && reader.ok(); ++i) {
+    skipName(reader);
+    const std::uint16_t type = reader.readU16();
+    reader.skip(6);  // CLASS, TTL
+    const std::size_t length = reader.readU16();
+    const std::span<const std::uint8_t> rdata = reader.readBytes(length);
+    if (!reader.ok()) break;
+    if (type != kTypeSvcb) continue;
+    if (std::optional<model::SvcbRecord> record = parseSvcbRdata(rdata)) {
+      records.push_back(std::move(*record));
+    }
+  }
+  return records;
+}
+
 // Empty when the question echoes the query (RFC 1035 section 7.3: a resolver checks that a
 // response matches the question it asked), else why not.
 std::string questionProblem(const ldns_pkt* packet, const model::DnsQuery& query) {
@@ -401,6 +449,7 @@ model::DnsResponse describe(std::span<const std::uint8_t> message, const ldns_pk
     if (!rdata.empty() && !response.short_answer.empty()) response.short_answer.push_back(' ');
     response.short_answer += rdata;
   }
+  response.svcb = svcbAnswers(message);
 
   if (has_edns) {
     model::DnsEdns edns;

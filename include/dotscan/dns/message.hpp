@@ -83,7 +83,9 @@ class Query {
 // compared case-insensitively, its type, class IN). Returns true when every check passed. Section
 // counts are the header's own, OPT included. RDATA that ldns cannot print appears in the RFC 3597
 // generic form ("\# 4 c0000201"); one record's text is cut at kMaxRecordText characters, marked
-// "...". Never throws, whatever the bytes.
+// "...". Every answer RR of type SVCB (64) whose RDATA parseSvcbRdata (svcb.hpp) accepts, read from
+// the message's own bytes, goes into response.svcb in order; one that it refuses is left out and
+// changes nothing else. Never throws, whatever the bytes.
 bool parseResponse(std::span<const std::uint8_t> message, const model::DnsQuery& query,
                    model::DnsExchange& exchange);
 

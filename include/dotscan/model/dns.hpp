@@ -37,6 +37,19 @@ struct DnsEdns {
   std::vector<std::uint16_t> other_options;   // codes of any other option
 };
 
+// One SVCB record of an answer (RFC 9460), as DDR (RFC 9462) reads it.
+struct SvcbRecord {
+  std::uint16_t priority = 0;             // 0: AliasMode
+  std::string target;                     // presentation form, absolute ("dot.example.", "." )
+  std::vector<std::string> alpn;          // key 1, in order
+  bool no_default_alpn = false;           // key 2
+  std::optional<std::uint16_t> port;      // key 3
+  std::vector<std::string> ipv4hint;      // key 4, dotted quads
+  std::vector<std::string> ipv6hint;      // key 6, RFC 5952 text
+  std::optional<std::string> dohpath;     // key 7
+  std::vector<std::uint16_t> other_keys;  // any other key, in order
+};
+
 // One named check and its outcome ("id", "qr", "question", "framing", "parse").
 struct DnsCheck {
   std::string name;
@@ -55,6 +68,8 @@ struct DnsResponse {
   std::vector<std::string> answers;  // every answer RR in presentation form
   std::string short_answer;          // the answers' RDATA, space-separated, as kdig +short
   std::optional<DnsEdns> edns;
+  // SVCB records of the answer section, parsed; not written by the JSON writer.
+  std::vector<SvcbRecord> svcb;
 };
 
 struct DnsExchange {

@@ -1,12 +1,16 @@
 // Fuzz target: what a hostile DoT server sends after the query, as framed bytes (two-byte length,
 // then the message), through FrameReader and parseResponse, as the probe does; then the frames
-// after the first, in sequence.
+// after the first, in sequence. The same bytes are also read as the RDATA of one SVCB record
+// (parseSvcbRdata, issue 13's DDR check), which parseResponse reads in every SVCB answer.
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <string>
 
 #include "dotscan/dns/framing.hpp"
 #include "dotscan/dns/message.hpp"
+#include "dotscan/dns/svcb.hpp"
 
 namespace {
 
@@ -19,11 +23,27 @@ const dotscan::model::DnsQuery& query() {
   return kQuery;
 }
 
+// Accepted whole or refused with one line, never half a record.
+void checkSvcb(std::span<const std::uint8_t> rdata) {
+  std::string error;
+  const std::optional<dotscan::model::SvcbRecord> record =
+      dotscan::dns::parseSvcbRdata(rdata, &error);
+  if (record.has_value() == !error.empty() || error.find('\n') != std::string::npos) {
+    __builtin_trap();
+  }
+  if (!record) return;
+  if (record->target.empty() || record->target.back() != '.') __builtin_trap();
+  for (const auto& id : record->alpn) {
+    if (id.empty()) __builtin_trap();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using dotscan::dns::FrameReader;
   const std::span<const std::uint8_t> input(data, size);
+  checkSvcb(input);
 
   FrameReader whole;
   whole.feed(input);
@@ -50,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool all_ok = true;
   for (const auto& check : exchange.checks) all_ok = all_ok && check.ok && check.detail.empty();
   if (ok != all_ok) __builtin_trap();
+  if (parsed && exchange.response->svcb.size() > exchange.response->ancount) __builtin_trap();
 
   // The frames after the first, in sequence (issue 13): the bytes each reader kept give the same
   // frames, and the same end, whether they came at once or one at a time.

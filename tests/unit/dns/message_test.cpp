@@ -466,6 +466,75 @@ TEST(DnsMessageResponse, UnprintableRdataInGenericForm) {
   EXPECT_EQ(parsed.exchange.response->short_answer, R"(\# 8 0001000002000178)");
 }
 
+TEST(DnsMessageResponse, SvcbAnswersParsedForDdr) {
+  // RFC 9462 section 4: the answer to "_dns.resolver.arpa SVCB". Only type 64 is read (not HTTPS,
+  // not A), in answer order; a record that does not parse is left out and changes nothing else.
+  const PktPtr packet = responseTo("_dns.resolver.arpa.", LDNS_RR_TYPE_SVCB);
+  addRr(packet.get(), LDNS_SECTION_ANSWER,
+        "_dns.resolver.arpa. 300 IN SVCB 1 dot.example. alpn=dot port=853 ipv4hint=192.0.2.1 "
+        "ipv6hint=2001:db8::1");
+  addRr(packet.get(), LDNS_SECTION_ANSWER, "dot.example. 300 IN A 192.0.2.1");
+  addRr(packet.get(), LDNS_SECTION_ANSWER, "_dns.resolver.arpa. 300 IN HTTPS 1 . alpn=h2");
+  // no-default-alpn with a value (RFC 9460 section 7.1.1 wants it empty).
+  ldns_pkt_push_rr(packet.get(), LDNS_SECTION_ANSWER,
+                   rawRr("_dns.resolver.arpa.", LDNS_RR_TYPE_SVCB,
+                         {rawRdf(LDNS_RDF_TYPE_INT16, {0, 3}), ldns_dname_new_frm_str("."),
+                          rawRdf(LDNS_RDF_TYPE_SVCPARAMS, {0, 2, 0, 1, 0x78})}));
+  addRr(packet.get(), LDNS_SECTION_ANSWER,
+        "_dns.resolver.arpa. 300 IN SVCB 2 doh.example. alpn=h2,h3 no-default-alpn "
+        "key65000=x dohpath=/dns-query{?dns}");
+  addOption(packet.get(), LDNS_EDNS_NSID, "resolver-1");
+  const Parsed parsed = parseAs(wireOf(packet.get()), queryFor("_dns.resolver.arpa", "SVCB"));
+  EXPECT_TRUE(parsed.ok);
+  ASSERT_TRUE(parsed.exchange.response);
+  const model::DnsResponse& response = *parsed.exchange.response;
+  EXPECT_EQ(response.answers.size(), 5U);
+  ASSERT_TRUE(response.edns);
+  EXPECT_EQ(response.edns->nsid_text, "resolver-1");
+  ASSERT_EQ(response.svcb.size(), 2U);
+  const model::SvcbRecord& dot = response.svcb[0];
+  EXPECT_EQ(dot.priority, 1);
+  EXPECT_EQ(dot.target, "dot.example.");
+  EXPECT_EQ(dot.alpn, std::vector<std::string>{"dot"});
+  EXPECT_EQ(dot.port, 853);
+  EXPECT_EQ(dot.ipv4hint, std::vector<std::string>{"192.0.2.1"});
+  EXPECT_EQ(dot.ipv6hint, std::vector<std::string>{"2001:db8::1"});
+  EXPECT_FALSE(dot.dohpath);
+  const model::SvcbRecord& doh = response.svcb[1];
+  EXPECT_EQ(doh.priority, 2);
+  EXPECT_EQ(doh.target, "doh.example.");
+  EXPECT_EQ(doh.alpn, (std::vector<std::string>{"h2", "h3"}));
+  EXPECT_TRUE(doh.no_default_alpn);
+  EXPECT_FALSE(doh.port);
+  EXPECT_EQ(doh.dohpath, "/dns-query{?dns}");
+  EXPECT_EQ(doh.other_keys, std::vector<std::uint16_t>{65000});
+}
+
+TEST(DnsMessageResponse, CompressedSvcbTargetIsLeftOut) {
+  // ldns 1.8.3 expands a compressed SVCB target; RFC 9460 section 2.2 forbids one, so the record is
+  // read from the message's own bytes and left out. Question "_dns.resolver.arpa SVCB IN"; answer 1
+  // targets a pointer to "resolver.arpa" (offset 17), answer 2 "dot." uncompressed; both owners are
+  // pointers to the question (offset 12).
+  const Bytes message = {
+      0x4d, 0x2b, 0x81, 0x80, 0,   1,   0,   2,   0,   0,    0,   0,  // header
+      4,    '_',  'd',  'n',  's', 8,   'r', 'e', 's', 'o',  'l', 'v',  'e',
+      'r',  4,    'a',                           // question
+      'r',  'p',  'a',  0,    0,   64,  0,   1,  //
+      0xc0, 0x0c, 0,    64,   0,   1,   0,   0,   1,   0x2c, 0,   4,    0,
+      1,    0xc0, 0x11,                                                // answer 1
+      0xc0, 0x0c, 0,    64,   0,   1,   0,   0,   1,   0x2c, 0,   13,  // answer 2
+      0,    1,    3,    'd',  'o', 't', 0,   0,   3,   0,    2,   0x03, 0x55};
+  const Parsed parsed = parseAs(message, queryFor("_dns.resolver.arpa", "SVCB"));
+  EXPECT_TRUE(parsed.ok);
+  ASSERT_TRUE(parsed.exchange.response);
+  EXPECT_EQ(parsed.exchange.response->answers.size(), 2U);
+  EXPECT_EQ(parsed.exchange.response->answers[0],
+            "_dns.resolver.arpa. 300 IN SVCB 1 resolver.arpa.");
+  ASSERT_EQ(parsed.exchange.response->svcb.size(), 1U);
+  EXPECT_EQ(parsed.exchange.response->svcb[0].target, "dot.");
+  EXPECT_EQ(parsed.exchange.response->svcb[0].port, 853);
+}
+
 TEST(DnsMessageResponse, WksPortsAsNumbersWithoutServiceLookups) {
   const PktPtr packet = responseTo("test.", LDNS_RR_TYPE_WKS);
   // Protocol 6, ports 25 and 53 (RFC 1035 section 3.4.2: bit n of the map is port n).
