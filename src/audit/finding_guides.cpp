@@ -9,7 +9,7 @@ namespace dotscan::audit {
 
 namespace {
 
-constexpr std::array<model::FindingGuide, 19> kGuides = {{
+constexpr std::array<model::FindingGuide, 26> kGuides = {{
     {"cert-expired",
      "A certificate of the chain is past its notAfter date. Clients that authenticate the server "
      "refuse the connection; only opportunistic clients still use it.",
@@ -70,6 +70,42 @@ constexpr std::array<model::FindingGuide, 19> kGuides = {{
      "The server selected no ALPN protocol, or one other than \"dot\". RFC 7858 does not require "
      "ALPN, but clients that ask for \"dot\" cannot confirm they reached a DoT service.",
      "Configure the server to accept the ALPN protocol \"dot\" (informational only)."},
+    {"no-pipelining",
+     "The pipelining check wrote several queries back to back in one session and not all were "
+     "answered. RFC 7766 section 6.2.1.1 and RFC 7858 section 3.3 expect a DoT server to read and "
+     "answer every query of a session; clients that pipeline wait for a timeout instead.",
+     "Upgrade or configure the server to process several queries per TLS session (most current "
+     "resolvers do by default)."},
+    {"keepalive-broken",
+     "The server announced no edns-tcp-keepalive timeout (RFC 7828; RFC 7858 section 3.4 asks "
+     "servers to use it), announced 0, or closed an idle session before the time it announced. "
+     "Clients then reconnect (a TLS handshake each time) or see their next query fail.",
+     "Enable edns-tcp-keepalive with a timeout the server honours (unbound: edns-tcp-keepalive: "
+     "yes)."},
+    {"no-padding",
+     "The answer to a query that carried EDNS(0) Padding was not padded. RFC 7830 section 3 "
+     "requires padding such answers; unpadded, their sizes tell an observer what was asked.",
+     "Enable response padding (unbound: pad-responses: yes; RFC 8467 recommends 468-octet "
+     "blocks)."},
+    {"no-resumption",
+     "The server offered no session to resume, or did not resume the one offered: every "
+     "connection costs a full TLS handshake (RFC 7858 section 3.4 recommends resumption).",
+     "Enable TLS session tickets or a session cache (informational only)."},
+    {"sni-dependent-cert",
+     "Without SNI the handshake failed or the server sent a certificate that does not match the "
+     "authentication name: clients that send no SNI cannot authenticate the server.",
+     "Serve a certificate that matches the name also to handshakes without SNI (informational)."},
+    {"legacy-tls-accepted",
+     "The server completed a handshake with TLS 1.0 or 1.1 when offered that version alone. RFC "
+     "8996 deprecates both; a client that can be pushed down to them loses the protections of "
+     "TLS 1.2 and 1.3.",
+     "Disable TLS 1.0 and 1.1 on the server (e.g. tls-protocols / MinProtocol TLSv1.2)."},
+    {"ddr-unverified",
+     "The server advertises designated resolvers through DDR (RFC 9462), but none with ALPN dot, "
+     "or its certificate does not cover the IP address it was reached on, so clients cannot "
+     "verify the discovery (RFC 9462 section 4.2) and will not upgrade to it.",
+     "Add the resolver's IP addresses to its certificate's subjectAltName, and list ALPN dot in "
+     "the _dns.resolver.arpa SVCB records."},
     {"cleartext-dns",
      "The server answered a DNS query without TLS on the DoT port. RFC 7858 section 3.1 reserves "
      "port 853 for DNS over TLS; a client that falls back to cleartext there sends its queries "

@@ -14,12 +14,33 @@ using model::Severity;
 
 namespace {
 
-constexpr std::array<std::string_view, 19> kFindingIds{
+constexpr std::array<std::string_view, 26> kFindingIds{
     "cert-expired",       "cert-expires-soon", "cert-not-yet-valid", "weak-key",
     "weak-signature",     "self-signed-leaf",  "no-server-auth-eku", "no-san",
     "address-not-in-san", "name-mismatch",     "chain-untrusted",    "tls-below-1.2",
     "alpn-not-dot",       "cleartext-dns",     "pin-mismatch",       "dot-missing",
-    "policy-min-tls",     "policy-min-days",   "policy-issuer"};
+    "policy-min-tls",     "policy-min-days",   "policy-issuer",      "no-pipelining",
+    "keepalive-broken",   "no-padding",        "no-resumption",      "sni-dependent-cert",
+    "legacy-tls-accepted", "ddr-unverified"};
+
+// The finding a failed conformance check raises (--checks, docs/conformance.md), and how severe:
+// a server that does not pad answers to padded queries leaks what they say by their size (RFC
+// 7830 section 3 makes padding them a MUST); one that accepts TLS below 1.2 lets a downgrade
+// happen (RFC 8996); the rest cost clients speed or convenience, not privacy.
+struct CheckFinding {
+  std::string_view check;
+  std::string_view id;
+  Severity severity;
+};
+constexpr std::array<CheckFinding, 7> kCheckFindings{{
+    {"pipelining", "no-pipelining", Severity::Low},
+    {"keepalive", "keepalive-broken", Severity::Low},
+    {"padding", "no-padding", Severity::Medium},
+    {"resumption", "no-resumption", Severity::Info},
+    {"sni", "sni-dependent-cert", Severity::Info},
+    {"versions", "legacy-tls-accepted", Severity::Medium},
+    {"ddr", "ddr-unverified", Severity::Low},
+}};
 
 // Findings are made here with no policy rule yet (applyRules adds it).
 Finding finding(std::string id, Severity severity, std::string message,
@@ -180,6 +201,15 @@ std::vector<Finding> findingsFor(const model::ProbeResult& result, const AuditOp
                           "DNS answered without TLS on port " + std::to_string(result.port) +
                               ", the DoT port: queries and answers travel in the clear",
                           std::nullopt));
+  }
+  for (const model::ConformanceCheck& check : result.checks) {
+    if (check.status != model::CheckStatus::Fail) continue;
+    for (const CheckFinding& rule : kCheckFindings) {
+      if (rule.check == check.name) {
+        out.push_back(finding(std::string(rule.id), rule.severity,
+                              std::string(rule.check) + " check: " + check.summary, std::nullopt));
+      }
+    }
   }
   if (!result.tls) return out;
   const model::TlsSession& tls = *result.tls;

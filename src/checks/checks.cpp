@@ -46,7 +46,9 @@ std::vector<Check> parseCheckList(const std::string& text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    const std::string name = asciiLower(trim(text.substr(start, comma - start)));
+    std::string name = asciiLower(text.substr(start, comma - start));
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
     start = comma + 1;
     if (name == "all") {
       wanted.assign(kAllChecks.size(), true);
@@ -363,7 +365,9 @@ class Resumption final : public CheckRun {
   using CheckRun::CheckRun;
 
   std::unique_ptr<Probe> next() override {
-    const auto dns = main_.outcome == Outcome::Dot ? parts_.one : nullptr;
+    // The query also when DNS did not answer the scan: TLS 1.3 tickets come after the handshake
+    // (RFC 8446 section 4.6.1), and only a read after it receives them.
+    const auto& dns = parts_.one;
     if (step_ == 0) {
       step_ = 1;
       return parts_.probe(target_, {}, dns, true);
@@ -393,6 +397,11 @@ class Resumption final : public CheckRun {
   ConformanceCheck conclude() override {
     if (first_ && cannotConclude(first_->outcome)) return couldNotRun(Check::Resumption, *first_);
     if (!first_) return checkOf(Check::Resumption, CheckStatus::Error, "not run");
+    if (!offered_ && !parts_.one && first_->tls && first_->tls->version == "TLSv1.3") {
+      return checkOf(Check::Resumption, CheckStatus::NotApplicable,
+                     "TLS 1.3 tickets come after the handshake, and with --no-dns nothing is read "
+                     "after it");
+    }
     if (!offered_) {
       ConformanceCheck check = checkOf(
           Check::Resumption, CheckStatus::Fail,
@@ -581,13 +590,16 @@ class Ddr final : public OneProbe {
       add(check, "rcode", response_->rcode);
       return check;
     }
-    // RFC 9462 section 4.2: a designated resolver is verified when its certificate covers the
-    // IP address of the resolver that was asked; here, the address this server was reached on.
+    // RFC 9462 section 4.2: a designated resolver is verified when its certificate chains to a
+    // trust anchor and has the IP address of the resolver that was asked in an iPAddress
+    // subjectAltName; here, the address this server was reached on (a dNSName does not count).
     const std::string address = target_.address.toString();
-    const bool covers = !main_.certificates.empty() &&
+    const bool in_san = !main_.certificates.empty() &&
                         std::find(main_.certificates.front().san.ip.begin(),
                                   main_.certificates.front().san.ip.end(),
                                   address) != main_.certificates.front().san.ip.end();
+    const bool trusted = main_.tls && main_.tls->verification.trusted;
+    const bool covers = in_san && trusted;
     std::vector<std::string> resolvers;
     bool dot = false;
     for (const model::SvcbRecord& record : response_->svcb) {
@@ -607,14 +619,20 @@ class Ddr final : public OneProbe {
     std::string summary = std::to_string(resolvers.size()) + " designated resolver" +
                           (resolvers.size() == 1 ? "" : "s") +
                           (dot ? " with ALPN dot" : ", none with ALPN dot");
-    summary += covers ? "; the certificate covers " + address + " (verified discovery)"
-                      : "; the certificate does not cover " + address +
-                            ", so clients cannot verify the discovery (RFC 9462 section 4.2)";
+    if (covers) {
+      summary += "; the certificate is trusted and covers " + address + " (verified discovery)";
+    } else {
+      summary += std::string("; the certificate ") +
+                 (in_san ? "does not verify" : "does not have " + address + " in its IP SANs") +
+                 ", so clients cannot verify the discovery (RFC 9462 section 4.2)";
+    }
     ConformanceCheck check = checkOf(
         Check::Ddr, dot && covers ? CheckStatus::Pass : CheckStatus::Fail, std::move(summary));
     add(check, "designated_resolvers", std::move(resolvers));
     add(check, "alpn_dot", dot);
-    add(check, "certificate_covers_address", covers);
+    add(check, "address_in_san", in_san);
+    add(check, "chain_trusted", trusted);
+    add(check, "verified", covers);
     return check;
   }
 
@@ -671,18 +689,21 @@ class TargetChecks final : public probe::FollowUp {
   }
 
   model::ProbeResult result() override {
-    model::ProbeResult result = std::move(*main_);
+    // Concluded first: the checks read the first probe's result.
+    std::vector<ConformanceCheck> checks;
     for (std::size_t i = 0; i < runs_.size(); ++i) {
       Run& run = runs_[i];
       if (run.fixed) {
-        result.checks.push_back(std::move(*run.fixed));
+        checks.push_back(std::move(*run.fixed));
       } else if (i < current_) {
-        result.checks.push_back(run.run->conclude());
+        checks.push_back(run.run->conclude());
       } else {
-        result.checks.push_back(checkOf(run.check, CheckStatus::Error,
-                                        "interrupted: the scan was stopped before the check ended"));
+        checks.push_back(checkOf(run.check, CheckStatus::Error,
+                                 "interrupted: the scan was stopped before the check ended"));
       }
     }
+    model::ProbeResult result = std::move(*main_);
+    result.checks = std::move(checks);
     return result;
   }
 

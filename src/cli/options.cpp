@@ -477,6 +477,7 @@ const std::vector<OptionGroup>& optionGroups() {
       {"DNS",
        {"--query", "--no-rd", "--no-edns", "--no-padding", "--no-nsid", "--no-keepalive",
         "--dns-max-size", "--no-dns", "--no-cleartext-check"}},
+      {"Conformance checks", {"--checks", "--pipeline", "--keepalive-wait"}},
       {"Audit",
        {"--auth-name", "--pin", "--pin-file", "--policy", "--warn-days", "--crit-days",
         "--require-dot", "--fail-on"}},
@@ -857,6 +858,20 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_flag(
       "--no-cleartext-check", no_cleartext,
       "Do not ask a peer that speaks no TLS the query in cleartext on a second connection");
+  std::string checks;
+  std::string keepalive_wait = "2s";
+  app.add_option("--checks", checks,
+                 "DoT conformance checks of each server whose handshake completed, on connections "
+                 "of their own: pipelining, keepalive, padding, resumption, sni, versions, ddr, "
+                 "nsid, or all (docs/conformance.md)")
+      ->type_name("LIST");
+  numbers.add(app, "--pipeline", "Queries the pipelining check writes back to back (2 to 16)",
+              "3");
+  app.add_option("--keepalive-wait", keepalive_wait,
+                 "The longest the keepalive check keeps a session idle, below the server's "
+                 "announced timeout")
+      ->type_name("TIME")
+      ->default_str("2s");
   timing.timeouts[2] =
       app.add_option("--dns-timeout", dns_timeout, "Time for the whole answer, from the query")
           ->type_name("TIME");
@@ -1019,6 +1034,13 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   if (!query_spec.empty()) scan.query = dns::parseQuerySpec(query_spec, scan.query);
   scan.dns_timeout = parseDuration(dns_timeout, "--dns-timeout");
   if (scan.dns_timeout == Duration::zero()) throw UsageError("--dns-timeout must be above zero");
+  if (!checks.empty()) scan.checks.checks = checks::parseCheckList(checks);
+  scan.checks.pipeline_queries = static_cast<int>(numbers.whole("--pipeline", 3, 2, 16));
+  scan.checks.keepalive_wait = parseDuration(keepalive_wait, "--keepalive-wait");
+  if (scan.checks.keepalive_wait == Duration::zero()) {
+    throw UsageError("--keepalive-wait must be above zero");
+  }
+  scan.checks.query = scan.query;
   applyTiming(timing, numbers, scan);
   if (!scan.sni.empty()) scan.sni = hostNameOption(scan.sni, "--sni");
   if (!scan.sni.empty() && scan.sni_address) {

@@ -15,6 +15,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -477,7 +478,7 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
   if (plan.before_outputs) plan.before_outputs();
   const OutputSet outputs(config);
 
-  const probe::EngineSettings engine_settings = engineSettings(settings);
+  probe::EngineSettings engine_settings = engineSettings(settings);
   report::ScanMetadata metadata = plannedMetadata(config, plan, engine_settings, tls_context);
   OrderSource source(order, namingRule(settings));
   metadata.started = std::chrono::system_clock::now();
@@ -516,6 +517,14 @@ int scan(const ScanConfig& config, targets::TargetOrder& order, const ScanPlan& 
     const auto transports = [&tls_context, include_pem](const probe::ProbeTarget& target) {
       return std::make_unique<probe::TlsTransport>(tls_context, target, include_pem);
     };
+    // --checks: each server's checks run after its probe, in the probe's slot.
+    std::optional<checks::Runner> checks;
+    if (!settings.checks.checks.empty()) {
+      checks.emplace(settings.checks, tls_context, engine_settings.probe, clock);
+      engine_settings.follow_up = [&checks](const probe::ProbeTarget& target) {
+        return checks->forTarget(target);
+      };
+    }
     if (settings.discovery.syn) {
       synScan(config, plan, engine_settings, sink, transports, clock, metadata);
     } else {

@@ -14,6 +14,7 @@
 
 #include "dotscan/audit/findings.hpp"
 #include "dotscan/audit/policy.hpp"
+#include "dotscan/checks/checks.hpp"
 #include "dotscan/cli/outputs.hpp"
 #include "dotscan/dns/message.hpp"
 #include "dotscan/probe/engine.hpp"
@@ -55,6 +56,7 @@ struct ScanSettings {
   bool sni_address = false;       // --sni-address: send an address target's address text as SNI
   bool dns = true;                // --no-dns: stop after the handshake
   bool cleartext_check = true;    // --no-cleartext-check: do not ask non-TLS peers in cleartext
+  checks::CheckSettings checks;   // --checks, --pipeline, --keepalive-wait; no check by default
   std::string timing = "normal";  // -T: the timing template's name (cli/timing.hpp)
 };
 

@@ -530,6 +530,124 @@ TEST_F(DnsProbeTest, ExchangesRunInSequenceOverOneStreamOfFrames) {
   EXPECT_NE(failed.reason.find("id:"), std::string::npos) << failed.reason;
 }
 
+// Pipelined (issue 13's pipelining check): every query is written before any answer is read,
+// each with an ID of its own, and the answers are matched by ID in whatever order they come.
+TEST_F(DnsProbeTest, PipelinedQueriesAreMatchedByIdOutOfOrder) {
+  auto dns = std::make_shared<DnsSettings>(*settings_.dns);
+  for (const char* name : {"two.test", "three.test"}) {
+    dns::QueryOptions more;
+    more.name = name;
+    dns->queries.emplace_back(more);
+  }
+  dns->pipelined = true;
+  settings_.dns = dns;
+  Next next;
+  Probe probe = handshaken(
+      next, {{IoStatus::Done, 0, false}, {IoStatus::Done, 0, false}, {IoStatus::Done, 0, false}},
+      {{IoStatus::NeedRead, {}}});
+  EXPECT_FALSE(next.done);
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  // Three frames written back to back, three different IDs.
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (std::size_t at = 0; at + 2 <= transport_->sent.size();) {
+    const std::size_t length = (std::size_t{transport_->sent[at]} << 8U) | transport_->sent[at + 1];
+    frames.emplace_back(transport_->sent.begin() + static_cast<long>(at),
+                        transport_->sent.begin() + static_cast<long>(at + 2 + length));
+    frames.back().at(4) |= 0x80;
+    at += 2 + length;
+  }
+  ASSERT_EQ(frames.size(), 3U);
+  EXPECT_NE(frames[0][2] * 256 + frames[0][3], frames[1][2] * 256 + frames[1][3]);
+  EXPECT_NE(frames[1][2] * 256 + frames[1][3], frames[2][2] * 256 + frames[2][3]);
+  EXPECT_NE(frames[0][2] * 256 + frames[0][3], frames[2][2] * 256 + frames[2][3]);
+
+  // The third answer first, then the first and the second in one read.
+  clock_.advance(milliseconds(10));
+  transport_->receives = {{IoStatus::Done, frames[2]}, {IoStatus::NeedRead, {}}};
+  EXPECT_FALSE(probe.onReady().done);
+  clock_.advance(milliseconds(5));
+  std::vector<std::uint8_t> both = frames[0];
+  both.insert(both.end(), frames[1].begin(), frames[1].end());
+  transport_->receives = {{IoStatus::Done, both}};
+  ASSERT_TRUE(probe.onReady().done);
+  EXPECT_EQ(probe.answerOrder(), (std::vector<std::size_t>{2, 0, 1}));
+  EXPECT_EQ(probe.answeredAfter(2), milliseconds(10));
+  EXPECT_EQ(probe.answeredAfter(1), milliseconds(15));
+  ASSERT_NE(probe.exchange(1), nullptr);
+  EXPECT_EQ(probe.exchange(1)->query.name, "two.test.");
+  ASSERT_TRUE(probe.exchange(1)->response);
+  const model::ProbeResult result = probe.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::Dot) << result.reason;
+
+  // An answer whose ID matches no query waiting for one fails the probe.
+  Next again;
+  Probe stray = handshaken(
+      again, {{IoStatus::Done, 0, false}, {IoStatus::Done, 0, false}, {IoStatus::Done, 0, false}},
+      {{IoStatus::NeedRead, {}}});
+  std::vector<std::uint8_t> wrong(transport_->sent.begin(),
+                                  transport_->sent.begin() + static_cast<long>(frames[0].size()));
+  wrong.at(4) |= 0x80;
+  wrong.at(3) ^= 0x55;
+  wrong.at(2) ^= 0x55;
+  transport_->receives = {{IoStatus::Done, wrong}};
+  ASSERT_TRUE(stray.onReady().done);
+  const model::ProbeResult failed = stray.takeResult();
+  EXPECT_EQ(failed.outcome, Outcome::DnsMalformed);
+  EXPECT_NE(failed.reason.find("matches no query"), std::string::npos) << failed.reason;
+}
+
+// Idle between exchanges (the keepalive check): the next query waits for the idle time; a close
+// meanwhile ends the probe and says after how long.
+TEST_F(DnsProbeTest, IdleBetweenExchangesThenTheNextQuery) {
+  auto dns = std::make_shared<DnsSettings>(*settings_.dns);
+  dns->queries.push_back(dns->queries.front());
+  dns->idle_between = milliseconds(500);
+  settings_.dns = dns;
+  Next next;
+  Probe probe = handshaken(next, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  const std::vector<std::uint8_t> answer = answerToSent();
+  const std::size_t first_size = transport_->sent.size();
+  transport_->receives = {{IoStatus::Done, answer}};
+  next = probe.onReady();
+  EXPECT_FALSE(next.done);
+  EXPECT_EQ(next.interest, net::Interest::Read);  // idle: only a close can come
+  EXPECT_EQ(next.deadline, clock_.now() + milliseconds(500));
+  EXPECT_EQ(transport_->sent.size(), first_size);  // no second query yet
+  EXPECT_EQ(probe.exchange(1), nullptr);
+
+  // A wake-up with nothing to read (a session ticket, say) changes nothing.
+  transport_->receives = {{IoStatus::NeedRead, {}}};
+  EXPECT_FALSE(probe.onReady().done);
+  clock_.advance(milliseconds(500));
+  transport_->sends = {{IoStatus::Done, 0, false}};
+  transport_->receives = {{IoStatus::NeedRead, {}}};
+  next = probe.onTimeout();
+  EXPECT_FALSE(next.done);
+  ASSERT_GT(transport_->sent.size(), first_size);  // the second query went out
+  EXPECT_EQ(probe.phase(), Phase::DnsAnswer);
+  std::vector<std::uint8_t> second(transport_->sent.begin() + static_cast<long>(first_size),
+                                   transport_->sent.end());
+  second.at(4) |= 0x80;
+  transport_->receives = {{IoStatus::Done, second}};
+  ASSERT_TRUE(probe.onReady().done);
+  EXPECT_FALSE(probe.idleClosedAfter());
+  EXPECT_EQ(probe.takeResult().outcome, Outcome::Dot);
+
+  // The peer closes 200 ms into the idle time.
+  Next closing;
+  Probe closed = handshaken(closing, {{IoStatus::Done, 0, false}}, {{IoStatus::NeedRead, {}}});
+  transport_->receives = {{IoStatus::Done, answerToSent()}};
+  EXPECT_FALSE(closed.onReady().done);
+  clock_.advance(milliseconds(200));
+  transport_->receives = {{IoStatus::Done, {}}};
+  ASSERT_TRUE(closed.onReady().done);
+  ASSERT_TRUE(closed.idleClosedAfter());
+  EXPECT_EQ(*closed.idleClosedAfter(), milliseconds(200));
+  const model::ProbeResult result = closed.takeResult();
+  EXPECT_EQ(result.outcome, Outcome::TlsNoDns);
+  EXPECT_NE(result.reason.find("idle"), std::string::npos) << result.reason;
+}
+
 // A clock that moves on by 1 ms at every reading: whatever the probe measures must come from
 // readings taken at the steps themselves, not from one time reused across a wake-up.
 class TickingClock final : public Clock {
