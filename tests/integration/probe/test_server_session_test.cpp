@@ -4,6 +4,7 @@
 // The conformance checks are tested against these behaviours, so each must do what it says.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -200,6 +201,12 @@ class Client {
   [[nodiscard]] bool connected() const { return connected_; }
   [[nodiscard]] SSL* ssl() const { return ssl_.get(); }
 
+  // TCP_CORK (tcp(7)): while set, what is written waits to leave in full segments.
+  bool cork(bool on) {
+    const int value = on ? 1 : 0;
+    return ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &value, sizeof value) == 0;
+  }
+
   bool write(const Bytes& bytes) {
     std::size_t written = 0;
     return SSL_write_ex(ssl_.get(), bytes.data(), bytes.size(), &written) == 1;
@@ -310,18 +317,29 @@ TEST(TestServerSession, AnswersSeveralQueriesOnOneSession) {
   EXPECT_EQ(server->handshakes(), 1);
 }
 
-// Two queries in one write: answered in reverse with out_of_order, in order without.
-class PipelineTest : public ::testing::TestWithParam<bool> {};
+// Two queries back to back: answered in reverse with out_of_order, in order without. Either in
+// one TLS record, or in two records that TCP_CORK holds back until both are written, so that they
+// reach the server together whatever the scheduling (the record after the first is then in the
+// socket, not in OpenSSL's buffer).
+class PipelineTest : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
 
 TEST_P(PipelineTest, AnswersTheBatchInTheOrderAsked) {
-  const bool out_of_order = GetParam();
+  const auto [out_of_order, two_records] = GetParam();
   const auto server = sessionServer({.out_of_order = out_of_order});
   Client client(server->port());
   ASSERT_TRUE(client.connected());
-  Bytes both = framed(makeQuery(0x1111, "dot.test.", 1));
+  const Bytes first = framed(makeQuery(0x1111, "dot.test.", 1));
   const Bytes second = framed(makeQuery(0x2222, "dot.test.", 28));
-  both.insert(both.end(), second.begin(), second.end());
-  ASSERT_TRUE(client.write(both));
+  if (two_records) {
+    ASSERT_TRUE(client.cork(true));
+    ASSERT_TRUE(client.write(first));
+    ASSERT_TRUE(client.write(second));
+    ASSERT_TRUE(client.cork(false));
+  } else {
+    Bytes both = first;
+    both.insert(both.end(), second.begin(), second.end());
+    ASSERT_TRUE(client.write(both));
+  }
   std::vector<std::uint16_t> ids;
   for (int i = 0; i < 2; ++i) {
     const std::optional<Bytes> message = client.readMessage();
@@ -338,7 +356,12 @@ TEST_P(PipelineTest, AnswersTheBatchInTheOrderAsked) {
   EXPECT_EQ(alone->id, 0x3333);
 }
 
-INSTANTIATE_TEST_SUITE_P(OutOfOrder, PipelineTest, ::testing::Bool());
+INSTANTIATE_TEST_SUITE_P(Batches, PipelineTest,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()),
+                         [](const auto& param) {
+                           return std::string(std::get<0>(param.param) ? "OutOfOrder" : "InOrder") +
+                                  (std::get<1>(param.param) ? "TwoRecords" : "OneRecord");
+                         });
 
 TEST(TestServerSession, CloseAfterAnswerEndsTheSession) {
   const auto server = sessionServer({.close_after_answer = true});
