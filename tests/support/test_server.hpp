@@ -126,7 +126,8 @@ struct ServerOptions {
   bool pad_unpadded = false;
   int pad_block = 468;  // RFC 8467 section 4.1, the block for responses
   // Answer `_dns.resolver.arpa.` SVCB (RFC 9462 section 4) with one record: priority 1, target
-  // ddr_target, alpn "dot", port 853, ipv4hint ddr_ipv4hint; false: NOERROR without answers.
+  // ddr_target, alpn "dot", port 853, ipv4hint ddr_ipv4hint (not an IPv4 address: the constructor
+  // throws std::invalid_argument); false: NOERROR without answers.
   bool ddr = false;
   std::string ddr_target = "dot.test.";
   std::string ddr_ipv4hint = "127.0.0.1";
