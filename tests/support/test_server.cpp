@@ -1,5 +1,6 @@
 #include "support/test_server.hpp"
 
+#include <arpa/inet.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,15 +15,20 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string_view>
+#include <utility>
+
+#include "support/dns_wire.hpp"
 
 namespace dotscan::testing {
 
@@ -113,11 +119,6 @@ constexpr std::array<std::uint8_t, 24> kGarbage = {0x00, 0xff, 0x1b, '[',  '2', 
                                                    0x7f, 0x08, 0x0d, 0x0a, 0xde, 0xad, 0xbe, 0xef,
                                                    0x01, 0x02, 0x03, 0x04, 0xc0, 0xc1, 0xf5, 0xfe};
 
-void put16(std::vector<std::uint8_t>& out, std::size_t value) {
-  out.push_back(static_cast<std::uint8_t>((value >> 8) & 0xff));
-  out.push_back(static_cast<std::uint8_t>(value & 0xff));
-}
-
 // A hand-made answer to `query` (a DNS message without its length prefix), by the rules of
 // `behaviour`: the test server must be able to send what no real server library would.
 std::vector<std::uint8_t> answerFor(const std::vector<std::uint8_t>& query, Behaviour behaviour) {
@@ -178,6 +179,216 @@ std::vector<std::uint8_t> answerFor(const std::vector<std::uint8_t>& query, Beha
     out.resize(std::min<std::size_t>(out.size(), 65535));
   }
   return out;
+}
+
+// What a query asked, as far as the answers of a DnsSession depend on it.
+struct QueryView {
+  std::size_t question_end = 0;  // where the question (name, type, class) ends
+  std::string name;              // lower case, dot-terminated: "_dns.resolver.arpa."
+  std::uint16_t type = 0;
+  bool edns = false;       // it has an OPT record (RFC 6891)
+  bool nsid = false;       // ... with the NSID option (RFC 5001)
+  bool keepalive = false;  // ... with edns-tcp-keepalive (RFC 7828)
+  bool padding = false;    // ... with Padding (RFC 7830)
+};
+
+// The question and the EDNS options of `query`; nullopt when it is not one well-formed question.
+std::optional<QueryView> readQuery(const std::vector<std::uint8_t>& query) {
+  if (query.size() < 12 || get16(query, 4) != 1) return std::nullopt;
+  QueryView view;
+  std::size_t at = 12;
+  while (at < query.size() && query[at] != 0) {
+    const std::size_t length = query[at];
+    if (length > 63 || at + 1 + length >= query.size()) return std::nullopt;
+    for (std::size_t i = 1; i <= length; ++i) {
+      view.name.push_back(static_cast<char>(std::tolower(query[at + i])));
+    }
+    view.name.push_back('.');
+    at += 1 + length;
+  }
+  if (at + 5 > query.size()) return std::nullopt;
+  if (view.name.empty()) view.name.push_back('.');  // the root
+  view.type = static_cast<std::uint16_t>(get16(query, at + 1));
+  view.question_end = at + 5;
+  // The other sections' records, for the OPT record among them: owner (labels or a pointer),
+  // type, class, TTL, rdlength, rdata.
+  at = view.question_end;
+  const std::size_t records = get16(query, 6) + get16(query, 8) + get16(query, 10);
+  for (std::size_t record = 0; record < records; ++record) {
+    while (at < query.size() && query[at] != 0 && (query[at] & 0xc0U) == 0) at += 1U + query[at];
+    if (at >= query.size()) return std::nullopt;
+    at += (query[at] & 0xc0U) == 0xc0U ? 2U : 1U;
+    if (at + 10 > query.size()) return std::nullopt;
+    const std::size_t type = get16(query, at);
+    const std::size_t end = at + 10 + get16(query, at + 8);
+    if (end > query.size()) return std::nullopt;
+    if (type == 41) {
+      view.edns = true;
+      for (std::size_t option = at + 10; option + 4 <= end;
+           option += 4 + get16(query, option + 2)) {
+        const std::size_t code = get16(query, option);
+        view.nsid = view.nsid || code == 3;
+        view.keepalive = view.keepalive || code == 11;
+        view.padding = view.padding || code == 12;
+      }
+    }
+    at = end;
+  }
+  return view;
+}
+
+// The rdata of the DDR record (RFC 9460 section 2.2, RFC 9462 section 4): SvcPriority 1, the
+// target uncompressed, then the SvcParams in increasing key order: alpn (1) "dot", port (3) 853,
+// ipv4hint (4).
+std::vector<std::uint8_t> ddrRdata(const ServerOptions& options) {
+  std::vector<std::uint8_t> out;
+  put16(out, 1);
+  const std::vector<std::uint8_t> target = wireName(options.ddr_target);
+  out.insert(out.end(), target.begin(), target.end());
+  put16(out, 1);
+  put16(out, 4);
+  out.insert(out.end(), {3, 'd', 'o', 't'});
+  put16(out, 3);
+  put16(out, 2);
+  put16(out, 853);
+  in_addr hint{};
+  ::inet_pton(AF_INET, options.ddr_ipv4hint.c_str(), &hint);  // checked by the constructor
+  const auto* octets = reinterpret_cast<const std::uint8_t*>(&hint.s_addr);  // NOLINT
+  put16(out, 4);
+  put16(out, 4);
+  out.insert(out.end(), octets, octets + 4);
+  return out;
+}
+
+// A DnsSession's answer to `query`: NOERROR with its ID and question; A 192.0.2.53, NS
+// ns.dot.test. or the DDR record as asked, no answer records for other types; an OPT record when
+// the query has one, with NSID, keepalive and padding by `options`. Empty for a query that is not
+// one well-formed question.
+std::vector<std::uint8_t> sessionAnswerFor(const std::vector<std::uint8_t>& query,
+                                           const ServerOptions& options) {
+  const std::optional<QueryView> view = readQuery(query);
+  if (!view) return {};
+  std::vector<std::uint8_t> out(query.begin(), query.begin() + 2);       // the ID
+  out.push_back(static_cast<std::uint8_t>(0x80U | (query[2] & 0x01U)));  // QR, RD as asked
+  out.push_back(0x80);                                                   // RA, NOERROR
+  put16(out, 1);
+  put16(out, 0);  // the answer count, set below
+  put16(out, 0);
+  put16(out, view->edns ? 1 : 0);
+  out.insert(out.end(), query.begin() + 12, query.begin() + static_cast<long>(view->question_end));
+  std::size_t answers = 0;
+  const auto add_record = [&](std::size_t type, const std::vector<std::uint8_t>& rdata) {
+    put16(out, 0xc00c);  // the question's name
+    put16(out, type);
+    put16(out, 1);  // IN
+    put16(out, 0);
+    put16(out, 300);  // TTL
+    put16(out, rdata.size());
+    out.insert(out.end(), rdata.begin(), rdata.end());
+    ++answers;
+  };
+  if (view->type == 1) {
+    add_record(1, {192, 0, 2, 53});
+  } else if (view->type == 2) {
+    add_record(2, wireName("ns.dot.test."));
+  } else if (view->type == 64 && view->name == "_dns.resolver.arpa." && options.ddr) {
+    add_record(64, ddrRdata(options));
+  }
+  set16(out, 6, answers);
+  if (!view->edns) return out;
+  out.push_back(0);  // OPT: root owner, UDP size 1232, no extended RCODE, version 0, no flags
+  put16(out, 41);
+  put16(out, 1232);
+  put16(out, 0);
+  put16(out, 0);
+  const std::size_t rdlength_at = out.size();
+  put16(out, 0);  // set below
+  if (view->nsid) {
+    static constexpr std::string_view kNsid = "dotscan-test";
+    put16(out, 3);
+    put16(out, kNsid.size());
+    out.insert(out.end(), kNsid.begin(), kNsid.end());
+  }
+  if (view->keepalive && options.keepalive_timeout_units >= 0) {
+    put16(out, 11);
+    put16(out, 2);
+    put16(out, static_cast<std::size_t>(options.keepalive_timeout_units));
+  }
+  if (options.pad_answers && (view->padding || options.pad_unpadded) && options.pad_block > 0) {
+    appendPadding(out, static_cast<std::size_t>(options.pad_block));
+  }
+  set16(out, rdlength_at, out.size() - rdlength_at - 2);
+  return out;
+}
+
+// Reads one query frame (RFC 7858 section 3.3: a two-octet length, then the message).
+bool readFrame(SSL* ssl, std::vector<std::uint8_t>& message) {
+  std::array<std::uint8_t, 2> prefix{};
+  if (!readExact(ssl, prefix.data(), prefix.size())) return false;
+  message.resize(static_cast<std::size_t>(prefix[0]) << 8U | prefix[1]);
+  return readExact(ssl, message.data(), message.size());
+}
+
+enum class Wait { Readable, TimedOut, Stopping };
+
+// Waits until `fd` is readable, `stop_fd` is (the server stops) or `timeout` passed (negative:
+// none).
+Wait waitFor(int fd, int stop_fd, std::chrono::milliseconds timeout) {
+  std::array<pollfd, 2> fds{{{fd, POLLIN, 0}, {stop_fd, POLLIN, 0}}};
+  int ready = 0;
+  while ((ready = ::poll(fds.data(), fds.size(), static_cast<int>(timeout.count()))) < 0) {
+    if (errno != EINTR) return Wait::Stopping;
+  }
+  if ((fds[1].revents & POLLIN) != 0) return Wait::Stopping;
+  return ready == 0 ? Wait::TimedOut : Wait::Readable;
+}
+
+// The ClientHello callback (SSL_CTX_set_client_hello_cb(3)), the place to switch contexts: a
+// ClientHello without SNI is served from `arg`, the no-SNI context. SSL_set_SSL_CTX swaps the
+// certificate, the key and the callbacks, not the session cache.
+int chooseBySni(SSL* ssl, int* /*alert*/, void* arg) {
+  const unsigned char* sni = nullptr;
+  std::size_t length = 0;
+  if (SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_server_name, &sni, &length) == 0) {
+    SSL_set_SSL_CTX(ssl, static_cast<SSL_CTX*>(arg));
+  }
+  return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+// A server context with `chain_file` and `key_file` and the TLS side of `options`; throws.
+SSL_CTX* newContext(const std::string& chain_file, const std::string& key_file,
+                    const ServerOptions& options, bool* select_alpn_dot) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) throw std::runtime_error("SSL_CTX_new");
+  SSL_CTX_set_security_level(ctx, 0);  // the weak and sha1 fixtures must load
+  if (!useChainFile(ctx, chain_file) ||
+      SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    std::array<char, 256> reason{};
+    ERR_error_string_n(ERR_get_error(), reason.data(), reason.size());
+    ERR_clear_error();
+    SSL_CTX_free(ctx);
+    throw std::runtime_error("cannot load " + chain_file + " / " + key_file + ": " + reason.data());
+  }
+  // Security level 0 (above) would let TLS 1.0 and 1.1 through, which sign with MD5+SHA-1 (OpenSSL
+  // 3 refuses them from level 1): so TLS 1.2 at least, as a server should, unless the options set
+  // a bound. With max_tls_version alone, no lower bound, whatever the system configuration says.
+  const int min_version = options.min_tls_version != 0   ? options.min_tls_version
+                          : options.max_tls_version != 0 ? 0
+                                                         : TLS1_2_VERSION;
+  if (SSL_CTX_set_min_proto_version(ctx, min_version) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, options.max_tls_version) != 1) {
+    SSL_CTX_free(ctx);
+    throw std::runtime_error("cannot set the TLS version bounds");
+  }
+  if (!options.resumption) {
+    // Nothing to resume from: no stateful cache (TLS 1.2 session IDs, and the TLS 1.3 tickets
+    // that SSL_OP_NO_TICKET makes stateful), no tickets at all (SSL_CTX_set_num_tickets(3)).
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    SSL_CTX_set_num_tickets(ctx, 0);
+  }
+  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, select_alpn_dot);
+  return ctx;
 }
 
 // A session after its handshake, and what serving it may do besides reading and writing records.
@@ -356,29 +567,22 @@ std::string testCaPath(const std::string& file) {
 
 TestServer::TestServer(Behaviour behaviour, const std::string& chain_file,
                        const std::string& key_file, int chain_copies, ServerOptions options)
-    : behaviour_(behaviour), select_alpn_dot_(options.select_alpn_dot) {
+    : behaviour_(behaviour),
+      options_(std::move(options)),
+      select_alpn_dot_(options_.select_alpn_dot) {
   // Writing to a client that already reset the connection must fail with EPIPE, not kill the test.
   static_cast<void>(::signal(SIGPIPE, SIG_IGN));
-  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-  if (ctx == nullptr) throw std::runtime_error("SSL_CTX_new");
+  in_addr hint{};
+  if (::inet_pton(AF_INET, options_.ddr_ipv4hint.c_str(), &hint) != 1) {
+    throw std::invalid_argument("ddr_ipv4hint is not an IPv4 address: " + options_.ddr_ipv4hint);
+  }
+  SSL_CTX* ctx = newContext(chain_file, key_file, options_, &select_alpn_dot_);
   context_ = ctx;
-  SSL_CTX_set_security_level(ctx, 0);  // the weak and sha1 fixtures must load
-  if (!useChainFile(ctx, chain_file) ||
-      SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    std::array<char, 256> reason{};
-    ERR_error_string_n(ERR_get_error(), reason.data(), reason.size());
-    ERR_clear_error();
-    throw std::runtime_error("cannot load " + chain_file + " / " + key_file + ": " + reason.data());
+  if (!options_.no_sni_chain_file.empty()) {
+    no_sni_context_ = newContext(options_.no_sni_chain_file, options_.no_sni_key_file, options_,
+                                 &select_alpn_dot_);
+    SSL_CTX_set_client_hello_cb(ctx, chooseBySni, no_sni_context_);
   }
-  if (options.max_tls_version != 0) {
-    // No lower bound either, whatever the system configuration says: TLS 1.0 and 1.1 sign with
-    // MD5+SHA-1, which security level 0 (above) allows.
-    if (SSL_CTX_set_min_proto_version(ctx, 0) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, options.max_tls_version) != 1) {
-      throw std::runtime_error("cannot set the TLS version bounds");
-    }
-  }
-  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, &select_alpn_dot_);
   if (chain_copies > 0) {
     BIO* bio = BIO_new_file(testCaPath("intermediate.crt").c_str(), "r");
     X509* intermediate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
@@ -430,6 +634,7 @@ TestServer::~TestServer() {
   ::close(listen_fd_);
   ::close(stop_fd_);
   SSL_CTX_free(ctxOf(context_));
+  SSL_CTX_free(ctxOf(no_sni_context_));
 }
 
 int TestServer::handshakesWhenAtLeast(int count) const {
@@ -599,6 +804,9 @@ void TestServer::serveTls(int fd) {
   std::array<char, 4096> buffer{};
   SSL* ssl = SSL_new(ctxOf(context_));
   SSL_set_fd(ssl, fd);
+  // A session ended by the client's FIN without close_notify is still a good one to resume: not
+  // the fatal "unexpected eof" of OpenSSL 3, which would drop it from the cache.
+  if (behaviour_ == Behaviour::DnsSession) SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
   const Session session{
       ssl, fd,
       // Serve until the client closes: a read returns 0 or fails.
@@ -616,12 +824,65 @@ void TestServer::serveTls(int fd) {
       SSL_shutdown(ssl);
     } else if (behaviour_ == Behaviour::SlowHandshake) {
       serveDns(session, Behaviour::DnsAnswer);
+    } else if (behaviour_ == Behaviour::DnsSession) {
+      serveSession(ssl, fd);
     } else {
       serveDns(session, behaviour_);
     }
   }
   ERR_clear_error();
   SSL_free(ssl);
+}
+
+// Behaviour::DnsSession: batches of queries, each answered by sessionAnswerFor, until the client
+// closes, a query does not parse, or the options close the session (after the first answer, or
+// after idle_close without a query).
+void TestServer::serveSession(void* handle, int fd) {
+  SSL* ssl = static_cast<SSL*>(handle);
+  constexpr std::chrono::milliseconds kPipelineWindow(100);
+  constexpr std::size_t kMaxBatch = 64;
+  const std::chrono::milliseconds idle =
+      options_.idle_close.count() > 0 ? options_.idle_close : std::chrono::milliseconds(-1);
+  for (bool open = true; open;) {
+    // Decrypted bytes or a record already read need no poll (SSL_has_pending(3)).
+    if (SSL_has_pending(ssl) == 0) {
+      const Wait wait = waitFor(fd, stop_fd_, idle);
+      if (wait == Wait::Stopping) return;
+      if (wait == Wait::TimedOut) {
+        SSL_shutdown(ssl);
+        return;
+      }
+    }
+    std::vector<std::vector<std::uint8_t>> batch(1);
+    if (!readFrame(ssl, batch.front())) {
+      // Answer the client's end with ours: an SSL freed without sending close_notify drops its
+      // session from the cache (SSL_free(3)), and TLS 1.2 resumption by session ID with it.
+      SSL_shutdown(ssl);
+      return;
+    }
+    while (
+        options_.out_of_order && batch.size() < kMaxBatch &&
+        (SSL_has_pending(ssl) == 1 || waitFor(fd, stop_fd_, kPipelineWindow) == Wait::Readable)) {
+      batch.emplace_back();
+      if (!readFrame(ssl, batch.back())) {
+        batch.pop_back();  // the client closed: answer what came before, then end
+        open = false;
+        break;
+      }
+    }
+    if (options_.out_of_order && batch.size() >= 2) std::reverse(batch.begin(), batch.end());
+    for (const std::vector<std::uint8_t>& query : batch) {
+      const std::vector<std::uint8_t> answer = sessionAnswerFor(query, options_);
+      if (answer.empty()) return;
+      std::vector<std::uint8_t> frame;
+      put16(frame, answer.size());
+      frame.insert(frame.end(), answer.begin(), answer.end());
+      if (!writeAll(ssl, frame)) return;
+      if (options_.close_after_answer) break;
+    }
+    if (!open || options_.close_after_answer) SSL_shutdown(ssl);
+    if (options_.close_after_answer) return;
+  }
 }
 
 // The server's side of the handshake over memory BIOs, so that its bytes reach the socket cut

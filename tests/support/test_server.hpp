@@ -74,6 +74,10 @@ enum class Behaviour {
   // Slow but good: wait kSlowHandshakeDelay after the accept, then complete the handshake and
   // answer the query (DnsAnswer). A connection that sends no ClientHello fails its handshake.
   SlowHandshake,
+  // A DoT session (RFC 7858): read queries in a loop and answer each as DnsAnswer would, with the
+  // EDNS options and the order that ServerOptions ask for (the conformance checks, issue 13), until
+  // the client closes or the options say close.
+  DnsSession,
 };
 
 inline constexpr std::chrono::milliseconds kSlowHandshakeDelay(800);
@@ -91,6 +95,42 @@ struct ServerOptions {
   int max_tls_version = 0;
   // Select "dot" when the client offers it; false: select no ALPN protocol at all.
   bool select_alpn_dot = true;
+  // The lowest TLS version accepted (kTls10Version, ...), at security level 0 so that OpenSSL 3
+  // allows TLS 1.0 and 1.1; 0: TLS 1.2 unless max_tls_version is set (then no lower bound).
+  int min_tls_version = 0;
+  // Resumption (RFC 5077, RFC 8446 section 2.2): a server session cache and session tickets for
+  // TLS 1.2, tickets for TLS 1.3; false: no cache and no tickets, so nothing can be resumed.
+  bool resumption = true;
+  // When set, a ClientHello without SNI gets this chain and key instead; empty: the same
+  // certificate whatever the SNI.
+  std::string no_sni_chain_file{};
+  std::string no_sni_key_file{};
+
+  // Behaviour::DnsSession only, below.
+  // After the first query of a batch, also read the queries that arrive within 100 ms (pipelined,
+  // RFC 7766 section 6.2.1.1), then answer a batch of two or more in reverse order; false: answer
+  // each query in the order read.
+  bool out_of_order = false;
+  // Close the session (close_notify, then close) right after the first answer.
+  bool close_after_answer = false;
+  // The edns-tcp-keepalive TIMEOUT (RFC 7828, option 11), in units of 100 ms, in the answers to
+  // queries that carried the option; -1: never include it (the server ignores keepalive).
+  int keepalive_timeout_units = 100;
+  // Close a session that stayed this long without a query; 0: never.
+  std::chrono::milliseconds idle_close{0};
+  // Answers to queries that carried the Padding option (RFC 7830, option 12) get one that makes
+  // the message (without its length prefix) a multiple of pad_block octets; false: never pad.
+  bool pad_answers = true;
+  // Also pad the answers to queries that have an OPT record but no Padding option (an answer to a
+  // query without OPT never has one, RFC 6891 section 7).
+  bool pad_unpadded = false;
+  int pad_block = 468;  // RFC 8467 section 4.1, the block for responses
+  // Answer `_dns.resolver.arpa.` SVCB (RFC 9462 section 4) with one record: priority 1, target
+  // ddr_target, alpn "dot", port 853, ipv4hint ddr_ipv4hint (not an IPv4 address: the constructor
+  // throws std::invalid_argument); false: NOERROR without answers.
+  bool ddr = false;
+  std::string ddr_target = "dot.test.";
+  std::string ddr_ipv4hint = "127.0.0.1";
 };
 
 class TestServer {
@@ -119,10 +159,13 @@ class TestServer {
   bool pause(std::chrono::milliseconds interval) const;  // false when stopping
   void serveTls(int fd);
   void serveSlowHandshake(int fd);
+  void serveSession(void* ssl, int fd);  // Behaviour::DnsSession; ssl: SSL*
 
   Behaviour behaviour_;
-  bool select_alpn_dot_;     // read by the ALPN callback, on the serving threads
-  void* context_ = nullptr;  // SSL_CTX*, kept opaque so that tests need not include OpenSSL
+  ServerOptions options_;
+  bool select_alpn_dot_;            // read by the ALPN callback, on the serving threads
+  void* context_ = nullptr;         // SSL_CTX*, kept opaque so that tests need not include OpenSSL
+  void* no_sni_context_ = nullptr;  // SSL_CTX* for a ClientHello without SNI, or null
   int listen_fd_ = -1;
   int stop_fd_ = -1;  // eventfd, readable once stopping
   std::uint16_t port_ = 0;
