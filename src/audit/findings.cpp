@@ -15,12 +15,12 @@ using model::Severity;
 namespace {
 
 constexpr std::array<std::string_view, 26> kFindingIds{
-    "cert-expired",       "cert-expires-soon", "cert-not-yet-valid", "weak-key",
-    "weak-signature",     "self-signed-leaf",  "no-server-auth-eku", "no-san",
-    "address-not-in-san", "name-mismatch",     "chain-untrusted",    "tls-below-1.2",
-    "alpn-not-dot",       "cleartext-dns",     "pin-mismatch",       "dot-missing",
-    "policy-min-tls",     "policy-min-days",   "policy-issuer",      "no-pipelining",
-    "keepalive-broken",   "no-padding",        "no-resumption",      "sni-dependent-cert",
+    "cert-expired",        "cert-expires-soon", "cert-not-yet-valid", "weak-key",
+    "weak-signature",      "self-signed-leaf",  "no-server-auth-eku", "no-san",
+    "address-not-in-san",  "name-mismatch",     "chain-untrusted",    "tls-below-1.2",
+    "alpn-not-dot",        "cleartext-dns",     "pin-mismatch",       "dot-missing",
+    "policy-min-tls",      "policy-min-days",   "policy-issuer",      "no-pipelining",
+    "keepalive-broken",    "no-padding",        "no-resumption",      "sni-dependent-cert",
     "legacy-tls-accepted", "ddr-unverified"};
 
 // The finding a failed conformance check raises (--checks, docs/conformance.md), and how severe:

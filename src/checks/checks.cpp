@@ -41,7 +41,8 @@ std::string_view toString(Check check) {
 
 std::vector<Check> parseCheckList(const std::string& text) {
   std::string known;
-  for (const Check check : kAllChecks) known += (known.empty() ? "" : ", ") + std::string(toString(check));
+  for (const Check check : kAllChecks)
+    known += (known.empty() ? "" : ", ") + std::string(toString(check));
   std::vector<bool> wanted(kAllChecks.size(), false);
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -72,9 +73,8 @@ std::vector<Check> parseCheckList(const std::string& text) {
 // The pipelining check's extra questions, after the scan's own: names under the root that every
 // kind of server answers at once (from cache, or with a referral or REFUSED).
 constexpr std::array<std::string_view, 15> kPipelineQuestions{
-    "./SOA",     "arpa./NS",  "./DNSKEY", "arpa./SOA", "net./NS",
-    "org./NS",   "com./NS",   "./TXT",    "arpa./TXT", "net./SOA",
-    "org./SOA",  "com./SOA",  "./MX",     "arpa./MX",  "net./TXT"};
+    "./SOA",     "arpa./NS", "./DNSKEY", "arpa./SOA", "net./NS", "org./NS",  "com./NS", "./TXT",
+    "arpa./TXT", "net./SOA", "org./SOA", "com./SOA",  "./MX",    "arpa./MX", "net./TXT"};
 
 struct Runner::Parts {
   Parts(const tls::ClientContext& tls_context, probe::ProbeSettings probe_settings,
@@ -96,8 +96,8 @@ struct Runner::Parts {
                                              tls::ConnectionOptions options,
                                              std::shared_ptr<const probe::DnsSettings> dns,
                                              bool keep_session = false) const {
-    auto transport = std::make_unique<probe::TlsTransport>(context, target, false,
-                                                           std::move(options));
+    auto transport =
+        std::make_unique<probe::TlsTransport>(context, target, false, std::move(options));
     transport->keepSession(keep_session);
     probe::ProbeSettings settings = base;
     settings.dns = std::move(dns);
@@ -217,9 +217,7 @@ class Pipelining final : public OneProbe {
   using OneProbe::OneProbe;
 
  private:
-  std::unique_ptr<Probe> make() override {
-    return parts_.probe(target_, {}, parts_.pipelined);
-  }
+  std::unique_ptr<Probe> make() override { return parts_.probe(target_, {}, parts_.pipelined); }
   void read(Probe& probe) override {
     order_ = probe.answerOrder();
     for (const std::size_t index : order_) last_ = std::max(last_, *probe.answeredAfter(index));
@@ -232,13 +230,13 @@ class Pipelining final : public OneProbe {
     const bool out_of_order = !std::is_sorted(order_.begin(), order_.end());
     std::vector<std::string> order;
     for (const std::size_t index : order_) order.push_back(std::to_string(index + 1));
-    ConformanceCheck check = checkOf(
-        Check::Pipelining, all ? CheckStatus::Pass : CheckStatus::Fail,
-        all ? std::to_string(queries) + " queries written back to back, all answered" +
-                  (out_of_order ? ", out of order" : ", in order") + ", the last after " +
-                  formatMs(last_)
-            : std::to_string(order_.size()) + " of " + std::to_string(queries) +
-                  " queries written back to back answered: " + result.reason);
+    ConformanceCheck check =
+        checkOf(Check::Pipelining, all ? CheckStatus::Pass : CheckStatus::Fail,
+                all ? std::to_string(queries) + " queries written back to back, all answered" +
+                          (out_of_order ? ", out of order" : ", in order") + ", the last after " +
+                          formatMs(last_)
+                    : std::to_string(order_.size()) + " of " + std::to_string(queries) +
+                          " queries written back to back answered: " + result.reason);
     add(check, "queries", static_cast<std::int64_t>(queries));
     add(check, "answered", static_cast<std::int64_t>(order_.size()));
     add(check, "out_of_order", out_of_order);
@@ -264,9 +262,9 @@ class Keepalive final : public OneProbe {
     if (edns != nullptr && edns->keepalive_ms && *edns->keepalive_ms > 0) {
       idle_ = std::min<Duration>(idle_, std::chrono::milliseconds(*edns->keepalive_ms / 2));
     }
-    return parts_.probe(target_, {},
-                        dnsSettings(parts_.base, {*parts_.keepalive_query, *parts_.keepalive_query},
-                                    false, idle_));
+    return parts_.probe(
+        target_, {},
+        dnsSettings(parts_.base, {*parts_.keepalive_query, *parts_.keepalive_query}, false, idle_));
   }
   void read(Probe& probe) override {
     if (const model::DnsEdns* edns = ednsOf(probe.exchange(0))) announced_ = edns->keepalive_ms;
@@ -343,14 +341,16 @@ class Padding final : public OneProbe {
     const bool block = padded_->size % 468 == 0;
     ConformanceCheck check = checkOf(
         Check::Padding, padded ? CheckStatus::Pass : CheckStatus::Fail,
-        padded ? "the answer to a padded query is padded to " + std::to_string(padded_->size) +
-                     " bytes" + (block ? " (a multiple of 468, RFC 8467)" : " (not a multiple of 468)")
-               : std::string(padded_->edns ? "the answer to a padded query has no Padding option"
-                                           : "the answer to a padded query has no EDNS at all") +
-                     " (RFC 7830 section 3)");
+        padded
+            ? "the answer to a padded query is padded to " + std::to_string(padded_->size) +
+                  " bytes" + (block ? " (a multiple of 468, RFC 8467)" : " (not a multiple of 468)")
+            : std::string(padded_->edns ? "the answer to a padded query has no Padding option"
+                                        : "the answer to a padded query has no EDNS at all") +
+                  " (RFC 7830 section 3)");
     add(check, "padded", padded);
     add(check, "answer_size", static_cast<std::int64_t>(padded_->size));
-    if (padded) add(check, "padding_bytes", static_cast<std::int64_t>(padded_->edns->padding_length));
+    if (padded)
+      add(check, "padding_bytes", static_cast<std::int64_t>(padded_->edns->padding_length));
     add(check, "block_468", padded && block);
     if (plain_) add(check, "pads_unpadded", plain_->edns && plain_->edns->padding);
     return check;
@@ -403,9 +403,9 @@ class Resumption final : public CheckRun {
                      "after it");
     }
     if (!offered_) {
-      ConformanceCheck check = checkOf(
-          Check::Resumption, CheckStatus::Fail,
-          "the server offered nothing to resume (no session ticket, no session ID)");
+      ConformanceCheck check =
+          checkOf(Check::Resumption, CheckStatus::Fail,
+                  "the server offered nothing to resume (no session ticket, no session ID)");
       add(check, "offered", false);
       return check;
     }
@@ -418,12 +418,12 @@ class Resumption final : public CheckRun {
                                    : "a second connection offered the session; the server made a "
                                      "full handshake instead";
     if (resumed_ && asked_dns) {
-      summary += dns ? ", and DNS answered on it" : "; DNS did not answer on it: " + second_->reason;
+      summary +=
+          dns ? ", and DNS answered on it" : "; DNS did not answer on it: " + second_->reason;
     }
-    ConformanceCheck check =
-        checkOf(Check::Resumption,
-                resumed_ && (!asked_dns || dns) ? CheckStatus::Pass : CheckStatus::Fail,
-                std::move(summary));
+    ConformanceCheck check = checkOf(
+        Check::Resumption, resumed_ && (!asked_dns || dns) ? CheckStatus::Pass : CheckStatus::Fail,
+        std::move(summary));
     add(check, "offered", true);
     add(check, "resumed", resumed_);
     if (!version.empty()) add(check, "version", version);
@@ -454,9 +454,7 @@ class Sni final : public CheckRun {
     ++step_;
     return parts_.probe(variant, {}, nullptr);
   }
-  void ended(Probe& probe) override {
-    (step_ == 1 ? without_ : unknown_) = probe.takeResult();
-  }
+  void ended(Probe& probe) override { (step_ == 1 ? without_ : unknown_) = probe.takeResult(); }
   ConformanceCheck conclude() override {
     if (target_.sni.empty()) {
       return checkOf(Check::Sni, CheckStatus::NotApplicable,
@@ -541,11 +539,12 @@ class Versions final : public CheckRun {
     }
     std::string list;
     for (const std::string& name : accepted_) list += (list.empty() ? "" : ", ") + name;
-    ConformanceCheck check = checkOf(
-        Check::Versions, legacy.empty() ? CheckStatus::Pass : CheckStatus::Fail,
-        "accepts " + list +
-            (legacy.empty() ? std::string() : " (TLS below 1.2, against RFC 8996)") +
-            (alpn_dot_ ? "; selects ALPN dot" : "; does not select ALPN dot when offered only dot"));
+    ConformanceCheck check =
+        checkOf(Check::Versions, legacy.empty() ? CheckStatus::Pass : CheckStatus::Fail,
+                "accepts " + list +
+                    (legacy.empty() ? std::string() : " (TLS below 1.2, against RFC 8996)") +
+                    (alpn_dot_ ? "; selects ALPN dot"
+                               : "; does not select ALPN dot when offered only dot"));
     add(check, "accepted", accepted_);
     add(check, "refused", refused_);
     if (!unknown_.empty()) add(check, "unknown", unknown_);
@@ -652,9 +651,9 @@ class Nsid final : public CheckRun {
                      edns == nullptr ? "the answer had no EDNS: no NSID"
                                      : "the server returned no NSID (RFC 5001)");
     }
-    ConformanceCheck check = checkOf(
-        Check::Nsid, CheckStatus::Pass,
-        "NSID " + (edns->nsid_text ? quoteInput(*edns->nsid_text) : *edns->nsid_hex));
+    ConformanceCheck check =
+        checkOf(Check::Nsid, CheckStatus::Pass,
+                "NSID " + (edns->nsid_text ? quoteInput(*edns->nsid_text) : *edns->nsid_hex));
     add(check, "nsid_hex", *edns->nsid_hex);
     if (edns->nsid_text) add(check, "nsid_text", *edns->nsid_text);
     return check;
@@ -710,8 +709,8 @@ class TargetChecks final : public probe::FollowUp {
  private:
   struct Run {
     Check check;
-    std::unique_ptr<CheckRun> run;            // null when `fixed` is the answer
-    std::optional<ConformanceCheck> fixed;    // not applicable to this target
+    std::unique_ptr<CheckRun> run;          // null when `fixed` is the answer
+    std::optional<ConformanceCheck> fixed;  // not applicable to this target
   };
 
   Run make(Check check) {
@@ -763,8 +762,8 @@ class TargetChecks final : public probe::FollowUp {
 
 }  // namespace
 
-Runner::Runner(CheckSettings settings, const tls::ClientContext& context,
-               probe::ProbeSettings base, const Clock& clock)
+Runner::Runner(CheckSettings settings, const tls::ClientContext& context, probe::ProbeSettings base,
+               const Clock& clock)
     : settings_(std::move(settings)) {
   if (settings_.pipeline_queries < 2 || settings_.pipeline_queries > 16) {
     throw UsageError("--pipeline: 2 to 16 queries, not " +

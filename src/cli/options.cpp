@@ -865,8 +865,7 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                  "of their own: pipelining, keepalive, padding, resumption, sni, versions, ddr, "
                  "nsid, or all (docs/conformance.md)")
       ->type_name("LIST");
-  numbers.add(app, "--pipeline", "Queries the pipelining check writes back to back (2 to 16)",
-              "3");
+  numbers.add(app, "--pipeline", "Queries the pipelining check writes back to back (2 to 16)", "3");
   app.add_option("--keepalive-wait", keepalive_wait,
                  "The longest the keepalive check keeps a session idle, below the server's "
                  "announced timeout")

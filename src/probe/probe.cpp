@@ -341,8 +341,8 @@ Next Probe::endPipelinedAnswer() {
     return finish(Outcome::DnsMalformed, "framing: " + frame.error());
   }
   const std::span<const std::uint8_t> message = frame.message();
-  const auto id = static_cast<std::uint16_t>(message.size() >= 2 ? (message[0] << 8) | message[1]
-                                                                 : 0);
+  const auto id =
+      static_cast<std::uint16_t>(message.size() >= 2 ? (message[0] << 8) | message[1] : 0);
   std::size_t index = exchanges_.size();
   for (std::size_t i = 0; i < exchanges_.size(); ++i) {
     if (!answered_after_[i] && exchanges_[i].record().query.id == id) index = i;
@@ -368,10 +368,10 @@ Next Probe::endPipelinedAnswer() {
   if (answer_order_.size() == exchanges_.size()) {
     phase_ = Phase::Done;
     const model::DnsExchange& first = exchanges_.front().record();
-    return finish(Outcome::Dot, "DNS answered inside TLS: " +
-                                    (first.response ? first.response->rcode : std::string("?")) +
-                                    " (" + std::to_string(exchanges_.size()) +
-                                    " pipelined queries answered)");
+    return finish(
+        Outcome::Dot,
+        "DNS answered inside TLS: " + (first.response ? first.response->rcode : std::string("?")) +
+            " (" + std::to_string(exchanges_.size()) + " pipelined queries answered)");
   }
   // The next answer may already be complete among the bytes kept.
   answers_->next();

@@ -28,12 +28,19 @@
 
 namespace dotscan::checks {
 
-enum class Check : std::uint8_t { Pipelining, Keepalive, Padding, Resumption, Sni, Versions, Ddr,
-                                  Nsid };
-inline constexpr std::array<Check, 8> kAllChecks{Check::Pipelining, Check::Keepalive,
-                                                 Check::Padding,    Check::Resumption,
-                                                 Check::Sni,        Check::Versions,
-                                                 Check::Ddr,        Check::Nsid};
+enum class Check : std::uint8_t {
+  Pipelining,
+  Keepalive,
+  Padding,
+  Resumption,
+  Sni,
+  Versions,
+  Ddr,
+  Nsid
+};
+inline constexpr std::array<Check, 8> kAllChecks{
+    Check::Pipelining, Check::Keepalive, Check::Padding, Check::Resumption,
+    Check::Sni,        Check::Versions,  Check::Ddr,     Check::Nsid};
 
 std::string_view toString(Check check);
 // --checks: names separated by commas, or "all"; the result in kAllChecks order, each once.

@@ -83,7 +83,7 @@ struct EngineSettings {
   double rate = 0;                    // new connections a second across all loops; 0: unlimited
   ProbeSettings probe;
   Duration grace = std::chrono::seconds(2);  // after a first stop request
-  FollowUpFactory follow_up;                  // null: one probe per target
+  FollowUpFactory follow_up;                 // null: one probe per target
 };
 
 class Engine {
