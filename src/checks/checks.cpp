@@ -41,8 +41,9 @@ std::string_view toString(Check check) {
 
 std::vector<Check> parseCheckList(const std::string& text) {
   std::string known;
-  for (const Check check : kAllChecks)
+  for (const Check check : kAllChecks) {
     known += (known.empty() ? "" : ", ") + std::string(toString(check));
+  }
   std::vector<bool> wanted(kAllChecks.size(), false);
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -349,8 +350,9 @@ class Padding final : public OneProbe {
                   " (RFC 7830 section 3)");
     add(check, "padded", padded);
     add(check, "answer_size", static_cast<std::int64_t>(padded_->size));
-    if (padded)
+    if (padded) {
       add(check, "padding_bytes", static_cast<std::int64_t>(padded_->edns->padding_length));
+    }
     add(check, "block_468", padded && block);
     if (plain_) add(check, "pads_unpadded", plain_->edns && plain_->edns->padding);
     return check;
@@ -762,8 +764,8 @@ class TargetChecks final : public probe::FollowUp {
 
 }  // namespace
 
-Runner::Runner(CheckSettings settings, const tls::ClientContext& context, probe::ProbeSettings base,
-               const Clock& clock)
+Runner::Runner(CheckSettings settings, const tls::ClientContext& context,
+               const probe::ProbeSettings& base, const Clock& clock)
     : settings_(std::move(settings)) {
   if (settings_.pipeline_queries < 2 || settings_.pipeline_queries > 16) {
     throw UsageError("--pipeline: 2 to 16 queries, not " +

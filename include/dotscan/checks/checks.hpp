@@ -64,8 +64,8 @@ class Runner {
  public:
   // `context`, `clock` must outlive the runner and the scan. `base`: the scan's probe settings
   // (timeouts, host timeout); throws UsageError on a bad setting.
-  Runner(CheckSettings settings, const tls::ClientContext& context, probe::ProbeSettings base,
-         const Clock& clock);
+  Runner(CheckSettings settings, const tls::ClientContext& context,
+         const probe::ProbeSettings& base, const Clock& clock);
 
   // For EngineSettings::follow_up: one per target.
   [[nodiscard]] std::unique_ptr<probe::FollowUp> forTarget(const probe::ProbeTarget& target) const;
