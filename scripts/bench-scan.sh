@@ -81,6 +81,13 @@ oa_wall=$wall
 median "  the same, -oJ and --stats-every 100ms" dotscan \
   "$dotscan" -q --seed 1 --ca-file "$ca" --stats-every 100ms -oJ - 127.77.0.0/24
 stats_wall=$wall
+# What the conformance checks cost (issue 13): every check on every server, 12 more connections
+# each and the keepalive check's idle time (--keepalive-wait, 2 s by default).
+median "  the same, --checks all --auth-name dot.test" dotscan \
+  "$dotscan" -q --seed 1 --ca-file "$ca" --auth-name dot.test --checks all -oJ - 127.77.0.0/24
+checked=$(grep -c '"checks":\[' "$work/out" || true)
+checks_cpu=$cpu
+checks_wall=$wall
 median "127.77.0.0/24: 254 DoT servers + 2 closed" nmap \
   nmap -Pn -n -p853 --script ssl-cert 127.77.0.0/24
 nmap_certs=$(grep -c 'ssl-cert: Subject' "$work/out" || true)
@@ -119,6 +126,9 @@ echo "dotscan: $ok of 254 servers confirmed as DoT (DNS answered inside TLS), $d
   "(whole process, start-up included)"
 echo "openssl s_time -new: ${stime_connections:-0} handshakes in 5 s, $stime_ms ms CPU per handshake;" \
   "dotscan/s_time CPU ratio $(awk -v d="$dotscan_ms" -v s="$stime_ms" 'BEGIN { if (s + 0 > 0 && d + 0 > 0) printf "%.2f", d / s; else print "-" }')"
+checks_ms=$(awk -v c="$checks_cpu" -v n="$checked" 'BEGIN { if (n > 0) printf "%.3f", c * 1000 / n; else print "-" }')
+echo "checks:  --checks all on $checked of 254 servers in $checks_wall s, $checks_ms ms CPU per server" \
+  "against $dotscan_ms ms for the default scan (ratio $(awk -v a="$checks_ms" -v b="$dotscan_ms" 'BEGIN { if (b + 0 > 0 && a + 0 > 0) printf "%.1f", a / b; else print "-" }'))"
 echo "outputs: -oA $oa_wall s and --stats-every 100ms $stats_wall s against -oJ alone $oj_wall s (medians)"
 echo "nmap:    $nmap_certs certificates printed by ssl-cert"
 echo "dotscan: $f24 of 256 and $f16 of 65,536 reported filtered"
