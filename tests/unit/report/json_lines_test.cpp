@@ -373,6 +373,45 @@ TEST(JsonLines, MalformedRecordNamesTheFailedCheck) {
   EXPECT_EQ(nlohmann::json::parse(resultToJson(samples::closed()))["dns"], nullptr);
 }
 
+// --checks: one object per check, in the order asked, between "dns" and "findings"; the evidence
+// an object in the order the check found it, each value of its own JSON type.
+TEST(JsonLines, ChecksCarryTheirStatusAndTypedEvidenceInOrder) {
+  const std::string line = resultToJson(samples::conformance());
+  const std::string checks =
+      R"(,"checks":[{"name":"pipelining","status":"pass",)"
+      R"("summary":"3 queries answered out of order, the last after 4 ms",)"
+      R"("evidence":{"queries":3,"answered":3,"out_of_order":true,"order":["2","0","1"],)"
+      R"("last_ms":4}},)"
+      R"({"name":"keepalive","status":"fail",)"
+      R"("summary":"closed after 1000 ms idle, below the 10000 ms announced",)"
+      R"("evidence":{"timeout_ms":10000,"idle_ms":1000,"still_open":false,"skew_ms":-9000,)"
+      R"("closed_by":"server"}},)"
+      R"({"name":"sni","status":"not-applicable","summary":"no name to compare SNI with",)"
+      R"("evidence":{}},)"
+      R"({"name":"resumption","status":"error",)"
+      R"("summary":"the second connection failed: connection refused",)"
+      R"("evidence":{"error":"connection refused","tickets":[]}}],"findings":[)";
+  EXPECT_NE(line.find(checks), std::string::npos) << line;
+  EXPECT_EQ(parseLine(line).size(), 20U);
+  // Text from the network stays one line of escaped JSON, in the keys too.
+  const std::string markup = resultToJson(samples::markupCertificate());
+  EXPECT_NE(markup.find(R"("checks":[{"name":"sni<i>\u001b","status":"fail",)"
+                        R"("summary":"<b>no</b> sni & \u001b[31m",)"
+                        R"("evidence":{"seen<":"<i>x</i>\u001b","names":["<a>","\u0001"]}}])"),
+            std::string::npos)
+      << markup;
+}
+
+// Without --checks the record is the one written before the checks existed: no "checks" member.
+TEST(JsonLines, NoChecksNoMember) {
+  for (model::ProbeResult result : samples::allResults()) {
+    result.checks.clear();
+    const json j = parseLine(resultToJson(result));
+    EXPECT_FALSE(j.contains("checks")) << j.dump();
+    EXPECT_EQ(j.size(), 19U);
+  }
+}
+
 TEST(JsonLinesWriter, AsAWriter) {
   const File file(std::tmpfile(), &std::fclose);
   ASSERT_TRUE(file);

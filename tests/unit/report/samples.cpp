@@ -294,6 +294,11 @@ model::ProbeResult markupCertificate() {
   r.findings.push_back(
       {"pin-mismatch", model::Severity::Critical, "<b>no</b> pin & \x1b[31m", 0, std::nullopt});
   r.verdict = model::Verdict{"opportunistic-only", {"untrusted"}, std::nullopt, "g<&\"1\">"};
+  r.checks = {{"sni<i>\x1b",
+               model::CheckStatus::Fail,
+               "<b>no</b> sni & \x1b[31m",
+               {{"seen<", std::string("<i>x</i>\x1b")},
+                {"names", std::vector<std::string>{"<a>", "\x01"}}}}};
   return r;
 }
 
@@ -302,6 +307,34 @@ model::ProbeResult entityCertificate() {
   r.address = v4("192.0.2.67");
   r.certificates.front().subject +=
       ",OU=&lt;img src=x onerror=alert(1)&gt;&#60;script&#62;alert(2)&#60;/script&#62;&amp;";
+  return r;
+}
+
+model::ProbeResult conformance() {
+  model::ProbeResult r = dot();
+  r.address = v4("127.53.0.3");
+  r.checks = {
+      {"pipelining",
+       model::CheckStatus::Pass,
+       "3 queries answered out of order, the last after 4 ms",
+       {{"queries", std::int64_t{3}},
+        {"answered", std::int64_t{3}},
+        {"out_of_order", true},
+        {"order", std::vector<std::string>{"2", "0", "1"}},
+        {"last_ms", std::int64_t{4}}}},
+      {"keepalive",
+       model::CheckStatus::Fail,
+       "closed after 1000 ms idle, below the 10000 ms announced",
+       {{"timeout_ms", std::int64_t{10000}},
+        {"idle_ms", std::int64_t{1000}},
+        {"still_open", false},
+        {"skew_ms", std::int64_t{-9000}},
+        {"closed_by", std::string("server")}}},
+      {"sni", model::CheckStatus::NotApplicable, "no name to compare SNI with", {}},
+      {"resumption",
+       model::CheckStatus::Error,
+       "the second connection failed: connection refused",
+       {{"error", std::string("connection refused")}, {"tickets", std::vector<std::string>{}}}}};
   return r;
 }
 
