@@ -309,10 +309,40 @@ TEST(HumanReport, VeryVerboseShowsTheAnswerSectionAndEdns) {
       << big.substr(big.size() - 500);
 }
 
+// --checks: one line with each check's name and status, in the order asked, after the DNS line;
+// -v adds each check's summary under it.
+TEST(HumanReport, ChecksLineAndWithVerboseTheirSummaries) {
+  const std::string dns =
+      "  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid dotscan-test\n";
+  const std::string checks =
+      "  checks       pipelining pass, keepalive fail, sni n/a, resumption error\n";
+  const std::string summaries =
+      "               pipelining  pass: 3 queries answered out of order, the last after 4 ms\n"
+      "               keepalive   fail: closed after 1000 ms idle, below the 10000 ms announced\n"
+      "               sni         not-applicable: no name to compare SNI with\n"
+      "               resumption  error: the second connection failed: connection refused\n";
+  const std::string finding = "  finding      high  chain-untrusted: ";
+  const std::string text = show(samples::conformance());
+  EXPECT_NE(text.find(dns + checks + finding), std::string::npos) << text;
+  const std::string verbose = showVerbose(samples::conformance(), 1);
+  EXPECT_NE(verbose.find(dns + checks + summaries + finding), std::string::npos) << verbose;
+  // Without checks, no line.
+  EXPECT_EQ(show(samples::dot()).find("  checks"), std::string::npos);
+  EXPECT_EQ(showVerbose(samples::dot(), 2).find("  checks"), std::string::npos);
+  // Names and summaries from a file (dotscan report) are escaped like the rest.
+  const std::string markup = showVerbose(samples::markupCertificate(), 1);
+  EXPECT_NE(markup.find("  checks       sni<i>\\x1b fail\n"
+                        "               sni<i>\\x1b  fail: <b>no</b> sni & \\x1b[31m\n"),
+            std::string::npos)
+      << markup;
+  EXPECT_FALSE(test::hasRawControl(markup)) << markup;
+}
+
 TEST(HumanReport, DefaultListingIsUnchangedByVerbosityZero) {
   for (const model::ProbeResult& result : samples::allResults()) {
     EXPECT_EQ(showVerbose(result, 0), show(result));
   }
+  EXPECT_EQ(showVerbose(samples::conformance(), 0), show(samples::conformance()));
 }
 
 TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {

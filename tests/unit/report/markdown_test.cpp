@@ -89,6 +89,27 @@ TEST(Markdown, HostileCertificateIsEscapedNeverRaw) {
   EXPECT_FALSE(test::hasRawControl(md));
 }
 
+// --checks: a table of the checks in the server's section, after its summary table; none without.
+TEST(Markdown, ConformanceChecksTable) {
+  const std::string md = report({samples::conformance()});
+  EXPECT_NE(
+      md.find("| DNS | dot.test. A: NOERROR 192.0.2.53 |\n\n"
+              "| conformance check | status | summary |\n|---|---|---|\n"
+              "| pipelining | pass | 3 queries answered out of order, the last after 4 ms |\n"
+              "| keepalive | fail | closed after 1000 ms idle, below the 10000 ms announced |\n"
+              "| sni | not-applicable | no name to compare SNI with |\n"
+              "| resumption | error | the second connection failed: connection refused |\n\n"
+              "| # | subject |"),
+      std::string::npos)
+      << md;
+  EXPECT_EQ(report({samples::dot()}).find("conformance check"), std::string::npos);
+  const std::string markup = report({samples::markupCertificate()});
+  EXPECT_NE(markup.find(
+                "| sni&lt;i&gt;\\\\x1b | fail | &lt;b&gt;no&lt;/b&gt; sni &amp; \\\\x1b\\[31m |\n"),
+            std::string::npos)
+      << markup;
+}
+
 TEST(Markdown, PastTheBudgetServersAreCountedWithANote) {
   std::vector<model::ProbeResult> results;
   for (int i = 0; i < 40; ++i) {
