@@ -199,7 +199,7 @@ std::string chainTable(const std::vector<model::CertificateInfo>& chain) {
   return out;
 }
 
-// The conformance checks (--checks), in the order asked; the JSON output has their evidence.
+// The conformance checks (--checks), in the result's order; the JSON output has their evidence.
 std::string checksTable(const std::vector<model::ConformanceCheck>& checks) {
   std::string out =
       "<table class=\"checks\"><tr><th>conformance check</th><th>status</th><th>summary</th>"

@@ -296,7 +296,7 @@ std::string verboseDns(const model::DnsResponse& response) {
   return out;
 }
 
-// The conformance checks (--checks) on one line, each name with its status, in the order asked;
+// The conformance checks (--checks) on one line, each name with its status, in the result's order;
 // -v adds each check's summary on a line of its own.
 std::string checkLines(const std::vector<model::ConformanceCheck>& checks, int verbosity) {
   std::string out = "  checks      ";

@@ -206,9 +206,9 @@ Json dnsJson(const model::DnsExchange& dns) {
   return json;
 }
 
-// The conformance checks (--checks), in the order asked. Each check's evidence is one object whose
-// members keep the order the check found them in (ordered_json) and their type: true, 3, "text",
-// ["a", "b"].
+// The conformance checks (--checks), in the result's order. Each check's evidence is one object
+// whose members keep the order the check found them in (ordered_json) and their type: true, 3,
+// "text", ["a", "b"].
 Json checksJson(const std::vector<model::ConformanceCheck>& checks) {
   Json array = Json::array();
   for (const model::ConformanceCheck& check : checks) {

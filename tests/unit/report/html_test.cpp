@@ -146,14 +146,17 @@ TEST(Html, ConformanceChecksTable) {
   const std::string html = page({samples::conformance()});
   EXPECT_NE(html.find("</dl>\n<table class=\"checks\"><tr><th>conformance check</th><th>status</th>"
                       "<th>summary</th></tr>\n"
-                      "<tr><td>pipelining</td><td>pass</td><td>3 queries answered out of order, "
-                      "the last after 4 ms</td></tr>\n"
-                      "<tr><td>keepalive</td><td>fail</td><td>closed after 1000 ms idle, below "
-                      "the 10000 ms announced</td></tr>\n"
-                      "<tr><td>sni</td><td>not-applicable</td><td>no name to compare SNI with"
-                      "</td></tr>\n"
-                      "<tr><td>resumption</td><td>error</td><td>the second connection failed: "
-                      "connection refused</td></tr>\n</table>\n<table class=\"chain\">"),
+                      "<tr><td>pipelining</td><td>pass</td><td>3 queries written back to back, "
+                      "all answered, out of order, the last after 4 ms</td></tr>\n"
+                      "<tr><td>keepalive</td><td>fail</td><td>timeout 10000 ms announced; the "
+                      "server closed the session after 1000 ms idle</td></tr>\n"
+                      "<tr><td>resumption</td><td>error</td><td>the check&apos;s connection ended "
+                      "early: closed, connection refused</td></tr>\n"
+                      "<tr><td>versions</td><td>fail</td><td>accepts TLSv1, TLSv1.1, TLSv1.2, "
+                      "TLSv1.3 (TLS below 1.2, against RFC 8996); selects ALPN dot</td></tr>\n"
+                      "<tr><td>ddr</td><td>not-applicable</td><td>no designated resolver "
+                      "advertised (_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)</td></tr>\n"
+                      "</table>\n<table class=\"chain\">"),
             std::string::npos)
       << html;
   EXPECT_EQ(page({samples::dot()}).find("class=\"checks\""), std::string::npos);

@@ -309,18 +309,24 @@ TEST(HumanReport, VeryVerboseShowsTheAnswerSectionAndEdns) {
       << big.substr(big.size() - 500);
 }
 
-// --checks: one line with each check's name and status, in the order asked, after the DNS line;
+// --checks: one line with each check's name and status, in the result's order, after the DNS line;
 // -v adds each check's summary under it.
 TEST(HumanReport, ChecksLineAndWithVerboseTheirSummaries) {
   const std::string dns =
       "  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid dotscan-test\n";
   const std::string checks =
-      "  checks       pipelining pass, keepalive fail, sni n/a, resumption error\n";
+      "  checks       pipelining pass, keepalive fail, resumption error, versions fail, ddr n/a\n";
   const std::string summaries =
-      "               pipelining  pass: 3 queries answered out of order, the last after 4 ms\n"
-      "               keepalive   fail: closed after 1000 ms idle, below the 10000 ms announced\n"
-      "               sni         not-applicable: no name to compare SNI with\n"
-      "               resumption  error: the second connection failed: connection refused\n";
+      "               pipelining  pass: 3 queries written back to back, all answered, out of "
+      "order, the last after 4 ms\n"
+      "               keepalive   fail: timeout 10000 ms announced; the server closed the session "
+      "after 1000 ms idle\n"
+      "               resumption  error: the check's connection ended early: closed, connection "
+      "refused\n"
+      "               versions    fail: accepts TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (TLS below 1.2, "
+      "against RFC 8996); selects ALPN dot\n"
+      "               ddr         not-applicable: no designated resolver advertised "
+      "(_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)\n";
   const std::string finding = "  finding      high  chain-untrusted: ";
   const std::string text = show(samples::conformance());
   EXPECT_NE(text.find(dns + checks + finding), std::string::npos) << text;

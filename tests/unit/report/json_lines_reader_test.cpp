@@ -192,12 +192,12 @@ TEST(JsonLinesReader, RoundTripOfConformanceChecks) {
 // evidence order follows it.
 TEST(JsonLinesReader, LastOfTwoChecksOrEvidenceMembersIsRead) {
   const std::string line = resultToJson(samples::conformance());
-  const std::string twice = replaced(
-      line, R"("evidence":{"error":"connection refused","tickets":[]})",
-      R"("evidence":{"error":"connection refused","tickets":[]},"evidence":{"b":true,"a":1})");
+  const std::string twice =
+      replaced(line, R"("evidence":{"rcode":"NXDOMAIN"})",
+               R"("evidence":{"rcode":"NXDOMAIN"},"evidence":{"b":true,"a":1})");
   const auto result = std::get<model::ProbeResult>(parseRecord(twice));
-  ASSERT_EQ(result.checks.size(), 4U);
-  EXPECT_EQ(result.checks[3].evidence,
+  ASSERT_EQ(result.checks.size(), 5U);
+  EXPECT_EQ(result.checks[4].evidence,
             (std::vector<model::Evidence>{{"b", true}, {"a", std::int64_t{1}}}));
   EXPECT_EQ(result.checks[0], samples::conformance().checks[0]);
 
@@ -222,24 +222,28 @@ TEST(JsonLinesReader, MalformedChecksAreRefused) {
       {R"("status":"pass")", R"("status":"n/a")",
        R"("checks" item: "status" is not pass, fail, not-applicable or error)"},
       {R"("status":"pass")", R"("status":1)", R"("status" is not a string)"},
-      {R"("summary":"no name to compare SNI with",)", "", R"("summary" is missing)"},
+      {R"("summary":"the check's connection ended early: closed, connection refused",)", "",
+       R"("summary" is missing)"},
       {R"("name":"keepalive")", R"("name":null)", R"("name" is not a string)"},
-      {R"("last_ms":4})", R"("last_ms":4.5})",
-       R"("evidence" member 'last_ms' is not true or false, a whole number, a string or a list )"},
-      {R"("last_ms":4})", R"("last_ms":4.0})", R"(member 'last_ms' is not true or false)"},
-      {R"("last_ms":4})", R"("last_ms":{"ms":4}})", R"(member 'last_ms' is not true or false)"},
-      {R"("last_ms":4})", R"("last_ms":null})", R"(member 'last_ms' is not true or false)"},
-      {R"("last_ms":4})", R"("last_ms":9223372036854775808})",
-       R"(member 'last_ms' is not a whole number from -2^63 to 2^63 - 1)"},
-      {R"("order":["2","0","1"])", R"("order":["2",0,"1"])",
-       R"(member 'order' holds something that is not a string)"},
-      {R"("order":["2","0","1"])", R"("order":[["2"]])",
-       R"(member 'order' holds something that is not a string)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":4.5})",
+       R"("evidence" member 'last_answer_ms' is not true or false, a whole number, a string)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":4.0})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":{"ms":4}})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":null})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":9223372036854775808})",
+       R"(member 'last_answer_ms' is not a whole number from -2^63 to 2^63 - 1)"},
+      {R"("answer_order":["2","1","3"])", R"("answer_order":["2",1,"3"])",
+       R"(member 'answer_order' holds something that is not a string)"},
+      {R"("answer_order":["2","1","3"])", R"("answer_order":[["2"]])",
+       R"(member 'answer_order' holds something that is not a string)"},
       {R"("queries":3,"answered":3)", R"("queries":3,"queries":4)",
        R"("evidence" holds 'queries' twice)"},
       {R"("evidence":{})", R"("evidence":[])", R"("checks" item "evidence": is not an object)"},
       {R"("evidence":{})", R"("evidence":null)", R"("evidence": is not an object)"},
-      {R"("evidence":{"error")", R"("evidenceX":{"error")", R"("evidence" is missing)"},
+      {R"("evidence":{"rcode")", R"("evidenceX":{"rcode")", R"("evidence" is missing)"},
       {R"("checks":[{"name":"pipelining")", R"("checks":{"x":{"name":"pipelining")",
        "not valid JSON"},
       {R"("checks":[{"name":"pipelining")", R"("checks":[5,{"name":"pipelining")",

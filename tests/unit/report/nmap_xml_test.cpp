@@ -120,14 +120,15 @@ TEST(NmapXml, MarkupFromTheNetworkStaysText) {
 TEST(NmapXml, ChecksInTheDotscanScript) {
   const std::string host = nmapXmlHost(samples::conformance());
   EXPECT_NE(host.find("&#xa;dns: dot.test. A NOERROR 192.0.2.53&#xa;checks: pipelining pass, "
-                      "keepalive fail, sni not-applicable, resumption error&#xa;finding: "),
+                      "keepalive fail, resumption error, versions fail, ddr not-applicable&#xa;"
+                      "finding: "),
             std::string::npos)
       << host;
-  EXPECT_NE(
-      host.find("</table>\n<table key=\"checks\">\n<elem key=\"pipelining\">pass</elem>\n"
-                "<elem key=\"keepalive\">fail</elem>\n<elem key=\"sni\">not-applicable</elem>"
-                "\n<elem key=\"resumption\">error</elem>\n</table>\n<table key=\"findings\">"),
-      std::string::npos)
+  EXPECT_NE(host.find("</table>\n<table key=\"checks\">\n<elem key=\"pipelining\">pass</elem>\n"
+                      "<elem key=\"keepalive\">fail</elem>\n<elem key=\"resumption\">error</elem>"
+                      "\n<elem key=\"versions\">fail</elem>\n<elem key=\"ddr\">not-applicable"
+                      "</elem>\n</table>\n<table key=\"findings\">"),
+            std::string::npos)
       << host;
   EXPECT_EQ(host.find("3 queries"), std::string::npos);
   // No script of its own: Debian's ndiff (7.93) fails on a host or a port with two scripts.

@@ -42,14 +42,14 @@ void printInvalid() {
       {checks, [](Json& j) { j["checks"][0]["status"] = "n/a"; }},
       {checks, [](Json& j) { j["checks"][1].erase("summary"); }},
       {checks, [](Json& j) { j["checks"][1]["extra"] = true; }},
-      {checks, [](Json& j) { j["checks"][0]["evidence"]["last_ms"] = 4.5; }},
+      {checks, [](Json& j) { j["checks"][0]["evidence"]["last_answer_ms"] = 4.5; }},
       {checks,
        [](Json& j) {
          j["checks"][0]["evidence"]["nested"] = Json{{"a", 1}};
        }},
       {checks,
        [](Json& j) {
-         j["checks"][0]["evidence"]["order"] = Json{"2", 0};
+         j["checks"][0]["evidence"]["answer_order"] = Json{"2", 1};
        }},
       {checks, [](Json& j) { j["checks"][0]["evidence"]["none"] = nullptr; }},
       {checks, [](Json& j) { j["checks"][0]["evidence"] = Json::array(); }},

@@ -41,10 +41,10 @@ model::ProbeResult markupCertificate();
 // ("&lt;img src=x onerror=alert(1)&gt;", "&#60;script&#62;", "&amp;"): a report must show them as
 // written, never decode them into markup. Not in allResults().
 model::ProbeResult entityCertificate();
-// dot() at 127.53.0.3 with a conformance check of each status (--checks), in an order that is not
-// alphabetical, and evidence of each type (true and false, positive and negative integers, a
-// text, a list of texts and an empty one), its keys not in alphabetical order either. Not in
-// allResults().
+// dot() at 127.53.0.3 with conformance checks (--checks) as the checks module writes them: each
+// status, in an order that is not alphabetical, and evidence of each type (true and false,
+// integers, a text, a list of texts and an empty one), its keys not in alphabetical order either.
+// Not in allResults().
 model::ProbeResult conformance();
 ScanMetadata metadata();
 // metadata() with every optional part present: arguments, resumed, RTT bounds and figures, an
