@@ -199,6 +199,18 @@ std::string chainTable(const std::vector<model::CertificateInfo>& chain) {
   return out;
 }
 
+// The conformance checks (--checks), in the result's order; the JSON output has their evidence.
+std::string checksTable(const std::vector<model::ConformanceCheck>& checks) {
+  std::string out =
+      "<table class=\"checks\"><tr><th>conformance check</th><th>status</th><th>summary</th>"
+      "</tr>\n";
+  for (const model::ConformanceCheck& check : checks) {
+    out += "<tr><td>" + esc(check.name) + "</td><td>" + esc(model::toString(check.status)) +
+           "</td><td>" + clipped(check.summary, kTextShown) + "</td></tr>\n";
+  }
+  return out + "</table>\n";
+}
+
 std::string dnsText(const model::DnsExchange& dns) {
   std::string out = esc(dns.query.name) + " " + esc(dns.query.type) +
                     (dns.cleartext ? " (asked in cleartext)" : "");
@@ -250,6 +262,7 @@ std::string serverDetail(const model::ProbeResult& r, std::uint64_t id) {
   if (r.verdict) out += "<dt>verdict</dt><dd>" + verdictText(*r.verdict) + "</dd>";
   if (r.dns) out += "<dt>DNS</dt><dd>" + dnsText(*r.dns) + "</dd>";
   out += "</dl>\n";
+  if (!r.checks.empty()) out += checksTable(r.checks);
   if (!r.certificates.empty()) out += chainTable(r.certificates);
   if (!r.findings.empty()) {
     out += "<ul class=\"findings\">";

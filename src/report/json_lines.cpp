@@ -6,6 +6,7 @@
 #include <cmath>
 #include <ctime>
 #include <utility>
+#include <variant>
 
 #include "dotscan/util/error.hpp"
 
@@ -205,6 +206,24 @@ Json dnsJson(const model::DnsExchange& dns) {
   return json;
 }
 
+// The conformance checks (--checks), in the result's order. Each check's evidence is one object
+// whose members keep the order the check found them in (ordered_json) and their type: true, 3,
+// "text", ["a", "b"].
+Json checksJson(const std::vector<model::ConformanceCheck>& checks) {
+  Json array = Json::array();
+  for (const model::ConformanceCheck& check : checks) {
+    Json evidence = Json::object();
+    for (const model::Evidence& item : check.evidence) {
+      evidence[item.key] = std::visit([](const auto& value) { return Json(value); }, item.value);
+    }
+    array.push_back(Json{{"name", check.name},
+                         {"status", std::string(model::toString(check.status))},
+                         {"summary", check.summary},
+                         {"evidence", std::move(evidence)}});
+  }
+  return array;
+}
+
 }  // namespace
 
 std::string resultToJson(const model::ProbeResult& result, bool include_pem) {
@@ -233,6 +252,9 @@ std::string resultToJson(const model::ProbeResult& result, bool include_pem) {
   }
   json["certificates"] = std::move(certificates);
   json["dns"] = result.dns ? dnsJson(*result.dns) : Json(nullptr);
+  // Left out, not null, when no check was asked for: a scan without --checks writes the record
+  // it wrote before the checks existed.
+  if (!result.checks.empty()) json["checks"] = checksJson(result.checks);
   Json findings = Json::array();
   for (const model::Finding& finding : result.findings) {
     Json policy = nullptr;

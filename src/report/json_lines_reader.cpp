@@ -309,7 +309,144 @@ model::Finding finding(const Fields& f) {
   return finding;
 }
 
-model::ProbeResult result(const Fields& f) {
+// nlohmann::json keeps an object's members sorted by key, but a check's evidence is in the order
+// the check found it, which the writer keeps. So a record with checks is read a second time by
+// this SAX handler, which builds nothing and notes the keys of each "checks"[i]."evidence" object
+// in the order written. As in the parse, the last of two members of the same name wins; a key
+// written twice in one evidence object is noted twice (and refused).
+class EvidenceOrder final : public nlohmann::json_sax<Json> {
+ public:
+  // The evidence keys of item i of the record's "checks", in order (empty: none seen).
+  [[nodiscard]] const std::vector<std::string>& keys(std::size_t i) const {
+    static const std::vector<std::string> kNone;
+    return i < keys_.size() ? keys_[i] : kNone;
+  }
+
+  bool null() override { return value(); }
+  bool boolean(bool /*value*/) override { return value(); }
+  bool number_integer(number_integer_t /*value*/) override { return value(); }
+  bool number_unsigned(number_unsigned_t /*value*/) override { return value(); }
+  bool number_float(number_float_t /*value*/, const string_t& /*text*/) override { return value(); }
+  bool string(string_t& /*value*/) override { return value(); }
+  bool binary(binary_t& /*value*/) override { return value(); }
+  bool start_object(std::size_t /*elements*/) override {
+    // Levels: 0 the record, 1 its "checks" array, 2 a check, 3 that check's "evidence".
+    const bool in_checks = levels_.size() >= 2 && levels_[0].key == "checks" && !levels_[1].object;
+    if (in_checks && levels_.size() == 2) check_ = levels_[1].items;
+    const bool evidence =
+        in_checks && levels_.size() == 3 && levels_[2].object && levels_[2].key == "evidence";
+    if (evidence) {
+      if (keys_.size() <= check_) keys_.resize(check_ + 1);
+      keys_[check_].clear();  // a second "evidence" of one check replaces the first
+    }
+    value();
+    levels_.push_back({true, evidence, {}, 0});
+    return true;
+  }
+  bool key(string_t& key) override {
+    if (levels_.back().evidence) keys_[check_].push_back(key);
+    levels_.back().key = key;
+    return true;
+  }
+  bool end_object() override { return end(); }
+  bool start_array(std::size_t /*elements*/) override {
+    if (levels_.size() == 1 && levels_[0].key == "checks") keys_.clear();  // a second "checks"
+    value();
+    levels_.push_back({false, false, {}, 0});
+    return true;
+  }
+  bool end_array() override { return end(); }
+  bool parse_error(std::size_t /*position*/, const std::string& /*token*/,
+                   const Json::exception& /*error*/) override {
+    return false;
+  }
+
+ private:
+  struct Level {
+    bool object = false;
+    bool evidence = false;  // the "evidence" object of a check
+    std::string key;        // an object: the member being read
+    std::size_t items = 0;  // an array: the items begun
+  };
+  bool value() {
+    if (!levels_.empty() && !levels_.back().object) ++levels_.back().items;
+    return true;
+  }
+  bool end() {
+    levels_.pop_back();
+    return true;
+  }
+
+  std::vector<Level> levels_;
+  std::vector<std::vector<std::string>> keys_;
+  std::size_t check_ = 0;
+};
+
+[[noreturn]] void badEvidence(const Fields& check, const std::string& key, const char* why) {
+  std::string text = "member ";
+  text += quoteInput(key);
+  text += ' ';
+  text += why;
+  check.fail("evidence", text);
+}
+
+// One fact of a check, of the type the writer gave it: true, 3, "text" or ["a", "b"].
+model::EvidenceValue evidenceValue(const Fields& check, const std::string& key, const Json& value) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_unsigned()) {
+    if (value.get<std::uint64_t>() > std::numeric_limits<std::int64_t>::max()) {
+      badEvidence(check, key, "is not a whole number from -2^63 to 2^63 - 1");
+    }
+    return value.get<std::int64_t>();
+  }
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (value.is_array()) {
+    std::vector<std::string> list;
+    for (const Json& item : value) {
+      if (!item.is_string()) badEvidence(check, key, "holds something that is not a string");
+      list.push_back(item.get<std::string>());
+    }
+    return list;
+  }
+  badEvidence(check, key, "is not true or false, a whole number, a string or a list of strings");
+}
+
+model::ConformanceCheck conformanceCheck(const Fields& f, const std::vector<std::string>& order) {
+  model::ConformanceCheck check;
+  check.name = f.string("name");
+  const auto status = model::checkStatusFromString(f.string("status"));
+  if (!status) f.fail("status", "is not pass, fail, not-applicable or error");
+  check.status = *status;
+  check.summary = f.string("summary");
+  (void)f.object("evidence");  // refuses anything but an object
+  const Json& evidence = f.at("evidence");
+  for (const std::string& key : order) {
+    for (const model::Evidence& seen : check.evidence) {
+      if (seen.key == key) f.fail("evidence", "holds " + quoteInput(key) + " twice");
+    }
+    const auto it = evidence.find(key);
+    if (it == evidence.end()) break;  // cannot be: the same text, read twice
+    check.evidence.push_back({key, evidenceValue(f, key, *it)});
+  }
+  if (check.evidence.size() != evidence.size()) f.fail("evidence", "does not match its text");
+  return check;
+}
+
+std::vector<model::ConformanceCheck> conformanceChecks(const Fields& f, std::string_view line) {
+  std::vector<model::ConformanceCheck> checks;
+  const Json& items = f.array("checks");
+  if (items.empty()) return checks;
+  EvidenceOrder order;
+  (void)Json::sax_parse(line, &order);  // the line parsed once already: no error here
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    checks.push_back(
+        conformanceCheck(Fields(items[i], f.where() + " \"checks\" item"), order.keys(i)));
+  }
+  return checks;
+}
+
+model::ProbeResult result(const Fields& f, std::string_view line) {
   model::ProbeResult result;
   const auto address = Address::parse(f.string("address"));
   if (!address) f.fail("address", "is not an IP address");
@@ -334,6 +471,8 @@ model::ProbeResult result(const Fields& f) {
     result.certificates.push_back(certificate(Fields(item, f.where() + " \"certificates\" item")));
   }
   if (!f.isNull("dns")) result.dns = dns(f.object("dns"));
+  // Absent when no check was asked for, and in records before the checks (issue 13).
+  if (f.has("checks")) result.checks = conformanceChecks(f, line);
   for (const Json& item : f.array("findings")) {
     result.findings.push_back(finding(Fields(item, f.where() + " \"findings\" item")));
   }
@@ -473,7 +612,7 @@ Record parseRecord(std::string_view line) {
     record.fail("schema_version",
                 "is not " + std::to_string(kSchemaVersion) + " (written by another dotscan)");
   }
-  if (kind == "result") return result(record);
+  if (kind == "result") return result(record, line);
   return metadata(record);
 }
 

@@ -95,6 +95,14 @@ std::string serverSection(const model::ProbeResult& r) {
     out += row({"DNS", dns});
   }
   out += "\n";
+  if (!r.checks.empty()) {
+    out += "| conformance check | status | summary |\n|---|---|---|\n";
+    for (const model::ConformanceCheck& check : r.checks) {
+      out += row(
+          {md(check.name), md(model::toString(check.status)), clipped(check.summary, kTextShown)});
+    }
+    out += "\n";
+  }
   if (!r.certificates.empty()) {
     out +=
         "| # | subject | issuer | not after (days left) | key | names |\n"

@@ -142,7 +142,7 @@ std::string sslCertScript(const model::CertificateInfo& cert) {
          "</script>";
 }
 
-// dotscan's own findings: TLS session, DNS answer, verdict, findings.
+// dotscan's own findings: TLS session, DNS answer, conformance checks, verdict, findings.
 std::string dotscanScript(const model::ProbeResult& r) {
   std::string output = "outcome: " + std::string(model::toString(r.outcome));
   if (r.phase != model::Phase::Done) output += " during " + std::string(model::toString(r.phase));
@@ -195,6 +195,18 @@ std::string dotscanScript(const model::ProbeResult& r) {
     // The round trip only in the table: ndiff compares the output text, which must not differ
     // between two scans of an unchanged server.
     if (r.timings.dns_rtt_ms) tables.elem("rtt_ms", decimal(*r.timings.dns_rtt_ms, 3));
+    tables.close();
+  }
+  if (!r.checks.empty()) {
+    // Each check's status, not its summary, which may hold timings (as the round trip above).
+    output += "\nchecks:";
+    tables.open("checks");
+    for (const model::ConformanceCheck& check : r.checks) {
+      const std::string name = terminalSafe(check.name);
+      output += (&check == &r.checks.front() ? " " : ", ") + name + " " +
+                std::string(model::toString(check.status));
+      tables.elem(name, model::toString(check.status));
+    }
     tables.close();
   }
   if (r.verdict) {

@@ -40,7 +40,8 @@ struct ListingOptions {
   bool comments = false;
   // Called once, when the sort limit is passed (the CLI prints a warning on stderr).
   std::function<void(std::size_t limit)> on_sort_limit;
-  // -v (1): every certificate of the chain with every ssl-cert field, fingerprints whole;
+  // -v (1): every certificate of the chain with every ssl-cert field, fingerprints whole, and
+  // the summary of each conformance check under the "checks" line;
   // -vv (2): also the DNS header, the answer section (up to kVerboseAnswers records) and the
   // EDNS options of the answer. 0: the concise listing.
   int verbosity = 0;

@@ -4,8 +4,9 @@
 // Two record types, told apart by "record": one "result" per probed target, and one "metadata"
 // record that describes the scan (data/result.schema.json documents every field). Invariants: a
 // record is always exactly one line of valid UTF-8 JSON, whatever bytes the network sent (invalid
-// UTF-8 becomes U+FFFD, control characters are escaped); absent facts are null, never made up;
-// times are ISO 8601 UTC with milliseconds; durations in milliseconds are rounded to 3 decimals.
+// UTF-8 becomes U+FFFD, control characters are escaped); absent facts are null, never made up,
+// except "checks", left out when no conformance check was asked for; times are ISO 8601 UTC with
+// milliseconds; durations in milliseconds are rounded to 3 decimals.
 // The writer emits whole lines only and reports a failed write as an Error, never silently.
 #pragma once
 

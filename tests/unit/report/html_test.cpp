@@ -141,6 +141,31 @@ TEST(Html, HostileCertificateIsEscapedNeverRaw) {
   EXPECT_FALSE(test::hasRawControl(html));
 }
 
+// --checks: a table of the checks in the server's detail, before its chain; none without.
+TEST(Html, ConformanceChecksTable) {
+  const std::string html = page({samples::conformance()});
+  EXPECT_NE(html.find("</dl>\n<table class=\"checks\"><tr><th>conformance check</th><th>status</th>"
+                      "<th>summary</th></tr>\n"
+                      "<tr><td>pipelining</td><td>pass</td><td>3 queries written back to back, "
+                      "all answered, out of order, the last after 4 ms</td></tr>\n"
+                      "<tr><td>keepalive</td><td>fail</td><td>timeout 10000 ms announced; the "
+                      "server closed the session after 1000 ms idle</td></tr>\n"
+                      "<tr><td>resumption</td><td>error</td><td>the check&apos;s connection ended "
+                      "early: closed, connection refused</td></tr>\n"
+                      "<tr><td>versions</td><td>fail</td><td>accepts TLSv1, TLSv1.1, TLSv1.2, "
+                      "TLSv1.3 (TLS below 1.2, against RFC 8996); selects ALPN dot</td></tr>\n"
+                      "<tr><td>ddr</td><td>not-applicable</td><td>no designated resolver "
+                      "advertised (_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)</td></tr>\n"
+                      "</table>\n<table class=\"chain\">"),
+            std::string::npos)
+      << html;
+  EXPECT_EQ(page({samples::dot()}).find("class=\"checks\""), std::string::npos);
+  const std::string markup = page({samples::markupCertificate()});
+  EXPECT_NE(markup.find("<tr><td>sni&lt;i&gt;\\x1b</td><td>fail</td><td>&lt;b&gt;no&lt;/b&gt; sni "
+                        "&amp; \\x1b[31m</td></tr>"),
+            std::string::npos);
+}
+
 TEST(Html, InterruptedScanSaysSo) {
   ScanMetadata m = samples::metadata();
   m.interrupted = true;

@@ -309,10 +309,46 @@ TEST(HumanReport, VeryVerboseShowsTheAnswerSectionAndEdns) {
       << big.substr(big.size() - 500);
 }
 
+// --checks: one line with each check's name and status, in the result's order, after the DNS line;
+// -v adds each check's summary under it.
+TEST(HumanReport, ChecksLineAndWithVerboseTheirSummaries) {
+  const std::string dns =
+      "  dns          dot.test. A  NOERROR  192.0.2.53  0.8 ms  nsid dotscan-test\n";
+  const std::string checks =
+      "  checks       pipelining pass, keepalive fail, resumption error, versions fail, ddr n/a\n";
+  const std::string summaries =
+      "               pipelining  pass: 3 queries written back to back, all answered, out of "
+      "order, the last after 4 ms\n"
+      "               keepalive   fail: timeout 10000 ms announced; the server closed the session "
+      "after 1000 ms idle\n"
+      "               resumption  error: the check's connection ended early: closed, connection "
+      "refused\n"
+      "               versions    fail: accepts TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (TLS below 1.2, "
+      "against RFC 8996); selects ALPN dot\n"
+      "               ddr         not-applicable: no designated resolver advertised "
+      "(_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)\n";
+  const std::string finding = "  finding      high  chain-untrusted: ";
+  const std::string text = show(samples::conformance());
+  EXPECT_NE(text.find(dns + checks + finding), std::string::npos) << text;
+  const std::string verbose = showVerbose(samples::conformance(), 1);
+  EXPECT_NE(verbose.find(dns + checks + summaries + finding), std::string::npos) << verbose;
+  // Without checks, no line.
+  EXPECT_EQ(show(samples::dot()).find("  checks"), std::string::npos);
+  EXPECT_EQ(showVerbose(samples::dot(), 2).find("  checks"), std::string::npos);
+  // Names and summaries from a file (dotscan report) are escaped like the rest.
+  const std::string markup = showVerbose(samples::markupCertificate(), 1);
+  EXPECT_NE(markup.find("  checks       sni<i>\\x1b fail\n"
+                        "               sni<i>\\x1b  fail: <b>no</b> sni & \\x1b[31m\n"),
+            std::string::npos)
+      << markup;
+  EXPECT_FALSE(test::hasRawControl(markup)) << markup;
+}
+
 TEST(HumanReport, DefaultListingIsUnchangedByVerbosityZero) {
   for (const model::ProbeResult& result : samples::allResults()) {
     EXPECT_EQ(showVerbose(result, 0), show(result));
   }
+  EXPECT_EQ(showVerbose(samples::conformance(), 0), show(samples::conformance()));
 }
 
 TEST(HumanReport, FindingsAreSummarisedAtTheEnd) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -147,6 +148,120 @@ TEST(JsonLinesReader, FieldsComeBack) {
   EXPECT_EQ(meta.counts, samples::fullMetadata().counts);
   ASSERT_TRUE(meta.pcap);
   EXPECT_EQ(meta.pcap->dropped, 1U);
+}
+
+// The message of the RecordError that parsing `line` throws; empty when none.
+std::string recordError(const std::string& line) {
+  try {
+    (void)parseRecord(line);
+  } catch (const RecordError& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// `text` with its first `from` replaced by `to` (which must be there).
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// --checks: every status and evidence type comes back, the evidence in its own order (not the
+// alphabetical one of a parsed JSON object), and writes the same line again.
+TEST(JsonLinesReader, RoundTripOfConformanceChecks) {
+  model::ProbeResult sample = samples::conformance();
+  sample.checks.push_back({"bounds",
+                           model::CheckStatus::Pass,
+                           "",
+                           {{"z", std::numeric_limits<std::int64_t>::max()},
+                            {"y", std::numeric_limits<std::int64_t>::min()},
+                            {"x", std::int64_t{0}},
+                            {"w", std::string()}}});
+  for (const model::ProbeResult& expected : {sample, samples::markupCertificate()}) {
+    const std::string line = resultToJson(expected);
+    const auto result = std::get<model::ProbeResult>(parseRecord(line));
+    EXPECT_EQ(result.checks, expected.checks) << line;
+    const TextFile file(line + "\n");
+    EXPECT_EQ(rewrite(file.path()), line + "\n");
+  }
+}
+
+// As everywhere in the record, the last of two members with one name is the one read; the
+// evidence order follows it.
+TEST(JsonLinesReader, LastOfTwoChecksOrEvidenceMembersIsRead) {
+  const std::string line = resultToJson(samples::conformance());
+  const std::string twice =
+      replaced(line, R"("evidence":{"rcode":"NXDOMAIN"})",
+               R"("evidence":{"rcode":"NXDOMAIN"},"evidence":{"b":true,"a":1})");
+  const auto result = std::get<model::ProbeResult>(parseRecord(twice));
+  ASSERT_EQ(result.checks.size(), 5U);
+  EXPECT_EQ(result.checks[4].evidence,
+            (std::vector<model::Evidence>{{"b", true}, {"a", std::int64_t{1}}}));
+  EXPECT_EQ(result.checks[0], samples::conformance().checks[0]);
+
+  const std::string again = replaced(
+      line, R"(,"findings":[)",
+      R"(,"checks":[{"name":"n","status":"pass","summary":"s","evidence":{"q":"1","p":[]}}],)"
+      R"("findings":[)");
+  const auto second = std::get<model::ProbeResult>(parseRecord(again));
+  ASSERT_EQ(second.checks.size(), 1U);
+  EXPECT_EQ(
+      second.checks[0].evidence,
+      (std::vector<model::Evidence>{{"q", std::string("1")}, {"p", std::vector<std::string>{}}}));
+}
+
+TEST(JsonLinesReader, MalformedChecksAreRefused) {
+  const std::string line = resultToJson(samples::conformance());
+  const struct {
+    std::string from;
+    std::string to;
+    std::string says;
+  } cases[] = {
+      {R"("status":"pass")", R"("status":"n/a")",
+       R"("checks" item: "status" is not pass, fail, not-applicable or error)"},
+      {R"("status":"pass")", R"("status":1)", R"("status" is not a string)"},
+      {R"("summary":"the check's connection ended early: closed, connection refused",)", "",
+       R"("summary" is missing)"},
+      {R"("name":"keepalive")", R"("name":null)", R"("name" is not a string)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":4.5})",
+       R"("evidence" member 'last_answer_ms' is not true or false, a whole number, a string)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":4.0})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":{"ms":4}})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":null})",
+       R"(member 'last_answer_ms' is not true or false)"},
+      {R"("last_answer_ms":4})", R"("last_answer_ms":9223372036854775808})",
+       R"(member 'last_answer_ms' is not a whole number from -2^63 to 2^63 - 1)"},
+      {R"("answer_order":["2","1","3"])", R"("answer_order":["2",1,"3"])",
+       R"(member 'answer_order' holds something that is not a string)"},
+      {R"("answer_order":["2","1","3"])", R"("answer_order":[["2"]])",
+       R"(member 'answer_order' holds something that is not a string)"},
+      {R"("queries":3,"answered":3)", R"("queries":3,"queries":4)",
+       R"("evidence" holds 'queries' twice)"},
+      {R"("evidence":{})", R"("evidence":[])", R"("checks" item "evidence": is not an object)"},
+      {R"("evidence":{})", R"("evidence":null)", R"("evidence": is not an object)"},
+      {R"("evidence":{"rcode")", R"("evidenceX":{"rcode")", R"("evidence" is missing)"},
+      {R"("checks":[{"name":"pipelining")", R"("checks":{"x":{"name":"pipelining")",
+       "not valid JSON"},
+      {R"("checks":[{"name":"pipelining")", R"("checks":[5,{"name":"pipelining")",
+       R"("checks" item: is not an object)"},
+  };
+  for (const auto& c : cases) {
+    const std::string message = recordError(replaced(line, c.from, c.to));
+    EXPECT_NE(message.find(c.says), std::string::npos) << c.to << ": " << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+  // Not an array at all.
+  std::string object = resultToJson(samples::closed());
+  object = replaced(object, R"(,"findings":[)", R"(,"checks":{},"findings":[)");
+  EXPECT_NE(recordError(object).find(R"("checks" is not an array)"), std::string::npos);
+  // An empty list is no check (the writer leaves the member out).
+  std::string empty =
+      replaced(resultToJson(samples::closed()), R"(,"findings":[)", R"(,"checks":[],"findings":[)");
+  EXPECT_TRUE(std::get<model::ProbeResult>(parseRecord(empty)).checks.empty());
 }
 
 TEST(JsonLinesReader, SkipPassesOverALineUnparsed) {

@@ -373,6 +373,50 @@ TEST(JsonLines, MalformedRecordNamesTheFailedCheck) {
   EXPECT_EQ(nlohmann::json::parse(resultToJson(samples::closed()))["dns"], nullptr);
 }
 
+// --checks: one object per check, in the result's order, between "dns" and "findings"; the evidence
+// an object in the order the check found it, each value of its own JSON type.
+TEST(JsonLines, ChecksCarryTheirStatusAndTypedEvidenceInOrder) {
+  const std::string line = resultToJson(samples::conformance());
+  const std::string checks =
+      R"(,"checks":[{"name":"pipelining","status":"pass",)"
+      R"("summary":"3 queries written back to back, all answered, out of order, the last after )"
+      R"(4 ms","evidence":{"queries":3,"answered":3,"out_of_order":true,)"
+      R"("answer_order":["2","1","3"],"last_answer_ms":4}},)"
+      R"({"name":"keepalive","status":"fail",)"
+      R"("summary":"timeout 10000 ms announced; the server closed the session after 1000 ms )"
+      R"(idle","evidence":{"timeout_ms":10000,"idle_ms":1000,"open_after_idle":false,)"
+      R"("closed_after_ms":1000}},)"
+      R"({"name":"resumption","status":"error",)"
+      R"("summary":"the check's connection ended early: closed, connection refused",)"
+      R"("evidence":{}},)"
+      R"({"name":"versions","status":"fail","summary":"accepts TLSv1, TLSv1.1, TLSv1.2, )"
+      R"(TLSv1.3 (TLS below 1.2, against RFC 8996); selects ALPN dot",)"
+      R"("evidence":{"accepted":["TLSv1","TLSv1.1","TLSv1.2","TLSv1.3"],"refused":[],)"
+      R"("alpn_dot":true}},)"
+      R"({"name":"ddr","status":"not-applicable","summary":"no designated resolver )"
+      R"j(advertised (_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)",)j"
+      R"("evidence":{"rcode":"NXDOMAIN"}}],"findings":[)";
+  EXPECT_NE(line.find(checks), std::string::npos) << line;
+  EXPECT_EQ(parseLine(line).size(), 20U);
+  // Text from the network stays one line of escaped JSON, in the keys too.
+  const std::string markup = resultToJson(samples::markupCertificate());
+  EXPECT_NE(markup.find(R"("checks":[{"name":"sni<i>\u001b","status":"fail",)"
+                        R"("summary":"<b>no</b> sni & \u001b[31m",)"
+                        R"("evidence":{"seen<":"<i>x</i>\u001b","names":["<a>","\u0001"]}}])"),
+            std::string::npos)
+      << markup;
+}
+
+// Without --checks the record is the one written before the checks existed: no "checks" member.
+TEST(JsonLines, NoChecksNoMember) {
+  for (model::ProbeResult result : samples::allResults()) {
+    result.checks.clear();
+    const json j = parseLine(resultToJson(result));
+    EXPECT_FALSE(j.contains("checks")) << j.dump();
+    EXPECT_EQ(j.size(), 19U);
+  }
+}
+
 TEST(JsonLinesWriter, AsAWriter) {
   const File file(std::tmpfile(), &std::fclose);
   ASSERT_TRUE(file);

@@ -89,6 +89,34 @@ TEST(Markdown, HostileCertificateIsEscapedNeverRaw) {
   EXPECT_FALSE(test::hasRawControl(md));
 }
 
+// --checks: a table of the checks in the server's section, after its summary table; none without.
+TEST(Markdown, ConformanceChecksTable) {
+  const std::string md = report({samples::conformance()});
+  EXPECT_NE(
+      md.find(
+          "| DNS | dot.test. A: NOERROR 192.0.2.53 |\n\n"
+          "| conformance check | status | summary |\n|---|---|---|\n"
+          "| pipelining | pass | 3 queries written back to back, all answered, out of order, "
+          "the last after 4 ms |\n"
+          "| keepalive | fail | timeout 10000 ms announced; the server closed the session after "
+          "1000 ms idle |\n"
+          "| resumption | error | the check&apos;s connection ended early: closed, connection "
+          "refused |\n"
+          "| versions | fail | accepts TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 \\(TLS below 1.2, against "
+          "RFC 8996\\); selects ALPN dot |\n"
+          "| ddr | not-applicable | no designated resolver advertised "
+          "\\(\\_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record\\) |\n\n"
+          "| # | subject |"),
+      std::string::npos)
+      << md;
+  EXPECT_EQ(report({samples::dot()}).find("conformance check"), std::string::npos);
+  const std::string markup = report({samples::markupCertificate()});
+  EXPECT_NE(markup.find(
+                "| sni&lt;i&gt;\\\\x1b | fail | &lt;b&gt;no&lt;/b&gt; sni &amp; \\\\x1b\\[31m |\n"),
+            std::string::npos)
+      << markup;
+}
+
 TEST(Markdown, PastTheBudgetServersAreCountedWithANote) {
   std::vector<model::ProbeResult> results;
   for (int i = 0; i < 40; ++i) {

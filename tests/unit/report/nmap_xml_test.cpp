@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "capture.hpp"
 #include "samples.hpp"
@@ -114,6 +115,30 @@ TEST(NmapXml, MarkupFromTheNetworkStaysText) {
   EXPECT_FALSE(test::hasRawControl(host));
 }
 
+// --checks: in dotscan's host script, a line of names and statuses (no summary: it may hold
+// timings, which ndiff would show as changes) and a "checks" table, one elem per check.
+TEST(NmapXml, ChecksInTheDotscanScript) {
+  const std::string host = nmapXmlHost(samples::conformance());
+  EXPECT_NE(host.find("&#xa;dns: dot.test. A NOERROR 192.0.2.53&#xa;checks: pipelining pass, "
+                      "keepalive fail, resumption error, versions fail, ddr not-applicable&#xa;"
+                      "finding: "),
+            std::string::npos)
+      << host;
+  EXPECT_NE(host.find("</table>\n<table key=\"checks\">\n<elem key=\"pipelining\">pass</elem>\n"
+                      "<elem key=\"keepalive\">fail</elem>\n<elem key=\"resumption\">error</elem>"
+                      "\n<elem key=\"versions\">fail</elem>\n<elem key=\"ddr\">not-applicable"
+                      "</elem>\n</table>\n<table key=\"findings\">"),
+            std::string::npos)
+      << host;
+  EXPECT_EQ(host.find("3 queries"), std::string::npos);
+  // No script of its own: Debian's ndiff (7.93) fails on a host or a port with two scripts.
+  EXPECT_EQ(count(host, "<script "), 2U);  // ssl-cert on the port, dotscan on the host
+  EXPECT_EQ(nmapXmlHost(samples::dot()).find("checks"), std::string::npos);
+  const std::string markup = nmapXmlHost(samples::markupCertificate());
+  EXPECT_NE(markup.find("&#xa;checks: sni&lt;i&gt;\\x1b fail&#xa;"), std::string::npos) << markup;
+  EXPECT_NE(markup.find("<elem key=\"sni&lt;i&gt;\\x1b\">fail</elem>"), std::string::npos);
+}
+
 // The whole document against Debian nmap's DTD, with xmllint (libxml2-utils).
 TEST(NmapXml, ValidatesAgainstNmapDtd) {
   if (std::system("command -v xmllint >/dev/null 2>&1") != 0 || ::access(kDtd, R_OK) != 0) {
@@ -126,7 +151,9 @@ TEST(NmapXml, ValidatesAgainstNmapDtd) {
     const int fd = ::mkstemp(path);
     ASSERT_GE(fd, 0);
     ::close(fd);
-    std::ofstream(path) << document(samples::allResults(), m);
+    std::vector<model::ProbeResult> results = samples::allResults();
+    results.push_back(samples::conformance());
+    std::ofstream(path) << document(results, m);
     const std::string command =
         std::string("xmllint --noout --dtdvalid ") + kDtd + " " + path + " 2>&1";
     EXPECT_EQ(std::system(command.c_str()), 0) << command;

@@ -25,6 +25,7 @@ void printInvalid() {
   const Json result = Json::parse(resultToJson(samples::tlsOk()));
   const Json failure = Json::parse(resultToJson(samples::closed()));
   const Json metadata = Json::parse(metadataToJson(samples::metadata()));
+  const Json checks = Json::parse(resultToJson(samples::conformance()));
   const std::vector<std::pair<Json, std::function<void(Json&)>>> mutations = {
       {result, [](Json& j) { j["outcome"] = "bogus"; }},
       {result, [](Json& j) { j["phase"] = "connect"; }},
@@ -38,6 +39,22 @@ void printInvalid() {
       {result, [](Json& j) { j["certificates"][1]["subject_fields"][0] = "CN=x"; }},
       {result, [](Json& j) { j["timings"]["total_ms"] = nullptr; }},
       {failure, [](Json& j) { j["tls"] = Json::object(); }},
+      {checks, [](Json& j) { j["checks"][0]["status"] = "n/a"; }},
+      {checks, [](Json& j) { j["checks"][1].erase("summary"); }},
+      {checks, [](Json& j) { j["checks"][1]["extra"] = true; }},
+      {checks, [](Json& j) { j["checks"][0]["evidence"]["last_answer_ms"] = 4.5; }},
+      {checks,
+       [](Json& j) {
+         j["checks"][0]["evidence"]["nested"] = Json{{"a", 1}};
+       }},
+      {checks,
+       [](Json& j) {
+         j["checks"][0]["evidence"]["answer_order"] = Json{"2", 1};
+       }},
+      {checks, [](Json& j) { j["checks"][0]["evidence"]["none"] = nullptr; }},
+      {checks, [](Json& j) { j["checks"][0]["evidence"] = Json::array(); }},
+      {checks, [](Json& j) { j["checks"] = Json::array(); }},
+      {checks, [](Json& j) { j["checks"] = nullptr; }},
       {metadata, [](Json& j) { j["counts"].erase("tls-ok"); }},
       {metadata, [](Json& j) { j["targets_planned"] = 254; }},
       {metadata, [](Json& j) { j["record"] = "summary"; }},
@@ -65,6 +82,7 @@ int main(int argc, char** argv) {
     stopped.error = "eventfd: Too many open files";
     writer.writeMetadata(stopped);
     for (const auto& result : samples::allResults()) writer.write(result);
+    writer.write(samples::conformance());
     writer.flush();
     return 0;
   } catch (const std::exception& e) {

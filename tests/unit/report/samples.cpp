@@ -294,6 +294,11 @@ model::ProbeResult markupCertificate() {
   r.findings.push_back(
       {"pin-mismatch", model::Severity::Critical, "<b>no</b> pin & \x1b[31m", 0, std::nullopt});
   r.verdict = model::Verdict{"opportunistic-only", {"untrusted"}, std::nullopt, "g<&\"1\">"};
+  r.checks = {{"sni<i>\x1b",
+               model::CheckStatus::Fail,
+               "<b>no</b> sni & \x1b[31m",
+               {{"seen<", std::string("<i>x</i>\x1b")},
+                {"names", std::vector<std::string>{"<a>", "\x01"}}}}};
   return r;
 }
 
@@ -302,6 +307,43 @@ model::ProbeResult entityCertificate() {
   r.address = v4("192.0.2.67");
   r.certificates.front().subject +=
       ",OU=&lt;img src=x onerror=alert(1)&gt;&#60;script&#62;alert(2)&#60;/script&#62;&amp;";
+  return r;
+}
+
+model::ProbeResult conformance() {
+  model::ProbeResult r = dot();
+  r.address = v4("127.53.0.3");
+  r.checks = {
+      {"pipelining",
+       model::CheckStatus::Pass,
+       "3 queries written back to back, all answered, out of order, the last after 4 ms",
+       {{"queries", std::int64_t{3}},
+        {"answered", std::int64_t{3}},
+        {"out_of_order", true},
+        {"answer_order", std::vector<std::string>{"2", "1", "3"}},
+        {"last_answer_ms", std::int64_t{4}}}},
+      {"keepalive",
+       model::CheckStatus::Fail,
+       "timeout 10000 ms announced; the server closed the session after 1000 ms idle",
+       {{"timeout_ms", std::int64_t{10000}},
+        {"idle_ms", std::int64_t{1000}},
+        {"open_after_idle", false},
+        {"closed_after_ms", std::int64_t{1000}}}},
+      {"resumption",
+       model::CheckStatus::Error,
+       "the check's connection ended early: closed, connection refused",
+       {}},
+      {"versions",
+       model::CheckStatus::Fail,
+       "accepts TLSv1, TLSv1.1, TLSv1.2, TLSv1.3 (TLS below 1.2, against RFC 8996); selects ALPN "
+       "dot",
+       {{"accepted", std::vector<std::string>{"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}},
+        {"refused", std::vector<std::string>{}},
+        {"alpn_dot", true}}},
+      {"ddr",
+       model::CheckStatus::NotApplicable,
+       "no designated resolver advertised (_dns.resolver.arpa SVCB: NXDOMAIN, no SVCB record)",
+       {{"rcode", std::string("NXDOMAIN")}}}};
   return r;
 }
 

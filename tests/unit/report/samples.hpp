@@ -35,12 +35,17 @@ model::ProbeResult dot();
 model::ProbeResult dnsMalformed();
 // dot() at 192.0.2.66 whose certificate is markup: a subject with <script>, &, quotes, control
 // bytes, a non-character and "]]>"; subject and SAN cells that a spreadsheet would run as formulas;
-// a finding and a verdict whose texts hold markup and a terminal escape.
+// a finding, a verdict and a conformance check whose texts hold markup and a terminal escape.
 model::ProbeResult markupCertificate();
 // markupCertificate() at 192.0.2.67 whose subject also holds HTML entities as text
 // ("&lt;img src=x onerror=alert(1)&gt;", "&#60;script&#62;", "&amp;"): a report must show them as
 // written, never decode them into markup. Not in allResults().
 model::ProbeResult entityCertificate();
+// dot() at 127.53.0.3 with conformance checks (--checks) as the checks module writes them: each
+// status, in an order that is not alphabetical, and evidence of each type (true and false,
+// integers, a text, a list of texts and an empty one), its keys not in alphabetical order either.
+// Not in allResults().
+model::ProbeResult conformance();
 ScanMetadata metadata();
 // metadata() with every optional part present: arguments, resumed, RTT bounds and figures, an
 // error, SYN discovery and a pcap.
