@@ -88,7 +88,7 @@ for server in "$UNBOUND" "$KRESD" "$DNSDIST"; do
   check "$server same certificate" "$(evidence "$server" sni same_certificate)" "true"
 done
 validate "schema" "$WORK/scan.jsonl"
-grep -q "checks: pipelining pass" "$WORK/scan.txt" && pass || fail "no checks line in the listing: $(head -c 2000 "$WORK/scan.txt")"
+grep -Eq "checks +pipelining pass, keepalive fail" "$WORK/scan.txt" && pass || fail "no checks line in the listing: $(head -c 2000 "$WORK/scan.txt")"
 
 # --fail-on medium: no-padding (medium) makes the scan fail.
 "$DOTSCAN" -q --checks padding --ca-file "$WORK/ca/ca.crt" --auth-name dot.test --query dot.test/A \
@@ -101,4 +101,4 @@ check "fail-on medium passing server exit" "$?" 0
 "$DOTSCAN" --checks pipelining,bogus "$UNBOUND" >/dev/null 2>"$WORK/err"
 check "bad --checks exit" "$?" 2
 check "bad --checks line" "$(wc -l <"$WORK/err")" "1"
-finish
+finish "e2e.checks"

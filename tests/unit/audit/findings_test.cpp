@@ -438,6 +438,55 @@ TEST(FindingGuides, OnePerDocumentedId) {
   for (const std::string_view id : findingIds()) ids.emplace(id);
   EXPECT_EQ(guided, ids);
   EXPECT_EQ(findingGuide("no-such-finding"), nullptr);
+  // ...and the JSON schema's enum of finding ids (data/result.schema.json) is the same set.
+  std::ifstream schema_file(std::string(DOTSCAN_DATA_DIR) + "/result.schema.json");
+  ASSERT_TRUE(schema_file) << "cannot read data/result.schema.json";
+  std::stringstream schema_text;
+  schema_text << schema_file.rdbuf();
+  const std::string schema = schema_text.str();
+  const auto described = schema.find("\"Stable identifier of the finding\"");
+  ASSERT_NE(described, std::string::npos);
+  const auto open = schema.rfind("\"enum\": [", described);
+  const auto close = schema.find(']', open);
+  ASSERT_LT(close, described);
+  std::set<std::string> enumerated;
+  for (auto at = schema.find('"', open + 8); at < close; at = schema.find('"', at + 1)) {
+    const auto end = schema.find('"', at + 1);
+    enumerated.insert(schema.substr(at + 1, end - at - 1));
+    at = end;
+  }
+  EXPECT_EQ(enumerated, ids);
+}
+
+// A failed conformance check (--checks) raises its finding; a passing, not applicable or
+// unfinished one raises nothing.
+TEST(CheckFindings, FailedChecksOnly) {
+  model::ProbeResult result = session("ecdsa");
+  const auto check = [](std::string name, model::CheckStatus status) {
+    return model::ConformanceCheck{std::move(name), status, "what was seen", {}};
+  };
+  result.checks = {check("pipelining", model::CheckStatus::Pass),
+                   check("keepalive", model::CheckStatus::Fail),
+                   check("padding", model::CheckStatus::Fail),
+                   check("resumption", model::CheckStatus::NotApplicable),
+                   check("sni", model::CheckStatus::Error),
+                   check("versions", model::CheckStatus::Fail),
+                   check("ddr", model::CheckStatus::Fail),
+                   check("nsid", model::CheckStatus::Pass)};
+  const auto findings = findingsFor(result, {});
+  EXPECT_EQ(ids(result), (std::set<std::string>{"keepalive-broken", "no-padding",
+                                                "legacy-tls-accepted", "ddr-unverified"}));
+  const auto* padding = find(findings, "no-padding");
+  ASSERT_NE(padding, nullptr);
+  EXPECT_EQ(padding->severity, Severity::Medium);
+  EXPECT_EQ(padding->message, "padding check: what was seen");
+  EXPECT_EQ(find(findings, "keepalive-broken")->severity, Severity::Low);
+  EXPECT_EQ(find(findings, "legacy-tls-accepted")->severity, Severity::Medium);
+  result.checks = {check("pipelining", model::CheckStatus::Fail),
+                   check("resumption", model::CheckStatus::Fail),
+                   check("sni", model::CheckStatus::Fail)};
+  EXPECT_EQ(ids(result),
+            (std::set<std::string>{"no-pipelining", "no-resumption", "sni-dependent-cert"}));
 }
 
 }  // namespace
