@@ -451,9 +451,9 @@ TEST(FindingGuides, OnePerDocumentedId) {
   ASSERT_LT(close, described);
   std::set<std::string> enumerated;
   for (auto at = schema.find('"', open + 8); at < close; at = schema.find('"', at + 1)) {
-    const auto end = schema.find('"', at + 1);
-    enumerated.insert(schema.substr(at + 1, end - at - 1));
-    at = end;
+    const auto quote = schema.find('"', at + 1);
+    enumerated.insert(schema.substr(at + 1, quote - at - 1));
+    at = quote;
   }
   EXPECT_EQ(enumerated, ids);
 }
