@@ -18,13 +18,13 @@
 #include <net/if.h>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "dotscan/discover/packet.hpp"
 #include "dotscan/discover/reply.hpp"
 #include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/syn/answered.hpp"
 #include "dotscan/syn/route.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
@@ -37,7 +37,7 @@ constexpr std::size_t kBatch = 64;        // SYNs per sendmmsg
 constexpr int kSnapLength = 256;          // headers are all a reply is read for
 constexpr int kCaptureBuffer = 16 << 20;  // the kernel's ring for the capture (replies are few)
 
-// One target, as the answered set keys it.
+// One target, as a reply names it.
 struct Key {
   u128 address = 0;
   std::uint16_t port = 0;
@@ -127,7 +127,7 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
   std::uint16_t ip_id_ = 0;
 
   std::mutex mutex_;  // guards what both threads touch: the answers and the names
-  std::unordered_set<Key, KeyHash> answered_;
+  std::optional<AnsweredTargets> answered_;  // made by run(), before the receiver starts
   std::unordered_map<Key, std::string, KeyHash> names_;  // named targets only: few
   std::uint32_t pass_ = 0;
   Counts counts_;
@@ -235,7 +235,7 @@ Scanner::Impl::~Impl() {
 
 bool Scanner::Impl::answered(const Key& key) {
   const std::lock_guard lock(mutex_);
-  return answered_.contains(key);
+  return answered_->answered(Address::fromValue(key.address), key.port);
 }
 
 void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const AnswerSink& sink) {
@@ -263,7 +263,12 @@ void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const Answe
   const Key key{answer.address.value(), answer.port};
   {
     const std::lock_guard lock(mutex_);
-    if (!answered_.insert(key).second) {
+    const AnsweredTargets::Mark mark = answered_->mark(answer.address, answer.port);
+    if (mark == AnsweredTargets::Mark::Unknown) {  // valid, yet for no target of ours: forged
+      ++counts_.invalid;
+      return;
+    }
+    if (mark == AnsweredTargets::Mark::Again) {
       ++counts_.duplicates;
       return;
     }
@@ -321,7 +326,7 @@ void Scanner::Impl::localAnswer(const Key& key, int error) {
   answer.when = std::chrono::system_clock::now();
   {
     const std::lock_guard lock(mutex_);
-    if (!answered_.insert(key).second) return;
+    if (answered_->mark(answer.address, key.port) != AnsweredTargets::Mark::First) return;
     if (const auto named = names_.find(key); named != names_.end()) answer.name = named->second;
     answer.passes = pass_ + 1;
     ++counts_.unreachable;
@@ -423,21 +428,22 @@ bool Scanner::Impl::pause(Duration duration) {
 Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   const TimePoint started = clock_.now();
   sink_ = &sink;
+  auto first_order = orders();
+  const auto planned = static_cast<std::uint64_t>(first_order->size());
+  answered_.emplace(first_order->set());  // every order of the scan is over this one set
   std::thread receiver([this, &sink] { receive(sink); });
-  std::uint64_t planned = 0;
   try {
     for (std::uint32_t pass = 0; pass <= static_cast<std::uint32_t>(settings_.retries); ++pass) {
       {
         const std::lock_guard lock(mutex_);
         pass_ = pass;
       }
-      const auto order = orders();
-      if (pass == 0) planned = static_cast<std::uint64_t>(order->size());
+      const auto order = pass == 0 ? std::move(first_order) : orders();
       sendPass(*order, pass);
       if (!pause(settings_.cooldown)) break;
       {
         const std::lock_guard lock(mutex_);
-        if (answered_.size() >= planned) break;  // everyone answered: no pass left to make
+        if (answered_->count() >= planned) break;  // everyone answered: no pass left to make
       }
     }
   } catch (...) {
@@ -453,7 +459,7 @@ Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   std::uint64_t answers = 0;
   {
     const std::lock_guard lock(mutex_);
-    answers = answered_.size();
+    answers = static_cast<std::uint64_t>(answered_->count());
   }
   counts_.silent = planned > answers ? planned - answers : 0;
   if (settings_.report_silent && !stopping_.load()) {

@@ -13,8 +13,9 @@
 // The kernel, which knows nothing of our raw SYN, answers each SYN-ACK with a RST: that is
 // expected, and it closes the half-open connection on the target, as zmap and masscan rely on.
 //
-// Invariants: memory is flat in the number of targets (answered targets are remembered, silent
-// ones are not); every target gets at most one answer; the raw socket and the capture are opened
+// Invariants: memory is flat in the number of silent targets and at most a bit per target for
+// the answered ones (syn/answered.hpp: a paged bitmap over the target set's indexes); every
+// target gets at most one answer; the raw socket and the capture are opened
 // by the constructor, so a caller can drop every privilege before run() reads a single packet.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -126,6 +127,56 @@ TEST(Expand, OneAddressUnderTwoNamesIsTwoTargets) {
   EXPECT_TRUE(e.rows.count({"192.0.2.1", 853, "dns.example"}));
   EXPECT_TRUE(e.rows.count({"192.0.2.1", 853, "alias.example"}));
   EXPECT_EQ(e.size, 3U);
+}
+
+// indexOf inverts at() for every target: the lowest index with that address and port, whatever
+// the name (SYN discovery keys its answers by it), and nothing for what is not a target.
+void expectIndexOfInvertsAt(const TargetSet& set) {
+  std::map<std::pair<u128, std::uint16_t>, u128> lowest;
+  for (u128 i = set.size(); i-- > 0;) {
+    const Target target = set.at(i);
+    lowest[{target.address.value(), target.port}] = i;
+  }
+  for (u128 i = 0; i < set.size(); ++i) {
+    const Target target = set.at(i);
+    const auto index = set.indexOf(target.address, target.port);
+    ASSERT_TRUE(index) << target.address.toString() << " port " << target.port;
+    EXPECT_EQ(*index, (lowest[{target.address.value(), target.port}]))
+        << target.address.toString() << " port " << target.port;
+  }
+}
+
+TEST(IndexOf, InvertsAtAcrossPortsRangesAndExclusions) {
+  ExpandOptions options;
+  options.ports = PortList{53, 853, 8853};
+  ExpandReport report;
+  const TargetSet set =
+      expandTargets(args({"10.0.0.0/28", "10.0.1.7", "192.0.2.250-192.0.3.5", "2001:db8::/124"}),
+                    args({"10.0.0.4-10.0.0.6", "192.0.3.0"}), options, kResolver, report);
+  expectIndexOfInvertsAt(set);
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.0.5"), 853));   // excluded
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.0.16"), 853));  // past the /28
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.1.7"), 443));   // not a scanned port
+  EXPECT_FALSE(set.indexOf(*Address::parse("2001:db8::10"), 53));
+  EXPECT_FALSE(set.indexOf(*Address::parse("0.0.0.0"), 0));
+}
+
+TEST(IndexOf, NamesThatOverlapShareTheLowestIndex) {
+  // A wide named range with narrower names inside it, and one address under two names: the
+  // lookup must walk back past the narrow segments to the wide one that holds the address.
+  std::vector<TargetInput> inputs{{"10.0.0.0/24", {}, "wide.example", {}},
+                                  {"10.0.0.5", {}, "narrow.example", {}},
+                                  {"10.0.0.200-10.0.0.201", {}, "other.example", {}},
+                                  {"dns.example", {}, {}, {}},
+                                  {"alias.example", {}, {}, {}},
+                                  {"10.0.0.0/23", {}, {}, {}}};
+  ExpandReport report;
+  const TargetSet set = expandTargets(inputs, {}, ExpandOptions{}, kResolver, report);
+  expectIndexOfInvertsAt(set);
+  for (const char* address : {"10.0.0.100", "10.0.0.5", "10.0.0.255", "10.0.1.0", "192.0.2.1"}) {
+    EXPECT_TRUE(set.indexOf(*Address::parse(address), 853)) << address;
+  }
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.2.0"), 853));
 }
 
 TEST(Expand, UnresolvedNameIsReportedAndTheRestGoOn) {
