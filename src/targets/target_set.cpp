@@ -44,6 +44,26 @@ std::optional<u128> TargetSet::indexOf(const Address& address, std::uint16_t por
   return found;
 }
 
+std::optional<Target> TargetSet::firstOf(Family family) const {
+  // Segments are intervals of values; IPv4 addresses are the values of ::ffff:0.0.0.0/96.
+  constexpr u128 kFirst4 = Address::kV4Base;
+  constexpr u128 kLast4 = Address::kV4Last;
+  for (std::size_t segment = 0; segment < segment_start_.size(); ++segment) {
+    const u128 first = segment_first_[segment];
+    const u128 last = segmentLast(segment);
+    std::optional<u128> value;
+    if (family == Family::V4) {
+      if (first <= kLast4 && last >= kFirst4) value = std::max(first, kFirst4);
+    } else if (first < kFirst4 || first > kLast4) {
+      value = first;
+    } else if (last > kLast4) {
+      value = kLast4 + 1;
+    }
+    if (value) return at(segment_start_[segment] + (*value - first));
+  }
+  return std::nullopt;
+}
+
 u128 TargetSet::segmentLast(std::size_t segment) const {
   const u128 end = segment + 1 < segment_start_.size() ? segment_start_[segment + 1] : size_;
   return segment_first_[segment] + (end - segment_start_[segment] - 1);

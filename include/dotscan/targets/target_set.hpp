@@ -69,6 +69,8 @@ class TargetSet {
  public:
   [[nodiscard]] u128 size() const { return size_; }
   [[nodiscard]] Target at(u128 index) const;
+  // The target of the lowest index whose address is of `family`; nullopt when none is.
+  [[nodiscard]] std::optional<Target> firstOf(Family family) const;
   // The inverse of at() for what a reply names: the lowest index whose target is (address, port),
   // whatever its name; nullopt when no target is. Two names of one address share that index.
   // O(log segments) with disjoint segments, the usual case.

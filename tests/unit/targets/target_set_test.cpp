@@ -179,6 +179,27 @@ TEST(IndexOf, NamesThatOverlapShareTheLowestIndex) {
   EXPECT_FALSE(set.indexOf(*Address::parse("10.0.2.0"), 853));
 }
 
+TEST(FirstOf, TheLowestIndexOfEachFamily) {
+  ExpandReport report;
+  ExpandOptions options;
+  options.ports = PortList{53, 853};
+  const TargetSet both = expandTargets(args({"2001:2::5-2001:2::6", "198.18.0.9", "198.18.0.3"}),
+                                       {}, options, kResolver, report);
+  const auto v4 = both.firstOf(Family::V4);
+  const auto v6 = both.firstOf(Family::V6);
+  ASSERT_TRUE(v4 && v6);
+  EXPECT_EQ(v4->address.toString() + " " + std::to_string(v4->port), "198.18.0.3 53");
+  EXPECT_EQ(v6->address.toString() + " " + std::to_string(v6->port), "2001:2::5 53");
+  const TargetSet only4 = expandTargets(args({"198.18.0.0/30"}), {}, {}, kResolver, report);
+  EXPECT_FALSE(only4.firstOf(Family::V6));
+  EXPECT_EQ(only4.firstOf(Family::V4)->address.toString(), "198.18.0.0");
+  // One interval across the IPv4-mapped block holds both: its first IPv6 value past the block.
+  const TargetSet across =
+      expandTargets(args({"::ffff:255.255.255.254-::1:0:0:1"}), {}, {}, kResolver, report);
+  EXPECT_EQ(across.firstOf(Family::V4)->address.toString(), "255.255.255.254");
+  EXPECT_EQ(across.firstOf(Family::V6)->address.toString(), "::1:0:0:0");
+}
+
 TEST(Expand, UnresolvedNameIsReportedAndTheRestGoOn) {
   auto e = expand(args({"nowhere.example", "10.0.0.1"}));
   EXPECT_EQ(e.size, 1U);
