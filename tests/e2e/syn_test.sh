@@ -8,6 +8,8 @@
 #   198.18.0.13  an nftables rule rejects with ICMP host-unreachable            -> unreachable
 # and the same four on IPv6, 2001:2::10-13 (the IPv6 benchmarking range), over a second veth pair,
 # so that one -sS scan of both families sends each through its own route, socket and capture.
+# Behind the target namespace as a gateway (198.18.0.2), 198.19.0.10 (unbound) and 198.19.0.11
+# (nothing listening): SYNs to them leave as whole frames on a packet socket.
 # Checks -sS against -sT on the same targets, --write-silent, the metadata counts, the privilege
 # drop (no capability left after start-up), the error without privilege, and Ctrl-C during the
 # cooldown. Needs root (CI has it): without it, it fails under
@@ -52,8 +54,10 @@ int ip link set lo up
 ins ip addr add 198.18.0.1/24 dev "vs$TAG"
 int ip addr add 198.18.0.2/24 dev "vt$TAG"
 for host in 10 11 12 13; do int ip addr add "198.18.0.$host/32" dev "vt$TAG"; done
+for host in 10 11; do int ip addr add "198.19.0.$host/32" dev lo; done
 ins ip link set "vs$TAG" up
 int ip link set "vt$TAG" up
+ins ip route add 198.19.0.0/24 via 198.18.0.2
 ip link add "ws$TAG" type veth peer name "wt$TAG"
 ip link set "ws$TAG" netns "$NS_S"
 ip link set "wt$TAG" netns "$NS_T"
@@ -68,7 +72,8 @@ int nft add rule inet dsyn in ip daddr 198.18.0.12 tcp dport 853 drop
 int nft add rule inet dsyn in ip daddr 198.18.0.13 tcp dport 853 reject with icmp type host-unreachable
 int nft add rule inet dsyn in ip6 daddr 2001:2::12 tcp dport 853 drop
 int nft add rule inet dsyn in ip6 daddr 2001:2::13 tcp dport 853 reject with icmpv6 type addr-unreachable
-int bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" 198.18.0.10 2001:2::10 >/dev/null || {
+int bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" 198.18.0.10 2001:2::10 198.19.0.10 \
+  >/dev/null || {
   echo "FAIL: cannot start unbound in the target namespace"; exit 1; }
 CA="$WORK/unbound/ca/ca.crt"
 chmod -R a+rX "$WORK"
@@ -91,6 +96,18 @@ for host in 10 11 12 13; do
   check "-sS and -sT agree on .$host" "$(result "$WORK/syn.jsonl" "198.18.0.$host" .outcome)" \
     "$(result "$WORK/connect.jsonl" "198.18.0.$host" .outcome)"
 done
+
+# --- through a gateway on an Ethernet link: whole frames on a packet socket ---------------------
+gateway_mac=$(int ip link show "vt$TAG" | awk '/link\/ether/ { print $2 }')
+ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --gateway-mac "$gateway_mac" \
+  --ca-file "$CA" -oJ "$WORK/gateway.jsonl" 198.19.0.10-12 >/dev/null 2>&1
+check "gateway: exit" "$?" 0
+check "gateway: sender" "$(meta "$WORK/gateway.jsonl" .discovery.sender)" \
+  "packet socket on vs$TAG, next hop $gateway_mac"
+check "gateway: outcomes" "$(outcomes "$WORK/gateway.jsonl" | tr '\n' ' ')" \
+  "198.19.0.10 853 dot 198.19.0.11 853 closed 198.19.0.12 853 filtered "
+check "gateway: sent" "$(meta "$WORK/gateway.jsonl" '[.discovery.sent, .discovery.send_errors] | join(" ")')" \
+  "3 0"
 
 # --- both families in one -sS scan: each through its own route, socket and capture -------------
 ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --ca-file "$CA" \
