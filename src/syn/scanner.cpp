@@ -27,6 +27,7 @@
 #include "dotscan/net/socket.hpp"
 #include "dotscan/syn/answered.hpp"
 #include "dotscan/syn/route.hpp"
+#include "dotscan/syn/tx_ring.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -81,7 +82,8 @@ struct Batch {
 };
 
 // One address family's way out: our address on the route, the socket its SYNs leave by (a raw IP
-// socket, or a packet socket on link), the validator of the replies to them, and their batch.
+// socket, or a packet socket on link), the validator of the replies to them, and their batch (or
+// the packet socket's transmit ring).
 struct Path {
   Family family = Family::V4;
   Address source;
@@ -90,6 +92,7 @@ struct Path {
   net::UniqueFd socket;
   std::optional<LinkPath> link;
   std::optional<discover::Validator> validator;
+  std::unique_ptr<TxRing> ring;  // a packet socket's transmit ring; without one, batch
   Batch batch;
 };
 
@@ -131,8 +134,10 @@ void openSocket(Path& path, const Settings& settings, const Address& route_targe
       const int bypass = settings.qdisc_bypass ? 1 : 0;
       (void)::setsockopt(path.socket.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
                          sizeof bypass);
-      path.sender =
-          "packet socket on " + path.interface + ", next hop " + macText(path.link->next_hop);
+      // Frames written in place in a transmit ring, where the kernel allows one; else sendmmsg.
+      path.ring = TxRing::open(path.socket.get());
+      path.sender = "packet socket on " + path.interface + ", next hop " +
+                    macText(path.link->next_hop) + (path.ring ? ", TX ring" : "");
     }
   } else {
     path.socket.reset(::socket(path.family == Family::V4 ? AF_INET : AF_INET6,
@@ -250,6 +255,7 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
   void flushAll() {
     for (const auto& path : paths_) flush(*path);
   }
+  void finishPass();
   [[nodiscard]] Path* pathFor(Family family) const {
     for (const auto& path : paths_) {
       if (path->family == family) return path.get();
@@ -440,6 +446,15 @@ void Scanner::Impl::localAnswer(const Key& key, int error) {
 }
 
 void Scanner::Impl::flush(Path& path) {
+  if (path.ring) {
+    TxRing& ring = *path.ring;
+    while (ring.unsent() > 0 && !stopping_.load() && ring.send() < 0) {
+      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) break;  // left for the next send
+      waitFor(path.socket.get(), POLLOUT, 10);
+    }
+    counts_.sent += ring.reap();
+    return;
+  }
   Batch& batch = path.batch;
   std::size_t done = 0;
   while (done < batch.queued && !stopping_.load()) {
@@ -498,11 +513,28 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     parameters.destination_port = target.port;
     parameters.seq = probe.seq;
     parameters.ip_id = ip_id_++;
+    std::optional<discover::EthernetHeader> ethernet;
+    if (path->link) ethernet = discover::EthernetHeader{path->link->next_hop, path->link->source};
+    if (path->ring) {
+      // The frame is written where the kernel reads it; a send() every batch hands them over.
+      std::span<std::uint8_t> frame = path->ring->frame();
+      while (frame.empty() && !stopping_.load()) {  // every frame is still the kernel's
+        flush(*path);
+        frame = path->ring->frame();
+        if (frame.empty()) waitFor(path->socket.get(), POLLOUT, 10);
+      }
+      const std::size_t size = frame.empty() ? 0 : discover::writeSyn(frame, parameters, ethernet);
+      if (size == 0) {
+        if (!stopping_.load()) ++counts_.send_errors;
+        continue;
+      }
+      path->ring->commit(size);
+      if (path->ring->unsent() == kBatch) flush(*path);
+      continue;
+    }
     Batch& batch = path->batch;
     const std::size_t slot = batch.queued;
     std::span<std::uint8_t> buffer(batch.packets.at(slot));
-    std::optional<discover::EthernetHeader> ethernet;
-    if (path->link) ethernet = discover::EthernetHeader{path->link->next_hop, path->link->source};
     const std::size_t size = discover::writeSyn(buffer, parameters, ethernet);
     if (size == 0) {
       ++counts_.send_errors;
@@ -522,7 +554,21 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     header.msg_iovlen = 1;
     if (++batch.queued == kBatch) flush(*path);
   }
+  finishPass();
+}
+
+void Scanner::Impl::finishPass() {
   flushAll();
+  // A transmit ring's frames are counted once the kernel gives them back: at once on veth, after
+  // the device's completion elsewhere. A tenth of a second at most.
+  for (const auto& path : paths_) {
+    if (!path->ring) continue;
+    for (int tries = 0; tries < 100 && path->ring->inFlight() > 0 && !stopping_.load(); ++tries) {
+      (void)path->ring->send();  // frames a full device refused before are still marked
+      counts_.sent += path->ring->reap();
+      if (path->ring->inFlight() > 0) waitFor(stop_fd_.get(), POLLIN, 1);
+    }
+  }
 }
 
 bool Scanner::Impl::pause(Duration duration) {

@@ -103,7 +103,7 @@ ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --gateway-mac "$g
   --ca-file "$CA" -oJ "$WORK/gateway.jsonl" 198.19.0.10-12 >/dev/null 2>&1
 check "gateway: exit" "$?" 0
 check "gateway: sender" "$(meta "$WORK/gateway.jsonl" .discovery.sender)" \
-  "packet socket on vs$TAG, next hop $gateway_mac"
+  "packet socket on vs$TAG, next hop $gateway_mac, TX ring"
 check "gateway: outcomes" "$(outcomes "$WORK/gateway.jsonl" | tr '\n' ' ')" \
   "198.19.0.10 853 dot 198.19.0.11 853 closed 198.19.0.12 853 filtered "
 check "gateway: sent" "$(meta "$WORK/gateway.jsonl" '[.discovery.sent, .discovery.send_errors] | join(" ")')" \
