@@ -1,23 +1,23 @@
 // dotscan/syn/scanner.hpp — SYN discovery: raw SYNs out, a libpcap capture in (nmap -sS, zmap).
 //
 // The I/O layer over the pure discover module (packets, replies, the stateless validator). One
-// sender walks the scan order and writes SYNs at --rate, in batches (sendmmsg), each to the
-// socket of its address family (IPv4 and IPv6 each have their route, our address and a socket of
-// their own); one receiver reads the captures (BPF-filtered, non-blocking, immediate mode), keeps
-// only replies the validator accepts, and reports each target's first answer as it comes: live
-// (SYN-ACK: handed to the TLS prober at once, while sending goes on), closed (RST), unreachable
-// (ICMP). After the last SYN the scanner waits --cooldown for late answers; --retries resends
-// SYNs to targets that have not answered, one pass each, after a cooldown each. Targets that never
-// answered are counted, and reported one by one only when asked (a /8 of silence would otherwise
-// be gigabytes of "filtered").
+// sender walks the scan order and writes SYNs at --rate, in batches (sendmmsg, or a packet
+// socket's transmit ring: syn/tx_ring.hpp), each to the socket of its address family (IPv4 and IPv6
+// each have their route, our address and a socket of their own); one receiver reads the captures
+// (BPF-filtered, non-blocking, immediate mode), keeps only replies the validator accepts, and
+// reports each target's first answer as it comes: live (SYN-ACK: handed to the TLS prober at once,
+// while sending goes on), closed (RST), unreachable (ICMP). After the last SYN the scanner waits
+// --cooldown for late answers; --retries resends SYNs to targets that have not answered, one pass
+// each, after a cooldown each. Targets that never answered are counted, and reported one by one
+// only when asked (a /8 of silence would otherwise be gigabytes of "filtered").
 //
 // The kernel, which knows nothing of our raw SYN, answers each SYN-ACK with a RST: that is
 // expected, and it closes the half-open connection on the target, as zmap and masscan rely on.
 //
 // Invariants: memory is flat in the number of silent targets and at most a bit per target for
 // the answered ones (syn/answered.hpp: a paged bitmap over the target set's indexes); every
-// target gets at most one answer; the raw socket and the capture are opened
-// by the constructor, so a caller can drop every privilege before run() reads a single packet.
+// target gets at most one answer; the sockets and the captures are opened by the constructor,
+// so a caller can drop every privilege before run() reads a single packet.
 #pragma once
 
 #include <array>
