@@ -364,9 +364,10 @@ class RecordingScope {
 
 // The targets whose routes -sS takes: for each address family, the first target of that family
 // that has a route, in the scan's order (its first 1024 targets), then the set's first target of
-// the family. When none has one, the first target alone (the scanner then says there is no
-// route); empty when there is nothing to scan.
-std::vector<Address> routeTargets(const ScanPlan& plan) {
+// the family; a target of --source-ip's family needs no route of its own. When none has one, the
+// first target alone (the scanner then says there is no route); empty when there is nothing to
+// scan.
+std::vector<Address> routeTargets(const ScanPlan& plan, const std::optional<Address>& source) {
   std::vector<Address> candidates;
   const auto order = plan.make_order();
   targets::Target target;
@@ -382,6 +383,10 @@ std::vector<Address> routeTargets(const ScanPlan& plan) {
   for (const Address& candidate : candidates) {
     const auto same = [&](const Address& a) { return a.family() == candidate.family(); };
     if (std::any_of(routed.begin(), routed.end(), same)) continue;
+    if (source && source->family() == candidate.family()) {
+      routed.push_back(candidate);
+      continue;
+    }
     try {
       (void)syn::routeSource(candidate);
       routed.push_back(candidate);
@@ -412,7 +417,7 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   // --rate paces the SYNs; the few live hosts are probed as they come.
   engine_settings.rate = 0;
 
-  const std::vector<Address> route_targets = routeTargets(plan);
+  const std::vector<Address> route_targets = routeTargets(plan, settings.discovery.source);
   if (route_targets.empty()) return;  // nothing to scan
   syn::Scanner scanner(syn_settings, route_targets);
   // With two interfaces (one per family), --pcap records both through libpcap's "any".
