@@ -68,8 +68,10 @@ tcp_per_interface=$((2048 / $# > 1024 ? 1024 : (2048 / $# < 16 ? 16 : 2048 / $#)
   so-reuseport: no
   module-config: "iterator"
   do-not-query-localhost: yes
-  # Tests in network namespaces reach it from the benchmarking range (RFC 2544), not loopback.
+  # Tests in network namespaces reach it from the benchmarking ranges (RFC 2544, RFC 5180), not
+  # loopback.
   access-control: 198.18.0.0/15 allow
+  access-control: 2001:2::/48 allow
   # Answer from local data only: every other name is refused, so nothing is ever recursed.
   local-zone: "." refuse
   local-zone: "dot.test." static

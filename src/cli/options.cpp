@@ -748,9 +748,11 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
                  "-sS: how long to wait for late answers after the last SYN (and each pass)")
       ->type_name("TIME");
   app.add_option("--interface", scan.discovery.interface,
-                 "-sS: send and capture on this interface (default: the route's)")
+                 "-sS: send and capture on this interface, for IPv4 and IPv6 alike (default: "
+                 "each family's route's)")
       ->type_name("NAME");
-  app.add_option("--source-ip", source_ip, "-sS: our address in the SYNs (default: the route's)")
+  app.add_option("--source-ip", source_ip,
+                 "-sS: our address in the SYNs of its address family (default: the route's)")
       ->type_name("ADDRESS");
   std::string gateway_mac;
   app.add_option("--gateway-mac", gateway_mac,

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "dotscan/cli/outputs.hpp"
 #include "dotscan/cli/progress.hpp"
@@ -106,7 +108,7 @@ report::DiscoveryMetadata discoveryMetadata(const syn::Scanner& scanner,
   report::DiscoveryMetadata d;
   d.interface = scanner.interface();
   d.sender = scanner.sender();
-  d.source = scanner.source().toString();
+  d.source = scanner.source();
   d.cooldown_ms = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(settings.cooldown).count());
   d.sent = counts.sent;
@@ -361,6 +363,41 @@ class RecordingScope {
   syn::Recorder* recorder_;
 };
 
+// The targets whose routes -sS takes: for each address family, the first target of that family
+// that has a route, in the scan's order (its first 1024 targets), then the set's first target of
+// the family; a target of --source-ip's family needs no route of its own. When none has one, the
+// first target alone (the scanner then says there is no route); empty when there is nothing to
+// scan.
+std::vector<Address> routeTargets(const ScanPlan& plan, const std::optional<Address>& source) {
+  std::vector<Address> candidates;
+  const auto order = plan.make_order();
+  targets::Target target;
+  for (int tries = 0; tries < 1024 && order->next(target); ++tries) {
+    candidates.push_back(target.address);
+  }
+  if (candidates.empty()) return {};
+  const Family first = candidates.front().family();
+  for (const Family family : {first, first == Family::V4 ? Family::V6 : Family::V4}) {
+    if (const auto head = order->set().firstOf(family)) candidates.push_back(head->address);
+  }
+  std::vector<Address> routed;
+  for (const Address& candidate : candidates) {
+    const auto same = [&](const Address& a) { return a.family() == candidate.family(); };
+    if (std::any_of(routed.begin(), routed.end(), same)) continue;
+    if (source && source->family() == candidate.family()) {
+      routed.push_back(candidate);
+      continue;
+    }
+    try {
+      (void)syn::routeSource(candidate);
+      routed.push_back(candidate);
+    } catch (const Error&) {
+    }
+  }
+  if (routed.empty()) routed.push_back(candidates.front());
+  return routed;
+}
+
 // -sS: SYN discovery on its own thread feeds the live hosts to the engine, which runs on this
 // one; every other answer is a result at once. Privileges are dropped once the raw socket and the
 // capture are open, before any thread starts and before a byte from the network is read.
@@ -381,24 +418,12 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   // --rate paces the SYNs; the few live hosts are probed as they come.
   engine_settings.rate = 0;
 
-  // The route (our address, the interface) is the one to the first target that has one.
-  targets::Target first;
-  {
-    const auto order = plan.make_order();
-    if (!order->next(first)) return;  // nothing to scan
-    targets::Target candidate = first;
-    for (int tries = 0; tries < 1024; ++tries) {
-      try {
-        (void)syn::routeSource(candidate.address);
-        first = candidate;
-        break;
-      } catch (const Error&) {
-        if (!order->next(candidate)) break;
-      }
-    }
-  }
-  syn::Scanner scanner(syn_settings, first.address);
-  const auto recorder = openRecorder(config, scanner.interface());
+  const std::vector<Address> route_targets = routeTargets(plan, settings.discovery.source);
+  if (route_targets.empty()) return;  // nothing to scan
+  syn::Scanner scanner(syn_settings, route_targets);
+  // With two interfaces (one per family), --pcap records both through libpcap's "any".
+  const auto recorder =
+      openRecorder(config, scanner.interfaces().size() == 1 ? scanner.interfaces().front() : "any");
   (void)net::dropPrivileges();
   RecordingScope recording(recorder.get());
 

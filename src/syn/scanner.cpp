@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -18,14 +19,15 @@
 #include <net/if.h>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "dotscan/discover/packet.hpp"
 #include "dotscan/discover/reply.hpp"
 #include "dotscan/net/rate_limiter.hpp"
 #include "dotscan/net/socket.hpp"
+#include "dotscan/syn/answered.hpp"
 #include "dotscan/syn/route.hpp"
+#include "dotscan/syn/tx_ring.hpp"
 #include "dotscan/util/error.hpp"
 #include "dotscan/util/text.hpp"
 
@@ -37,7 +39,7 @@ constexpr std::size_t kBatch = 64;        // SYNs per sendmmsg
 constexpr int kSnapLength = 256;          // headers are all a reply is read for
 constexpr int kCaptureBuffer = 16 << 20;  // the kernel's ring for the capture (replies are few)
 
-// One target, as the answered set keys it.
+// One target, as a reply names it.
 struct Key {
   u128 address = 0;
   std::uint16_t port = 0;
@@ -69,14 +71,162 @@ void waitFor(int fd, short events, int timeout_ms) {
   (void)::poll(&entry, 1, timeout_ms);
 }
 
+// The SYNs queued for one sendmmsg on one socket.
+struct Batch {
+  std::array<std::array<std::uint8_t, 128>, kBatch> packets{};
+  std::array<sockaddr_storage, kBatch> destinations{};
+  std::array<Key, kBatch> keys{};  // the target of each queued SYN
+  std::array<iovec, kBatch> vectors{};
+  std::array<mmsghdr, kBatch> messages{};
+  std::size_t queued = 0;
+};
+
+// One address family's way out: our address on the route, the socket its SYNs leave by (a raw IP
+// socket, or a packet socket on link), the validator of the replies to them, and their batch (or
+// the packet socket's transmit ring).
+struct Path {
+  Family family = Family::V4;
+  Address source;
+  std::string interface;
+  std::string sender;  // how SYNs leave, for the metadata
+  net::UniqueFd socket;
+  std::optional<LinkPath> link;
+  std::optional<discover::Validator> validator;
+  std::unique_ptr<TxRing> ring;  // a packet socket's transmit ring; without one, batch
+  Batch batch;
+};
+
+// A libpcap capture on one interface, closed with it.
+struct Capture {
+  Capture() = default;
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+  Capture(Capture&&) = delete;
+  Capture& operator=(Capture&&) = delete;
+  ~Capture() {
+    if (pcap != nullptr) ::pcap_close(pcap);
+  }
+  std::string interface;
+  pcap_t* pcap = nullptr;
+  discover::LinkType link = discover::LinkType::Raw;
+};
+
+// Opens the sending socket of `path`: without the privilege, a UsageError and nothing else open.
+// On an Ethernet link to a resolved gateway, a packet socket puts whole frames on the link,
+// bypassing routing, netfilter and (unless the scan is recorded, whose capture would miss them)
+// the queueing discipline, as zmap does; elsewhere a raw IP socket lets the kernel route each SYN.
+void openSocket(Path& path, const Settings& settings, const Address& route_target) {
+  if (!settings.raw_ip_only) {
+    path.link = ethernetPath(path.interface, route_target, settings.gateway_mac);
+  }
+  if (path.link) {
+    path.socket.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (path.socket.valid()) {
+      sockaddr_ll link{};
+      link.sll_family = AF_PACKET;
+      link.sll_protocol = htons(ETH_P_IP);
+      link.sll_ifindex = path.link->ifindex;
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API
+      if (::bind(path.socket.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
+        throw Error(ExitCode::RuntimeError,
+                    "-sS: packet socket on " + path.interface + ": " + errorText(errno));
+      }
+      const int bypass = settings.qdisc_bypass ? 1 : 0;
+      (void)::setsockopt(path.socket.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
+                         sizeof bypass);
+      // Frames written in place in a transmit ring, where the kernel allows one; else sendmmsg.
+      path.ring = TxRing::open(path.socket.get());
+      path.sender = "packet socket on " + path.interface + ", next hop " +
+                    macText(path.link->next_hop) + (path.ring ? ", TX ring" : "");
+    }
+  } else {
+    path.socket.reset(::socket(path.family == Family::V4 ? AF_INET : AF_INET6,
+                               SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+    path.sender = "raw IP socket";
+  }
+  if (!path.socket.valid()) {
+    if (errno == EPERM || errno == EACCES) {
+      throw UsageError("-sS needs root or CAP_NET_RAW (raw socket: " + errorText(errno) +
+                       "); -sT scans without privileges");
+    }
+    throw Error(ExitCode::RuntimeError, "-sS: raw socket: " + errorText(errno));
+  }
+  if (!path.link && !settings.interface.empty() &&
+      ::setsockopt(path.socket.get(), SOL_SOCKET, SO_BINDTODEVICE, path.interface.c_str(),
+                   static_cast<socklen_t>(path.interface.size())) != 0) {
+    throw UsageError("--interface " + path.interface + ": " + errorText(errno));
+  }
+  const int buffer = 4 << 20;
+  (void)::setsockopt(path.socket.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+}
+
+// Opens the capture of the answers on `capture.interface`: non-blocking, immediate, and filtered
+// to what can answer a probe (TCP to our source ports, ICMP errors, of either family).
+void openCapture(Capture& capture, const Settings& settings) {
+  std::array<char, PCAP_ERRBUF_SIZE> error{};
+  const std::string& interface = capture.interface;
+  capture.pcap = ::pcap_create(interface.c_str(), error.data());
+  pcap_t* pcap = capture.pcap;
+  if (pcap == nullptr) {
+    throw Error(ExitCode::RuntimeError, "-sS: capture on " + interface + ": " + error.data());
+  }
+  (void)::pcap_set_snaplen(pcap, kSnapLength);
+  (void)::pcap_set_immediate_mode(pcap, 1);
+  (void)::pcap_set_buffer_size(pcap, kCaptureBuffer);
+  (void)::pcap_set_promisc(pcap, 0);
+  if (const int status = ::pcap_activate(pcap); status < 0) {
+    const std::string why = ::pcap_geterr(pcap);
+    if (status == PCAP_ERROR_PERM_DENIED) {
+      throw UsageError("-sS needs root or CAP_NET_RAW (capture: " + why + ")");
+    }
+    throw Error(ExitCode::RuntimeError, "-sS: capture on " + interface + ": " + why);
+  }
+  const auto link = discover::linkTypeFromDlt(::pcap_datalink(pcap));
+  if (!link) {
+    throw Error(ExitCode::RuntimeError, "-sS: " + interface + ": link type " +
+                                            std::to_string(::pcap_datalink(pcap)) +
+                                            " is not supported");
+  }
+  capture.link = *link;
+  const std::string filter = "(tcp dst portrange " + std::to_string(settings.ports.first) + "-" +
+                             std::to_string(settings.ports.last) + ") or icmp or icmp6";
+  bpf_program program{};
+  if (::pcap_compile(pcap, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+      ::pcap_setfilter(pcap, &program) != 0) {
+    const std::string why = ::pcap_geterr(pcap);
+    ::pcap_freecode(&program);
+    throw Error(ExitCode::RuntimeError, "-sS: capture filter: " + why);
+  }
+  ::pcap_freecode(&program);
+  if (::pcap_setnonblock(pcap, 1, error.data()) != 0) {
+    throw Error(ExitCode::RuntimeError, std::string("-sS: capture: ") + error.data());
+  }
+}
+
+// The texts without repeats, in order.
+std::vector<std::string> distinct(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  for (const std::string& text : texts) {
+    if (std::find(out.begin(), out.end(), text) == out.end()) out.push_back(text);
+  }
+  return out;
+}
+
+// "a, b" of the distinct texts, in order.
+std::string joined(const std::vector<std::string>& texts) {
+  std::string out;
+  for (const std::string& text : distinct(texts)) out += (out.empty() ? "" : ", ") + text;
+  return out;
+}
+
 }  // namespace
 
 // One per scan, dominated by its packet buffers: the order of its members follows their roles
 // and their initialisation, not their padding.
 class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
  public:
-  Impl(const Settings& settings, const Address& first_target);
-  ~Impl();
+  Impl(const Settings& settings, const std::vector<Address>& route_targets);
+  ~Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
   Impl(Impl&&) = delete;
@@ -90,159 +240,103 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
   }
 
   Settings settings_;
-  Family family_;
-  std::string sender_;  // how SYNs leave, for the metadata
+  // For the metadata: each family's, joined ("198.18.0.1, 2001:2::1"), first target's first.
+  std::string sender_;
   std::string interface_;
-  Address source_;
+  std::string source_;
+  std::vector<std::string> interfaces_;  // the distinct interfaces, first target's first
 
  private:
   void receive(const AnswerSink& sink);
-  void handleFrame(std::span<const std::uint8_t> frame, const AnswerSink& sink);
+  void handleFrame(const Capture& capture, std::span<const std::uint8_t> frame,
+                   const AnswerSink& sink);
   void sendPass(targets::TargetOrder& order, std::uint32_t pass);
-  void flush();
+  void flush(Path& path);
+  void flushAll() {
+    for (const auto& path : paths_) flush(*path);
+  }
+  void finishPass();
+  [[nodiscard]] Path* pathFor(Family family) const {
+    for (const auto& path : paths_) {
+      if (path->family == family) return path.get();
+    }
+    return nullptr;
+  }
   // A SYN our own kernel refused to send: that is the target's answer (unreachable).
   void localAnswer(const Key& key, int error);
   // Waits `duration` unless stopped; true when it waited it all.
   bool pause(Duration duration);
   [[nodiscard]] bool answered(const Key& key);
 
-  net::UniqueFd raw_;  // the sending socket: a raw IP socket, or a packet socket on link_path_
-  std::optional<LinkPath> link_path_;
-  net::UniqueFd stop_fd_;  // readable once stop() was called
+  std::vector<std::unique_ptr<Path>> paths_;        // one per address family with a route
+  std::vector<std::unique_ptr<Capture>> captures_;  // one per distinct interface of the paths
+  net::UniqueFd stop_fd_;                           // readable once stop() was called
   net::UniqueFd done_fd_;  // readable once the receiver should drain and end
-  pcap_t* pcap_ = nullptr;
-  discover::LinkType link_ = discover::LinkType::Raw;
-  discover::Validator validator_;
   net::RateLimiter limiter_;
   SteadyClock clock_;
   std::atomic<bool> stopping_{false};
-
-  // Sender side.
-  std::array<std::array<std::uint8_t, 128>, kBatch> packets_{};
-  std::array<sockaddr_storage, kBatch> destinations_{};
-  std::array<Key, kBatch> keys_{};  // the target of each queued SYN
-  std::array<iovec, kBatch> vectors_{};
-  std::array<mmsghdr, kBatch> messages_{};
-  std::size_t queued_ = 0;
-  std::uint16_t ip_id_ = 0;
+  std::uint16_t ip_id_ = 0;  // sender side
 
   std::mutex mutex_;  // guards what both threads touch: the answers and the names
-  std::unordered_set<Key, KeyHash> answered_;
+  std::optional<AnsweredTargets> answered_;  // made by run(), before the receiver starts
   std::unordered_map<Key, std::string, KeyHash> names_;  // named targets only: few
   std::uint32_t pass_ = 0;
   Counts counts_;
   const AnswerSink* sink_ = nullptr;  // set by run()
 };
 
-Scanner::Impl::Impl(const Settings& settings, const Address& first_target)
+Scanner::Impl::Impl(const Settings& settings, const std::vector<Address>& route_targets)
     : settings_(settings),
-      family_(first_target.family()),
-      source_(settings.source ? *settings.source : routeSource(first_target)),
       stop_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
       done_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      validator_(discover::Validator::withRandomKey(source_, settings.ports)),
       limiter_(settings.rate, static_cast<std::uint32_t>(std::max(1.0, settings.rate / 1000.0))) {
-  if (source_.family() != family_) {
-    throw UsageError("--source-ip " + source_.toString() + " is not of the targets' family");
+  if (route_targets.empty()) throw Error(ExitCode::RuntimeError, "-sS: no target to route to");
+  // The sending sockets first: without the privilege, nothing else is opened.
+  std::vector<std::string> senders;
+  std::vector<std::string> sources;
+  for (const Address& target : route_targets) {
+    if (pathFor(target.family()) != nullptr) continue;  // one path per family
+    auto path = std::make_unique<Path>();
+    path->family = target.family();
+    const bool given = settings.source && settings.source->family() == path->family;
+    path->source = given ? *settings.source : routeSource(target);
+    path->interface = settings.interface.empty() ? interfaceOf(path->source) : settings.interface;
+    path->validator.emplace(discover::Validator::withRandomKey(path->source, settings.ports));
+    openSocket(*path, settings, target);
+    senders.push_back(path->sender);
+    sources.push_back(path->source.toString());
+    interfaces_.push_back(path->interface);
+    paths_.push_back(std::move(path));
   }
-  interface_ = settings.interface.empty() ? interfaceOf(source_) : settings.interface;
-
-  // The sending socket first: without the privilege, nothing else is opened. On an Ethernet link
-  // to a resolved gateway, a packet socket puts whole frames on the link, bypassing routing,
-  // netfilter and (unless the scan is recorded, whose capture would miss them) the queueing
-  // discipline, as zmap does; elsewhere a raw IP socket lets the kernel route each SYN.
-  if (!settings.raw_ip_only) {
-    link_path_ = ethernetPath(interface_, first_target, settings.gateway_mac);
+  if (settings.source && pathFor(settings.source->family()) == nullptr) {
+    throw UsageError("--source-ip " + settings.source->toString() +
+                     " is not of the targets' family");
   }
-  if (link_path_) {
-    raw_.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (raw_.valid()) {
-      sockaddr_ll link{};
-      link.sll_family = AF_PACKET;
-      link.sll_protocol = htons(ETH_P_IP);
-      link.sll_ifindex = link_path_->ifindex;
-      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API
-      if (::bind(raw_.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
-        throw Error(ExitCode::RuntimeError,
-                    "-sS: packet socket on " + interface_ + ": " + errorText(errno));
-      }
-      const int bypass = settings.qdisc_bypass ? 1 : 0;
-      (void)::setsockopt(raw_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass, sizeof bypass);
-      sender_ = "packet socket on " + interface_ + ", next hop " + macText(link_path_->next_hop);
-    }
-  } else {
-    raw_.reset(::socket(family_ == Family::V4 ? AF_INET : AF_INET6,
-                        SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
-    sender_ = "raw IP socket";
+  interfaces_ = distinct(interfaces_);
+  sender_ = joined(senders);
+  source_ = joined(sources);
+  interface_ = joined(interfaces_);
+  for (const std::string& name : interfaces_) {
+    auto capture = std::make_unique<Capture>();
+    capture->interface = name;
+    openCapture(*capture, settings);
+    captures_.push_back(std::move(capture));
   }
-  if (!raw_.valid()) {
-    if (errno == EPERM || errno == EACCES) {
-      throw UsageError("-sS needs root or CAP_NET_RAW (raw socket: " + errorText(errno) +
-                       "); -sT scans without privileges");
-    }
-    throw Error(ExitCode::RuntimeError, "-sS: raw socket: " + errorText(errno));
-  }
-  if (!link_path_ && !settings.interface.empty() &&
-      ::setsockopt(raw_.get(), SOL_SOCKET, SO_BINDTODEVICE, interface_.c_str(),
-                   static_cast<socklen_t>(interface_.size())) != 0) {
-    throw UsageError("--interface " + interface_ + ": " + errorText(errno));
-  }
-  const int buffer = 4 << 20;
-  (void)::setsockopt(raw_.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
-
-  std::array<char, PCAP_ERRBUF_SIZE> error{};
-  pcap_ = ::pcap_create(interface_.c_str(), error.data());
-  if (pcap_ == nullptr) {
-    throw Error(ExitCode::RuntimeError, "-sS: capture on " + interface_ + ": " + error.data());
-  }
-  (void)::pcap_set_snaplen(pcap_, kSnapLength);
-  (void)::pcap_set_immediate_mode(pcap_, 1);
-  (void)::pcap_set_buffer_size(pcap_, kCaptureBuffer);
-  (void)::pcap_set_promisc(pcap_, 0);
-  if (const int status = ::pcap_activate(pcap_); status < 0) {
-    const std::string why = ::pcap_geterr(pcap_);
-    if (status == PCAP_ERROR_PERM_DENIED) {
-      throw UsageError("-sS needs root or CAP_NET_RAW (capture: " + why + ")");
-    }
-    throw Error(ExitCode::RuntimeError, "-sS: capture on " + interface_ + ": " + why);
-  }
-  const auto link = discover::linkTypeFromDlt(::pcap_datalink(pcap_));
-  if (!link) {
-    throw Error(ExitCode::RuntimeError, "-sS: " + interface_ + ": link type " +
-                                            std::to_string(::pcap_datalink(pcap_)) +
-                                            " is not supported");
-  }
-  link_ = *link;
-  // Only what can answer a probe reaches user space: TCP to our source ports, ICMP errors.
-  const std::string filter = "(tcp dst portrange " + std::to_string(settings.ports.first) + "-" +
-                             std::to_string(settings.ports.last) + ") or icmp or icmp6";
-  bpf_program program{};
-  if (::pcap_compile(pcap_, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-      ::pcap_setfilter(pcap_, &program) != 0) {
-    const std::string why = ::pcap_geterr(pcap_);
-    ::pcap_freecode(&program);
-    throw Error(ExitCode::RuntimeError, "-sS: capture filter: " + why);
-  }
-  ::pcap_freecode(&program);
-  if (::pcap_setnonblock(pcap_, 1, error.data()) != 0) {
-    throw Error(ExitCode::RuntimeError, std::string("-sS: capture: ") + error.data());
-  }
-}
-
-Scanner::Impl::~Impl() {
-  if (pcap_ != nullptr) ::pcap_close(pcap_);
 }
 
 bool Scanner::Impl::answered(const Key& key) {
   const std::lock_guard lock(mutex_);
-  return answered_.contains(key);
+  return answered_->answered(Address::fromValue(key.address), key.port);
 }
 
-void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const AnswerSink& sink) {
+void Scanner::Impl::handleFrame(const Capture& capture, std::span<const std::uint8_t> frame,
+                                const AnswerSink& sink) {
   ++counts_.captured;
-  const discover::Reply reply = discover::parseReply(link_, frame);
+  const discover::Reply reply = discover::parseReply(capture.link, frame);
   if (reply.kind == discover::ReplyKind::Ignored) return;
-  if (!validator_.validates(reply)) {
+  // A reply is to us: the path of its destination's family has the key that made the probe.
+  const Path* path = pathFor(reply.destination.family());
+  if (path == nullptr || !path->validator->validates(reply)) {
     ++counts_.invalid;
     return;
   }
@@ -263,7 +357,12 @@ void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const Answe
   const Key key{answer.address.value(), answer.port};
   {
     const std::lock_guard lock(mutex_);
-    if (!answered_.insert(key).second) {
+    const AnsweredTargets::Mark mark = answered_->mark(answer.address, answer.port);
+    if (mark == AnsweredTargets::Mark::Unknown) {  // valid, yet for no target of ours: forged
+      ++counts_.invalid;
+      return;
+    }
+    if (mark == AnsweredTargets::Mark::Again) {
       ++counts_.duplicates;
       return;
     }
@@ -289,26 +388,42 @@ void Scanner::Impl::handleFrame(std::span<const std::uint8_t> frame, const Answe
 void Scanner::Impl::receive(const AnswerSink& sink) {
   struct Context {
     Impl* self;
+    const Capture* capture;
     const AnswerSink* sink;
-  } context{this, &sink};
+  };
   const auto handler = [](u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
     auto* ctx = reinterpret_cast<Context*>(user);  // NOLINT: libpcap's callback argument
-    ctx->self->handleFrame(std::span<const std::uint8_t>(bytes, header->caplen), *ctx->sink);
+    ctx->self->handleFrame(*ctx->capture, std::span<const std::uint8_t>(bytes, header->caplen),
+                           *ctx->sink);
   };
-  const int capture_fd = ::pcap_get_selectable_fd(pcap_);
-  for (;;) {
-    std::array<pollfd, 2> fds{pollfd{capture_fd, POLLIN, 0}, pollfd{done_fd_.get(), POLLIN, 0}};
-    (void)::poll(fds.data(), fds.size(), 100);
-    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libpcap's user pointer
-    while (::pcap_dispatch(pcap_, 256, handler, reinterpret_cast<u_char*>(&context)) > 0) {
+  std::vector<Context> contexts;
+  std::vector<pollfd> fds;
+  for (const auto& capture : captures_) {
+    contexts.push_back(Context{this, capture.get(), &sink});
+    fds.push_back(pollfd{::pcap_get_selectable_fd(capture->pcap), POLLIN, 0});
+  }
+  fds.push_back(pollfd{done_fd_.get(), POLLIN, 0});
+  const auto drain = [&] {
+    for (std::size_t i = 0; i < captures_.size(); ++i) {
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libpcap's user pointer
+      auto* user = reinterpret_cast<u_char*>(&contexts[i]);
+      while (::pcap_dispatch(captures_[i]->pcap, 256, handler, user) > 0) {
+      }
     }
-    if ((fds[1].revents & POLLIN) != 0) break;
+  };
+  for (;;) {
+    for (pollfd& entry : fds) entry.revents = 0;
+    (void)::poll(fds.data(), fds.size(), 100);
+    drain();
+    if ((fds.back().revents & POLLIN) != 0) break;
   }
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): libpcap's user pointer
-  while (::pcap_dispatch(pcap_, 256, handler, reinterpret_cast<u_char*>(&context)) > 0) {
+  drain();
+  for (const auto& capture : captures_) {
+    pcap_stat stats{};
+    if (::pcap_stats(capture->pcap, &stats) == 0) {
+      counts_.capture_dropped += stats.ps_drop + stats.ps_ifdrop;
+    }
   }
-  pcap_stat stats{};
-  if (::pcap_stats(pcap_, &stats) == 0) counts_.capture_dropped = stats.ps_drop + stats.ps_ifdrop;
 }
 
 void Scanner::Impl::localAnswer(const Key& key, int error) {
@@ -316,12 +431,13 @@ void Scanner::Impl::localAnswer(const Key& key, int error) {
   answer.kind = AnswerKind::Unreachable;
   answer.address = Address::fromValue(key.address);
   answer.port = key.port;
-  answer.from = source_;
+  const Path* path = pathFor(answer.address.family());
+  answer.from = path != nullptr ? path->source : answer.address;
   answer.local_error = error;
   answer.when = std::chrono::system_clock::now();
   {
     const std::lock_guard lock(mutex_);
-    if (!answered_.insert(key).second) return;
+    if (answered_->mark(answer.address, key.port) != AnsweredTargets::Mark::First) return;
     if (const auto named = names_.find(key); named != names_.end()) answer.name = named->second;
     answer.passes = pass_ + 1;
     ++counts_.unreachable;
@@ -329,18 +445,28 @@ void Scanner::Impl::localAnswer(const Key& key, int error) {
   (*sink_)(std::move(answer));
 }
 
-void Scanner::Impl::flush() {
+void Scanner::Impl::flush(Path& path) {
+  if (path.ring) {
+    TxRing& ring = *path.ring;
+    while (ring.unsent() > 0 && !stopping_.load() && ring.send() < 0) {
+      if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) break;  // left for the next send
+      waitFor(path.socket.get(), POLLOUT, 10);
+    }
+    counts_.sent += ring.reap();
+    return;
+  }
+  Batch& batch = path.batch;
   std::size_t done = 0;
-  while (done < queued_ && !stopping_.load()) {
-    const int sent =
-        ::sendmmsg(raw_.get(), &messages_.at(done), static_cast<unsigned>(queued_ - done), 0);
+  while (done < batch.queued && !stopping_.load()) {
+    const int sent = ::sendmmsg(path.socket.get(), &batch.messages.at(done),
+                                static_cast<unsigned>(batch.queued - done), 0);
     if (sent > 0) {
       done += static_cast<std::size_t>(sent);
       counts_.sent += static_cast<std::uint64_t>(sent);
       continue;
     }
     if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
-      waitFor(raw_.get(), POLLOUT, 10);
+      waitFor(path.socket.get(), POLLOUT, 10);
       continue;
     }
     // This SYN cannot go out. No route (or a local firewall's refusal) is this target's
@@ -348,65 +474,101 @@ void Scanner::Impl::flush() {
     const int error = errno;
     ++counts_.send_errors;
     if (error == ENETUNREACH || error == EHOSTUNREACH || error == EACCES || error == EPERM) {
-      localAnswer(keys_.at(done), error);
+      localAnswer(batch.keys.at(done), error);
     }
     ++done;
   }
-  queued_ = 0;
+  batch.queued = 0;
 }
 
 void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
   targets::Target target;
   while (!stopping_.load() && order.next(target)) {
-    if (target.address.family() != family_) {
-      ++counts_.send_errors;  // one family per -sS scan (the route and the socket are per family)
-      continue;
-    }
     const Key key{target.address.value(), target.port};
     if (pass > 0 && answered(key)) continue;
+    Path* path = pathFor(target.address.family());
+    if (path == nullptr) {
+      // No target of this family had a route when the scan started: as connect() would say.
+      ++counts_.send_errors;
+      localAnswer(key, ENETUNREACH);
+      continue;
+    }
     if (pass == 0 && !target.name.empty()) {
       const std::lock_guard lock(mutex_);
       names_.emplace(key, std::string(target.name));
     }
     while (!limiter_.tryAcquire(clock_.now())) {
-      flush();  // what is queued goes out while we wait for the next slot
+      flushAll();  // what is queued goes out while we wait for the next slot
       const auto due = limiter_.nextDue(clock_.now());
       const auto wait = due ? std::chrono::ceil<std::chrono::milliseconds>(*due - clock_.now())
                             : std::chrono::milliseconds(0);
       if (wait.count() > 0) waitFor(stop_fd_.get(), POLLIN, static_cast<int>(wait.count()));
       if (stopping_.load()) return;
     }
-    const discover::Probe probe = validator_.makeProbe(target.address, target.port);
+    const discover::Probe probe = path->validator->makeProbe(target.address, target.port);
     discover::SynParameters parameters;
-    parameters.source = source_;
+    parameters.source = path->source;
     parameters.destination = target.address;
     parameters.source_port = probe.source_port;
     parameters.destination_port = target.port;
     parameters.seq = probe.seq;
     parameters.ip_id = ip_id_++;
-    std::span<std::uint8_t> buffer(packets_.at(queued_));
     std::optional<discover::EthernetHeader> ethernet;
-    if (link_path_) ethernet = discover::EthernetHeader{link_path_->next_hop, link_path_->source};
+    if (path->link) ethernet = discover::EthernetHeader{path->link->next_hop, path->link->source};
+    if (path->ring) {
+      // The frame is written where the kernel reads it; a send() every batch hands them over.
+      std::span<std::uint8_t> frame = path->ring->frame();
+      while (frame.empty() && !stopping_.load()) {  // every frame is still the kernel's
+        flush(*path);
+        frame = path->ring->frame();
+        if (frame.empty()) waitFor(path->socket.get(), POLLOUT, 10);
+      }
+      const std::size_t size = frame.empty() ? 0 : discover::writeSyn(frame, parameters, ethernet);
+      if (size == 0) {
+        if (!stopping_.load()) ++counts_.send_errors;
+        continue;
+      }
+      path->ring->commit(size);
+      if (path->ring->unsent() == kBatch) flush(*path);
+      continue;
+    }
+    Batch& batch = path->batch;
+    const std::size_t slot = batch.queued;
+    std::span<std::uint8_t> buffer(batch.packets.at(slot));
     const std::size_t size = discover::writeSyn(buffer, parameters, ethernet);
     if (size == 0) {
       ++counts_.send_errors;
       continue;
     }
     // A raw IPv4 socket takes the port-less destination; an IPv6 one wants port 0 too.
-    const socklen_t length = net::toSockaddr(target.address, 0, destinations_.at(queued_));
-    vectors_.at(queued_) = iovec{buffer.data(), size};
-    keys_.at(queued_) = key;
-    msghdr& header = messages_.at(queued_).msg_hdr;
+    const socklen_t length = net::toSockaddr(target.address, 0, batch.destinations.at(slot));
+    batch.vectors.at(slot) = iovec{buffer.data(), size};
+    batch.keys.at(slot) = key;
+    msghdr& header = batch.messages.at(slot).msg_hdr;
     header = msghdr{};
-    if (!link_path_) {  // the packet socket is bound to its interface: no address needed
-      header.msg_name = &destinations_.at(queued_);
+    if (!path->link) {  // the packet socket is bound to its interface: no address needed
+      header.msg_name = &batch.destinations.at(slot);
       header.msg_namelen = length;
     }
-    header.msg_iov = &vectors_.at(queued_);
+    header.msg_iov = &batch.vectors.at(slot);
     header.msg_iovlen = 1;
-    if (++queued_ == kBatch) flush();
+    if (++batch.queued == kBatch) flush(*path);
   }
-  flush();
+  finishPass();
+}
+
+void Scanner::Impl::finishPass() {
+  flushAll();
+  // A transmit ring's frames are counted once the kernel gives them back: at once on veth, after
+  // the device's completion elsewhere. A tenth of a second at most.
+  for (const auto& path : paths_) {
+    if (!path->ring) continue;
+    for (int tries = 0; tries < 100 && path->ring->inFlight() > 0 && !stopping_.load(); ++tries) {
+      (void)path->ring->send();  // frames a full device refused before are still marked
+      counts_.sent += path->ring->reap();
+      if (path->ring->inFlight() > 0) waitFor(stop_fd_.get(), POLLIN, 1);
+    }
+  }
 }
 
 bool Scanner::Impl::pause(Duration duration) {
@@ -423,21 +585,22 @@ bool Scanner::Impl::pause(Duration duration) {
 Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   const TimePoint started = clock_.now();
   sink_ = &sink;
+  auto first_order = orders();
+  const auto planned = static_cast<std::uint64_t>(first_order->size());
+  answered_.emplace(first_order->set());  // every order of the scan is over this one set
   std::thread receiver([this, &sink] { receive(sink); });
-  std::uint64_t planned = 0;
   try {
     for (std::uint32_t pass = 0; pass <= static_cast<std::uint32_t>(settings_.retries); ++pass) {
       {
         const std::lock_guard lock(mutex_);
         pass_ = pass;
       }
-      const auto order = orders();
-      if (pass == 0) planned = static_cast<std::uint64_t>(order->size());
+      const auto order = pass == 0 ? std::move(first_order) : orders();
       sendPass(*order, pass);
       if (!pause(settings_.cooldown)) break;
       {
         const std::lock_guard lock(mutex_);
-        if (answered_.size() >= planned) break;  // everyone answered: no pass left to make
+        if (answered_->count() >= planned) break;  // everyone answered: no pass left to make
       }
     }
   } catch (...) {
@@ -453,7 +616,7 @@ Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   std::uint64_t answers = 0;
   {
     const std::lock_guard lock(mutex_);
-    answers = answered_.size();
+    answers = static_cast<std::uint64_t>(answered_->count());
   }
   counts_.silent = planned > answers ? planned - answers : 0;
   if (settings_.report_silent && !stopping_.load()) {
@@ -475,8 +638,8 @@ Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
   return counts_;
 }
 
-Scanner::Scanner(const Settings& settings, const Address& first_target)
-    : impl_(std::make_unique<Impl>(settings, first_target)) {}
+Scanner::Scanner(const Settings& settings, const std::vector<Address>& route_targets)
+    : impl_(std::make_unique<Impl>(settings, route_targets)) {}
 
 Scanner::~Scanner() = default;
 
@@ -492,8 +655,12 @@ const std::string& Scanner::interface() const {
   return impl_->interface_;
 }
 
-const Address& Scanner::source() const {
+const std::string& Scanner::source() const {
   return impl_->source_;
+}
+
+const std::vector<std::string>& Scanner::interfaces() const {
+  return impl_->interfaces_;
 }
 
 const std::string& Scanner::sender() const {

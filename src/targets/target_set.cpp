@@ -19,6 +19,75 @@ Target TargetSet::at(u128 index) const {
                 group.port, names_[group.name]};
 }
 
+std::optional<u128> TargetSet::indexOf(const Address& address, std::uint16_t port) const {
+  const u128 value = address.value();
+  const auto port_of = [this](std::uint32_t segment) {
+    return groups_[segment_group_[segment]].port;
+  };
+  // The first segment that starts after (port, address); every candidate is before it.
+  const auto after =
+      std::upper_bound(by_address_.begin(), by_address_.end(), std::pair{port, value},
+                       [&](const std::pair<std::uint16_t, u128>& key, std::uint32_t segment) {
+                         return key < std::pair{port_of(segment), segment_first_[segment]};
+                       });
+  std::optional<u128> found;
+  // Walk back while a segment of this port may still reach the address: reach_ never grows on
+  // the way back, so this stops at the first segment when segments are disjoint.
+  for (auto k = static_cast<std::size_t>(after - by_address_.begin()); k-- > 0;) {
+    const std::uint32_t segment = by_address_[k];
+    if (port_of(segment) != port || reach_[k] < value) break;
+    if (value <= segmentLast(segment)) {
+      const u128 index = segment_start_[segment] + (value - segment_first_[segment]);
+      if (!found || index < *found) found = index;
+    }
+  }
+  return found;
+}
+
+std::optional<Target> TargetSet::firstOf(Family family) const {
+  // Segments are intervals of values; IPv4 addresses are the values of ::ffff:0.0.0.0/96.
+  constexpr u128 kFirst4 = Address::kV4Base;
+  constexpr u128 kLast4 = Address::kV4Last;
+  for (std::size_t segment = 0; segment < segment_start_.size(); ++segment) {
+    const u128 first = segment_first_[segment];
+    const u128 last = segmentLast(segment);
+    std::optional<u128> value;
+    if (family == Family::V4) {
+      if (first <= kLast4 && last >= kFirst4) value = std::max(first, kFirst4);
+    } else if (first < kFirst4 || first > kLast4) {
+      value = first;
+    } else if (last > kLast4) {
+      value = kLast4 + 1;
+    }
+    if (value) return at(segment_start_[segment] + (*value - first));
+  }
+  return std::nullopt;
+}
+
+u128 TargetSet::segmentLast(std::size_t segment) const {
+  const u128 end = segment + 1 < segment_start_.size() ? segment_start_[segment + 1] : size_;
+  return segment_first_[segment] + (end - segment_start_[segment] - 1);
+}
+
+void TargetSet::buildLookup() {
+  by_address_.resize(segment_start_.size());
+  for (std::size_t i = 0; i < by_address_.size(); ++i) {
+    by_address_[i] = static_cast<std::uint32_t>(i);
+  }
+  const auto key = [this](std::uint32_t segment) {
+    return std::pair{groups_[segment_group_[segment]].port, segment_first_[segment]};
+  };
+  std::sort(by_address_.begin(), by_address_.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return key(a) < key(b); });
+  reach_.resize(by_address_.size());
+  for (std::size_t k = 0; k < by_address_.size(); ++k) {
+    const std::uint32_t segment = by_address_[k];
+    const u128 last = segmentLast(segment);
+    const bool same_port = k > 0 && key(by_address_[k - 1]).first == key(segment).first;
+    reach_[k] = same_port ? std::max(reach_[k - 1], last) : last;
+  }
+}
+
 namespace {
 
 // Runs f, prefixing the origin to any UsageError it throws.
@@ -250,6 +319,7 @@ class Expander {
       throw UsageError(why);
     }
     groups_.clear();
+    set_.buildLookup();
     return std::move(set_);
   }
 

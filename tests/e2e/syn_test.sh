@@ -6,6 +6,10 @@
 #   198.18.0.11  nothing listening: the kernel answers RST                      -> closed
 #   198.18.0.12  an nftables rule drops TCP/853                                 -> filtered
 #   198.18.0.13  an nftables rule rejects with ICMP host-unreachable            -> unreachable
+# and the same four on IPv6, 2001:2::10-13 (the IPv6 benchmarking range), over a second veth pair,
+# so that one -sS scan of both families sends each through its own route, socket and capture.
+# Behind the target namespace as a gateway (198.18.0.2), 198.19.0.10 (unbound) and 198.19.0.11
+# (nothing listening): SYNs to them leave as whole frames on a packet socket.
 # Checks -sS against -sT on the same targets, --write-silent, the metadata counts, the privilege
 # drop (no capability left after start-up), the error without privilege, and Ctrl-C during the
 # cooldown. Needs root (CI has it): without it, it fails under
@@ -50,13 +54,26 @@ int ip link set lo up
 ins ip addr add 198.18.0.1/24 dev "vs$TAG"
 int ip addr add 198.18.0.2/24 dev "vt$TAG"
 for host in 10 11 12 13; do int ip addr add "198.18.0.$host/32" dev "vt$TAG"; done
+for host in 10 11; do int ip addr add "198.19.0.$host/32" dev lo; done
 ins ip link set "vs$TAG" up
 int ip link set "vt$TAG" up
+ins ip route add 198.19.0.0/24 via 198.18.0.2
+ip link add "ws$TAG" type veth peer name "wt$TAG"
+ip link set "ws$TAG" netns "$NS_S"
+ip link set "wt$TAG" netns "$NS_T"
+ins ip addr add 2001:2::1/64 dev "ws$TAG" nodad
+int ip addr add 2001:2::2/64 dev "wt$TAG" nodad
+for host in 10 11 12 13; do int ip addr add "2001:2::$host/128" dev "wt$TAG" nodad; done
+ins ip link set "ws$TAG" up
+int ip link set "wt$TAG" up
 int nft add table inet dsyn
 int nft add chain inet dsyn in '{ type filter hook input priority 0; }'
 int nft add rule inet dsyn in ip daddr 198.18.0.12 tcp dport 853 drop
 int nft add rule inet dsyn in ip daddr 198.18.0.13 tcp dport 853 reject with icmp type host-unreachable
-int bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" 198.18.0.10 >/dev/null || {
+int nft add rule inet dsyn in ip6 daddr 2001:2::12 tcp dport 853 drop
+int nft add rule inet dsyn in ip6 daddr 2001:2::13 tcp dport 853 reject with icmpv6 type addr-unreachable
+int bash "$ROOT/scripts/unbound-dot.sh" start "$WORK/unbound" 198.18.0.10 2001:2::10 198.19.0.10 \
+  >/dev/null || {
   echo "FAIL: cannot start unbound in the target namespace"; exit 1; }
 CA="$WORK/unbound/ca/ca.crt"
 chmod -R a+rX "$WORK"
@@ -80,6 +97,50 @@ for host in 10 11 12 13; do
     "$(result "$WORK/connect.jsonl" "198.18.0.$host" .outcome)"
 done
 
+# --- through a gateway on an Ethernet link: whole frames on a packet socket ---------------------
+gateway_mac=$(int ip link show "vt$TAG" | awk '/link\/ether/ { print $2 }')
+ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --gateway-mac "$gateway_mac" \
+  --ca-file "$CA" -oJ "$WORK/gateway.jsonl" 198.19.0.10-12 >/dev/null 2>&1
+check "gateway: exit" "$?" 0
+check "gateway: sender" "$(meta "$WORK/gateway.jsonl" .discovery.sender)" \
+  "packet socket on vs$TAG, next hop $gateway_mac, TX ring"
+check "gateway: outcomes" "$(outcomes "$WORK/gateway.jsonl" | tr '\n' ' ')" \
+  "198.19.0.10 853 dot 198.19.0.11 853 closed 198.19.0.12 853 filtered "
+check "gateway: sent" "$(meta "$WORK/gateway.jsonl" '[.discovery.sent, .discovery.send_errors] | join(" ")')" \
+  "3 0"
+
+# --- both families in one -sS scan: each through its own route, socket and capture -------------
+ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --ca-file "$CA" \
+  --pcap "$WORK/both.pcap" -oJ "$WORK/both.jsonl" 198.18.0.10-13 2001:2::10-2001:2::13 \
+  >/dev/null 2>"$WORK/both.err"
+check "-sS both families exit" "$?" 0
+# Two interfaces: --pcap records both (libpcap's "any"). BPF's tcp[] is IPv4 only: for IPv6,
+# the TCP flags are byte 13 after the 40-byte header (our SYNs carry no extension header).
+for filter in 'ip and tcp[tcpflags] == tcp-syn' 'ip6 and ip6[6] == 6 and ip6[53] == 2'; do
+  syns=$(tcpdump -nn -r "$WORK/both.pcap" "$filter and dst port 853" 2>/dev/null | wc -l)
+  [[ $syns -ge 4 ]] && pass || fail "both families --pcap: $syns SYNs for [$filter]"
+done
+ins "$DOTSCAN" -q -sT --connect-timeout 1s --retries 0 --ca-file "$CA" \
+  -oJ "$WORK/both-connect.jsonl" 198.18.0.10-13 2001:2::10-2001:2::12 >/dev/null 2>&1
+# Not 2001:2::13: Linux's connect() takes ICMPv6 address-unreachable as a soft error and waits
+# out its timeout (filtered), where -sS reads the ICMPv6 error itself (unreachable).
+check "both families: -sS agrees with -sT" "$(outcomes "$WORK/both.jsonl" | grep -v '^2001:2::13 ')" \
+  "$(outcomes "$WORK/both-connect.jsonl")"
+for family in 198.18.0. 2001:2::; do
+  check "both families: $family" "$(for host in 10 11 12 13; do
+    result "$WORK/both.jsonl" "$family$host" .outcome; done | tr '\n' ' ')" \
+    "dot closed filtered unreachable "
+done
+check "both families: no send error" "$(meta "$WORK/both.jsonl" .discovery.send_errors)" 0
+check "both families: sent" "$(meta "$WORK/both.jsonl" .discovery.sent)" 8
+check "both families: sources" \
+  "$(meta "$WORK/both.jsonl" '.discovery.source | split(", ") | sort | join(" ")')" \
+  "198.18.0.1 2001:2::1"
+check "both families: interfaces" \
+  "$(meta "$WORK/both.jsonl" '.discovery.interface | split(", ") | sort | join(" ")')" \
+  "vs$TAG ws$TAG"
+validate "both families schema" "$WORK/both.jsonl"
+
 # --- IPv6 and IPv4 on loopback, in a namespace of their own: -sS agrees with -sT ------------------
 cat > "$WORK/loopback.sh" <<'LO'
 work=$1 dotscan=$2 root=$3
@@ -90,6 +151,10 @@ for mode in -sS -sT; do
     --ca-file "$work/lo-unbound/ca/ca.crt" -oJ "$work/lo6$mode.jsonl" ::1 ::2 >/dev/null 2>&1
   "$dotscan" -q "$mode" --cooldown 500ms --retries 0 --connect-timeout 1s \
     --ca-file "$work/lo-unbound/ca/ca.crt" -oJ "$work/lo4$mode.jsonl" 127.0.0.1-2 >/dev/null 2>&1
+  # Both families on one interface: one capture for both.
+  "$dotscan" -q "$mode" --cooldown 500ms --retries 0 --connect-timeout 1s \
+    --ca-file "$work/lo-unbound/ca/ca.crt" -oJ "$work/lo46$mode.jsonl" ::1 127.0.0.1-2 \
+    >/dev/null 2>&1
 done
 bash "$root/scripts/unbound-dot.sh" stop "$work/lo-unbound" >/dev/null
 LO
@@ -102,6 +167,11 @@ for mode in -sS -sT; do
 done
 check "-sS over IPv6" "$(meta "$WORK/lo6-sS.jsonl" '.discovery.source + " " + .discovery.interface')" \
   "::1 lo"
+check "-sS both families on lo" "$(outcomes "$WORK/lo46-sS.jsonl" | tr '\n' ' ')" \
+  "127.0.0.1 853 dot 127.0.0.2 853 closed ::1 853 dot "
+check "-sS both families on lo: one interface" \
+  "$(meta "$WORK/lo46-sS.jsonl" '.discovery.interface + " " + (.discovery.send_errors | tostring)')" \
+  "lo 0"
 validate "loopback IPv6 schema" "$WORK/lo6-sS.jsonl"
 
 # --- silent targets are counted, not written, unless asked --------------------------------------

@@ -1,21 +1,23 @@
 // dotscan/syn/scanner.hpp — SYN discovery: raw SYNs out, a libpcap capture in (nmap -sS, zmap).
 //
 // The I/O layer over the pure discover module (packets, replies, the stateless validator). One
-// sender walks the scan order and writes SYNs to a raw IP socket at --rate, in batches
-// (sendmmsg); one receiver reads the capture (BPF-filtered, non-blocking, immediate mode), keeps
-// only replies the validator accepts, and reports each target's first answer as it comes: live
-// (SYN-ACK: handed to the TLS prober at once, while sending goes on), closed (RST), unreachable
-// (ICMP). After the last SYN the scanner waits --cooldown for late answers; --retries resends
-// SYNs to targets that have not answered, one pass each, after a cooldown each. Targets that never
-// answered are counted, and reported one by one only when asked (a /8 of silence would otherwise
-// be gigabytes of "filtered").
+// sender walks the scan order and writes SYNs at --rate, in batches (sendmmsg, or a packet
+// socket's transmit ring: syn/tx_ring.hpp), each to the socket of its address family (IPv4 and IPv6
+// each have their route, our address and a socket of their own); one receiver reads the captures
+// (BPF-filtered, non-blocking, immediate mode), keeps only replies the validator accepts, and
+// reports each target's first answer as it comes: live (SYN-ACK: handed to the TLS prober at once,
+// while sending goes on), closed (RST), unreachable (ICMP). After the last SYN the scanner waits
+// --cooldown for late answers; --retries resends SYNs to targets that have not answered, one pass
+// each, after a cooldown each. Targets that never answered are counted, and reported one by one
+// only when asked (a /8 of silence would otherwise be gigabytes of "filtered").
 //
 // The kernel, which knows nothing of our raw SYN, answers each SYN-ACK with a RST: that is
 // expected, and it closes the half-open connection on the target, as zmap and masscan rely on.
 //
-// Invariants: memory is flat in the number of targets (answered targets are remembered, silent
-// ones are not); every target gets at most one answer; the raw socket and the capture are opened
-// by the constructor, so a caller can drop every privilege before run() reads a single packet.
+// Invariants: memory is flat in the number of silent targets and at most a bit per target for
+// the answered ones (syn/answered.hpp: a paged bitmap over the target set's indexes); every
+// target gets at most one answer; the sockets and the captures are opened by the constructor,
+// so a caller can drop every privilege before run() reads a single packet.
 #pragma once
 
 #include <array>
@@ -26,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dotscan/discover/validator.hpp"
 #include "dotscan/targets/target_order.hpp"
@@ -84,11 +87,13 @@ using AnswerSink = std::function<void(Answer&&)>;
 
 class Scanner {
  public:
-  // Opens the raw socket and the capture for the family of `first_target` (the route to it picks
-  // the interface and our address unless the settings name them). Throws dotscan::Error:
-  // UsageError without the privilege ("-sS needs root or CAP_NET_RAW"), RuntimeError when the
-  // capture cannot be opened.
-  Scanner(const Settings& settings, const Address& first_target);
+  // Opens a sending socket for each address family of `route_targets` (the first of each family
+  // counts; the route to it picks the interface and our address unless the settings name them),
+  // and a capture on each distinct interface. Targets of a family with no route target get no
+  // SYN: they are unreachable. Throws dotscan::Error: UsageError without the privilege ("-sS
+  // needs root or CAP_NET_RAW") or for a --source-ip of no family scanned, RuntimeError when
+  // there is no route or the capture cannot be opened.
+  Scanner(const Settings& settings, const std::vector<Address>& route_targets);
   Scanner(const Scanner&) = delete;
   Scanner& operator=(const Scanner&) = delete;
   Scanner(Scanner&&) = delete;
@@ -100,10 +105,14 @@ class Scanner {
   // Async-signal-safe: ends the sending at once and the cooldown early.
   void stop() noexcept;
 
+  // For the metadata, each family's (first target's family first), distinct ones joined with
+  // ", ": the interfaces, our addresses ("198.18.0.1, 2001:2::1"), and how SYNs leave ("raw IP
+  // socket", or "packet socket on IF, next hop MAC").
   [[nodiscard]] const std::string& interface() const;
-  [[nodiscard]] const Address& source() const;
-  // How SYNs leave: "raw IP socket", or "packet socket on IF, next hop MAC".
+  [[nodiscard]] const std::string& source() const;
   [[nodiscard]] const std::string& sender() const;
+  // The distinct interfaces SYNs leave by, one capture each.
+  [[nodiscard]] const std::vector<std::string>& interfaces() const;
 
  private:
   class Impl;

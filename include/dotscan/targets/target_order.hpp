@@ -29,6 +29,8 @@ class TargetOrder {
   TargetOrder(const TargetSet& set, std::uint64_t seed, Shard shard = {},
               std::optional<u128> max_targets = std::nullopt);
 
+  // The set this order walks (SYN discovery keys its answers by the set's indexes).
+  [[nodiscard]] const TargetSet& set() const { return set_; }
   // How many targets this shard visits, known before the first.
   [[nodiscard]] u128 size() const { return end_ - begin_; }
   // The next target in order, or false when the shard is done.

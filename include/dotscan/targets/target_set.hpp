@@ -69,6 +69,12 @@ class TargetSet {
  public:
   [[nodiscard]] u128 size() const { return size_; }
   [[nodiscard]] Target at(u128 index) const;
+  // The target of the lowest index whose address is of `family`; nullopt when none is.
+  [[nodiscard]] std::optional<Target> firstOf(Family family) const;
+  // The inverse of at() for what a reply names: the lowest index whose target is (address, port),
+  // whatever its name; nullopt when no target is. Two names of one address share that index.
+  // O(log segments) with disjoint segments, the usual case.
+  [[nodiscard]] std::optional<u128> indexOf(const Address& address, std::uint16_t port) const;
   // Whether `address` was listed on its own: a single address (an argument, an -iL line) or an
   // address of a name; not one address of a range or CIDR block. --require-dot asks DoT of these.
   [[nodiscard]] bool listed(const Address& address) const { return listed_.contains(address); }
@@ -86,8 +92,15 @@ class TargetSet {
   std::vector<u128> segment_start_;
   std::vector<u128> segment_first_;
   std::vector<std::uint32_t> segment_group_;
+  // indexOf's lookup: the segments sorted by (port, first address), and for each position the
+  // highest last address of the segments of its port up to it (where a backwards walk can stop).
+  std::vector<std::uint32_t> by_address_;
+  std::vector<u128> reach_;
   IntervalSet listed_;  // normalised
   u128 size_ = 0;
+
+  [[nodiscard]] u128 segmentLast(std::size_t segment) const;
+  void buildLookup();
 };
 
 // Parses, resolves, deduplicates and excludes. Target files are in the -iL format, exclusion files

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <tuple>
 
@@ -126,6 +127,77 @@ TEST(Expand, OneAddressUnderTwoNamesIsTwoTargets) {
   EXPECT_TRUE(e.rows.count({"192.0.2.1", 853, "dns.example"}));
   EXPECT_TRUE(e.rows.count({"192.0.2.1", 853, "alias.example"}));
   EXPECT_EQ(e.size, 3U);
+}
+
+// indexOf inverts at() for every target: the lowest index with that address and port, whatever
+// the name (SYN discovery keys its answers by it), and nothing for what is not a target.
+void expectIndexOfInvertsAt(const TargetSet& set) {
+  std::map<std::pair<u128, std::uint16_t>, u128> lowest;
+  for (u128 i = set.size(); i-- > 0;) {
+    const Target target = set.at(i);
+    lowest[{target.address.value(), target.port}] = i;
+  }
+  for (u128 i = 0; i < set.size(); ++i) {
+    const Target target = set.at(i);
+    const auto index = set.indexOf(target.address, target.port);
+    ASSERT_TRUE(index) << target.address.toString() << " port " << target.port;
+    EXPECT_EQ(*index, (lowest[{target.address.value(), target.port}]))
+        << target.address.toString() << " port " << target.port;
+  }
+}
+
+TEST(IndexOf, InvertsAtAcrossPortsRangesAndExclusions) {
+  ExpandOptions options;
+  options.ports = PortList{53, 853, 8853};
+  ExpandReport report;
+  const TargetSet set =
+      expandTargets(args({"10.0.0.0/28", "10.0.1.7", "192.0.2.250-192.0.3.5", "2001:db8::/124"}),
+                    args({"10.0.0.4-10.0.0.6", "192.0.3.0"}), options, kResolver, report);
+  expectIndexOfInvertsAt(set);
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.0.5"), 853));   // excluded
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.0.16"), 853));  // past the /28
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.1.7"), 443));   // not a scanned port
+  EXPECT_FALSE(set.indexOf(*Address::parse("2001:db8::10"), 53));
+  EXPECT_FALSE(set.indexOf(*Address::parse("0.0.0.0"), 0));
+}
+
+TEST(IndexOf, NamesThatOverlapShareTheLowestIndex) {
+  // A wide named range with narrower names inside it, and one address under two names: the
+  // lookup must walk back past the narrow segments to the wide one that holds the address.
+  std::vector<TargetInput> inputs{{"10.0.0.0/24", {}, "wide.example", {}},
+                                  {"10.0.0.5", {}, "narrow.example", {}},
+                                  {"10.0.0.200-10.0.0.201", {}, "other.example", {}},
+                                  {"dns.example", {}, {}, {}},
+                                  {"alias.example", {}, {}, {}},
+                                  {"10.0.0.0/23", {}, {}, {}}};
+  ExpandReport report;
+  const TargetSet set = expandTargets(inputs, {}, ExpandOptions{}, kResolver, report);
+  expectIndexOfInvertsAt(set);
+  for (const char* address : {"10.0.0.100", "10.0.0.5", "10.0.0.255", "10.0.1.0", "192.0.2.1"}) {
+    EXPECT_TRUE(set.indexOf(*Address::parse(address), 853)) << address;
+  }
+  EXPECT_FALSE(set.indexOf(*Address::parse("10.0.2.0"), 853));
+}
+
+TEST(FirstOf, TheLowestIndexOfEachFamily) {
+  ExpandReport report;
+  ExpandOptions options;
+  options.ports = PortList{53, 853};
+  const TargetSet both = expandTargets(args({"2001:2::5-2001:2::6", "198.18.0.9", "198.18.0.3"}),
+                                       {}, options, kResolver, report);
+  const auto v4 = both.firstOf(Family::V4);
+  const auto v6 = both.firstOf(Family::V6);
+  ASSERT_TRUE(v4 && v6);
+  EXPECT_EQ(v4->address.toString() + " " + std::to_string(v4->port), "198.18.0.3 53");
+  EXPECT_EQ(v6->address.toString() + " " + std::to_string(v6->port), "2001:2::5 53");
+  const TargetSet only4 = expandTargets(args({"198.18.0.0/30"}), {}, {}, kResolver, report);
+  EXPECT_FALSE(only4.firstOf(Family::V6));
+  EXPECT_EQ(only4.firstOf(Family::V4)->address.toString(), "198.18.0.0");
+  // One interval across the IPv4-mapped block holds both: its first IPv6 value past the block.
+  const TargetSet across =
+      expandTargets(args({"::ffff:255.255.255.254-::1:0:0:1"}), {}, {}, kResolver, report);
+  EXPECT_EQ(across.firstOf(Family::V4)->address.toString(), "255.255.255.254");
+  EXPECT_EQ(across.firstOf(Family::V6)->address.toString(), "::1:0:0:0");
 }
 
 TEST(Expand, UnresolvedNameIsReportedAndTheRestGoOn) {
