@@ -227,7 +227,9 @@ TEST_F(ChecksTest, PipeliningInOrderOutOfOrderAndClosed) {
   result = scanSession(one, {Check::Pipelining});
   pipelining = &check(result, "pipelining");
   EXPECT_EQ(pipelining->status, CheckStatus::Fail) << describe(result);
-  EXPECT_EQ(*pipelining->get<std::int64_t>("answered"), 1);
+  // One answer at most: closing with the other queries unread makes the server's kernel send a
+  // RST, which may discard the answer before it is read.
+  EXPECT_LE(*pipelining->get<std::int64_t>("answered"), 1);
 }
 
 TEST_F(ChecksTest, KeepaliveHonouredIgnoredAndBroken) {
