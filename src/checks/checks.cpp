@@ -124,6 +124,12 @@ std::shared_ptr<const probe::DnsSettings> dnsSettings(const probe::ProbeSettings
   return settings;
 }
 
+// Milliseconds with one decimal, for a summary: "0.4 ms" (formatMs would say "0 ms").
+std::string tenthsMs(Duration duration) {
+  const auto tenths = std::chrono::duration_cast<std::chrono::microseconds>(duration).count() / 100;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + " ms";
+}
+
 std::int64_t wholeMs(Duration duration) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count();
 }
@@ -235,7 +241,7 @@ class Pipelining final : public OneProbe {
         checkOf(Check::Pipelining, all ? CheckStatus::Pass : CheckStatus::Fail,
                 all ? std::to_string(queries) + " queries written back to back, all answered" +
                           (out_of_order ? ", out of order" : ", in order") + ", the last after " +
-                          formatMs(last_)
+                          tenthsMs(last_)
                     : std::to_string(order_.size()) + " of " + std::to_string(queries) +
                           " queries written back to back answered: " + result.reason);
     add(check, "queries", static_cast<std::int64_t>(queries));
