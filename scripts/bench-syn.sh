@@ -99,6 +99,8 @@ row "masscan --rate $rate, wait 1 s" "$(grep -c '^open' "$work/masscan.txt" || t
 
 # A /8's worth of silent targets: 16,777,216 SYNs (the /16 x 256 ports; zmap: 256 probes per
 # address, -P 256), every tool at the same rate, no cooldown. Packets a second and CPU per million.
+# The default rate is below what dotscan's two sender threads reach on 2 idle cores (about 2.8
+# million a second): BENCH_SYN_BIG_RATE=5000000 measures what each tool can do.
 big_rate=${BENCH_SYN_BIG_RATE:-2000000}
 echo
 echo "| 16,777,216 silent targets, --rate $big_rate      | wall     | CPU      | peak RSS  | packets sent | packets/s | CPU s per million |"

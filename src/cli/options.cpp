@@ -112,6 +112,9 @@ std::string readInputFile(const std::string& path, const std::string& option) {
 namespace {
 
 constexpr double kMaxRate = 1e7;
+// -sS: sender threads by default, one per core up to this many (more were not measured to help:
+// docs/discovery.md).
+constexpr unsigned kMaxDefaultSenderThreads = 2;
 constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
 // Slurm's own MaxArraySize is at most 4,000,001; a site's is usually far lower (1001 by default).
 constexpr std::uint64_t kMaxSlurmTasks = 4000000;
@@ -379,6 +382,9 @@ void parseNumbers(const NumberOptions& numbers, ScanConfig& config) {
   }
   scan.engine.threads = static_cast<std::uint32_t>(
       numbers.whole("--threads", std::max(1U, std::thread::hardware_concurrency()), 1, 256));
+  scan.discovery.sender_threads = static_cast<unsigned>(numbers.whole(
+      "--sender-threads",
+      std::clamp(std::thread::hardware_concurrency(), 1U, kMaxDefaultSenderThreads), 1, 64));
   scan.engine.probe.retries = static_cast<int>(
       numbers.whole("--retries", static_cast<std::uint64_t>(scan.engine.probe.retries), 0, 10));
   scan.dns_max_size = numbers.whole("--dns-max-size", scan.dns_max_size, 12, 65535);
@@ -465,8 +471,8 @@ const std::vector<OptionGroup>& optionGroups() {
         "--exclude-reserved", "-4", "-6", "-n", "--resolve-parallel", "--seed", "--shards",
         "--shard", "--max-targets", "--list-targets", "--slurm-script", "--slurm-dir"}},
       {"Discovery",
-       {"--connect-scan", "--syn", "--cooldown", "--interface", "--source-ip", "--gateway-mac",
-        "--write-silent", "--pcap", "--pcap-snaplen", "--pcap-max-size"}},
+       {"--connect-scan", "--syn", "--cooldown", "--sender-threads", "--interface", "--source-ip",
+        "--gateway-mac", "--write-silent", "--pcap", "--pcap-snaplen", "--pcap-max-size"}},
       {"Timing",
        {"--timing", "--connect-timeout", "--tls-timeout", "--dns-timeout", "--host-timeout",
         "--min-rtt-timeout", "--max-rtt-timeout", "--retries", "--max-parallel", "--rate",
@@ -747,6 +753,9 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
   app.add_option("--cooldown", cooldown,
                  "-sS: how long to wait for late answers after the last SYN (and each pass)")
       ->type_name("TIME");
+  numbers.add(app, "--sender-threads",
+              "-sS: threads sending SYNs, each a disjoint part of the order at --rate/N with its "
+              "own socket (default: one per core, at most 2)");
   app.add_option("--interface", scan.discovery.interface,
                  "-sS: send and capture on this interface, for IPv4 and IPv6 alike (default: "
                  "each family's route's)")
@@ -1062,10 +1071,12 @@ std::optional<ScanConfig> parseCommandLine(int argc, const char* const* argv, st
     }
   }
   if (!scan.discovery.syn) {
-    for (const auto& [given, name] : {std::pair{!scan.discovery.interface.empty(), "--interface"},
-                                      std::pair{!gateway_mac.empty(), "--gateway-mac"},
-                                      std::pair{!source_ip.empty(), "--source-ip"},
-                                      std::pair{scan.discovery.write_silent, "--write-silent"}}) {
+    for (const auto& [given, name] :
+         {std::pair{!scan.discovery.interface.empty(), "--interface"},
+          std::pair{!gateway_mac.empty(), "--gateway-mac"},
+          std::pair{!source_ip.empty(), "--source-ip"},
+          std::pair{scan.discovery.write_silent, "--write-silent"},
+          std::pair{numbers.given("--sender-threads").has_value(), "--sender-threads"}}) {
       if (given) throw UsageError(std::string(name) + " goes with -sS (SYN discovery)");
     }
   }

@@ -413,6 +413,7 @@ void synScan(const ScanConfig& config, const ScanPlan& plan, probe::EngineSettin
   syn_settings.source = settings.discovery.source;
   syn_settings.report_silent = settings.discovery.write_silent;
   syn_settings.gateway_mac = settings.discovery.gateway_mac;
+  syn_settings.sender_threads = settings.discovery.sender_threads;
   // A recorded scan keeps its SYNs in the queueing discipline, where the capture's tap sees them.
   syn_settings.qdisc_bypass = settings.discovery.pcap_path.empty();
   // --rate paces the SYNs; the few live hosts are probed as they come.

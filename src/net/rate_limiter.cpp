@@ -30,6 +30,13 @@ bool RateLimiter::tryAcquire(TimePoint now) {
   return true;
 }
 
+std::uint32_t RateLimiter::acquire(TimePoint now, std::uint32_t wanted) {
+  if (unlimited()) return wanted;
+  std::uint32_t taken = 0;
+  while (taken < wanted && tryAcquire(now)) ++taken;
+  return taken;
+}
+
 std::optional<TimePoint> RateLimiter::nextDue(TimePoint now) const {
   if (unlimited()) return std::nullopt;
   if (!next_) return now;

@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <ifaddrs.h>
 #include <mutex>
 #include <net/if.h>
@@ -81,19 +82,33 @@ struct Batch {
   std::size_t queued = 0;
 };
 
-// One address family's way out: our address on the route, the socket its SYNs leave by (a raw IP
-// socket, or a packet socket on link), the validator of the replies to them, and their batch (or
-// the packet socket's transmit ring).
+// One address family's way out: our address on the route, how its SYNs leave (a raw IP socket,
+// or a packet socket on link) and the validator of the replies to them.
 struct Path {
   Family family = Family::V4;
   Address source;
   std::string interface;
   std::string sender;  // how SYNs leave, for the metadata
-  net::UniqueFd socket;
   std::optional<LinkPath> link;
   std::optional<discover::Validator> validator;
+};
+
+// One sender's socket on one path, with its batch (or the packet socket's transmit ring).
+struct Outlet {
+  net::UniqueFd socket;
   std::unique_ptr<TxRing> ring;  // a packet socket's transmit ring; without one, batch
   Batch batch;
+};
+
+// One sending thread: an outlet per path (in the paths' order), its share of --rate, its counts.
+struct Sender {
+  explicit Sender(double rate)
+      : limiter(rate, static_cast<std::uint32_t>(std::max(1.0, rate / 1000.0))) {}
+  std::vector<std::unique_ptr<Outlet>> outlets;
+  net::RateLimiter limiter;
+  std::uint64_t sent = 0;
+  std::uint64_t send_errors = 0;
+  std::uint16_t ip_id = 0;
 };
 
 // A libpcap capture on one interface, closed with it.
@@ -111,40 +126,41 @@ struct Capture {
   discover::LinkType link = discover::LinkType::Raw;
 };
 
-// Opens the sending socket of `path`: without the privilege, a UsageError and nothing else open.
-// On an Ethernet link to a resolved gateway, a packet socket puts whole frames on the link,
-// bypassing routing, netfilter and (unless the scan is recorded, whose capture would miss them)
-// the queueing discipline, as zmap does; elsewhere a raw IP socket lets the kernel route each SYN.
-void openSocket(Path& path, const Settings& settings, const Address& route_target) {
-  if (!settings.raw_ip_only) {
-    path.link = ethernetPath(path.interface, route_target, settings.gateway_mac);
-  }
+// Opens a sending socket on `path`: without the privilege, a UsageError and nothing else open.
+// On an Ethernet link to a resolved gateway (path.link), a packet socket puts whole frames on the
+// link, bypassing routing, netfilter and (unless the scan is recorded, whose capture would miss
+// them) the queueing discipline, as zmap does; elsewhere a raw IP socket lets the kernel route
+// each SYN. Sets path.sender from the first outlet opened.
+std::unique_ptr<Outlet> openOutlet(Path& path, const Settings& settings) {
+  auto outlet = std::make_unique<Outlet>();
+  net::UniqueFd& socket = outlet->socket;
   if (path.link) {
-    path.socket.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    if (path.socket.valid()) {
+    socket.reset(::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (socket.valid()) {
       sockaddr_ll link{};
       link.sll_family = AF_PACKET;
       link.sll_protocol = htons(ETH_P_IP);
       link.sll_ifindex = path.link->ifindex;
       // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockaddr API
-      if (::bind(path.socket.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
+      if (::bind(socket.get(), reinterpret_cast<sockaddr*>(&link), sizeof link) != 0) {
         throw Error(ExitCode::RuntimeError,
                     "-sS: packet socket on " + path.interface + ": " + errorText(errno));
       }
       const int bypass = settings.qdisc_bypass ? 1 : 0;
-      (void)::setsockopt(path.socket.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass,
-                         sizeof bypass);
+      (void)::setsockopt(socket.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &bypass, sizeof bypass);
       // Frames written in place in a transmit ring, where the kernel allows one; else sendmmsg.
-      path.ring = TxRing::open(path.socket.get());
-      path.sender = "packet socket on " + path.interface + ", next hop " +
-                    macText(path.link->next_hop) + (path.ring ? ", TX ring" : "");
+      outlet->ring = TxRing::open(socket.get());
+      if (path.sender.empty()) {
+        path.sender = "packet socket on " + path.interface + ", next hop " +
+                      macText(path.link->next_hop) + (outlet->ring ? ", TX ring" : "");
+      }
     }
   } else {
-    path.socket.reset(::socket(path.family == Family::V4 ? AF_INET : AF_INET6,
-                               SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
+    socket.reset(::socket(path.family == Family::V4 ? AF_INET : AF_INET6,
+                          SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW));
     path.sender = "raw IP socket";
   }
-  if (!path.socket.valid()) {
+  if (!socket.valid()) {
     if (errno == EPERM || errno == EACCES) {
       throw UsageError("-sS needs root or CAP_NET_RAW (raw socket: " + errorText(errno) +
                        "); -sT scans without privileges");
@@ -152,12 +168,13 @@ void openSocket(Path& path, const Settings& settings, const Address& route_targe
     throw Error(ExitCode::RuntimeError, "-sS: raw socket: " + errorText(errno));
   }
   if (!path.link && !settings.interface.empty() &&
-      ::setsockopt(path.socket.get(), SOL_SOCKET, SO_BINDTODEVICE, path.interface.c_str(),
+      ::setsockopt(socket.get(), SOL_SOCKET, SO_BINDTODEVICE, path.interface.c_str(),
                    static_cast<socklen_t>(path.interface.size())) != 0) {
     throw UsageError("--interface " + path.interface + ": " + errorText(errno));
   }
   const int buffer = 4 << 20;
-  (void)::setsockopt(path.socket.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  (void)::setsockopt(socket.get(), SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+  return outlet;
 }
 
 // Opens the capture of the answers on `capture.interface`: non-blocking, immediate, and filtered
@@ -250,17 +267,24 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
   void receive(const AnswerSink& sink);
   void handleFrame(const Capture& capture, std::span<const std::uint8_t> frame,
                    const AnswerSink& sink);
-  void sendPass(targets::TargetOrder& order, std::uint32_t pass);
-  void flush(Path& path);
-  void flushAll() {
-    for (const auto& path : paths_) flush(*path);
+  // One pass: every sender on its interleaved part of the order, `first` (if any) sender 0's.
+  void sendAll(const OrderFactory& orders, std::unique_ptr<targets::TargetOrder> first,
+               std::uint32_t pass);
+  void sendPass(Sender& sender, targets::TargetOrder& order, std::uint32_t pass);
+  void flush(Sender& sender, Outlet& outlet);
+  void flushAll(Sender& sender) {
+    for (const auto& outlet : sender.outlets) flush(sender, *outlet);
   }
-  void finishPass();
+  void finishPass(Sender& sender);
   [[nodiscard]] Path* pathFor(Family family) const {
-    for (const auto& path : paths_) {
-      if (path->family == family) return path.get();
+    const auto index = pathIndex(family);
+    return index ? paths_[*index].get() : nullptr;
+  }
+  [[nodiscard]] std::optional<std::size_t> pathIndex(Family family) const {
+    for (std::size_t i = 0; i < paths_.size(); ++i) {
+      if (paths_[i]->family == family) return i;
     }
-    return nullptr;
+    return std::nullopt;
   }
   // A SYN our own kernel refused to send: that is the target's answer (unreachable).
   void localAnswer(const Key& key, int error);
@@ -269,15 +293,14 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
   [[nodiscard]] bool answered(const Key& key);
 
   std::vector<std::unique_ptr<Path>> paths_;        // one per address family with a route
+  std::vector<std::unique_ptr<Sender>> senders_;    // settings_.sender_threads of them
   std::vector<std::unique_ptr<Capture>> captures_;  // one per distinct interface of the paths
   net::UniqueFd stop_fd_;                           // readable once stop() was called
   net::UniqueFd done_fd_;  // readable once the receiver should drain and end
-  net::RateLimiter limiter_;
   SteadyClock clock_;
   std::atomic<bool> stopping_{false};
-  std::uint16_t ip_id_ = 0;  // sender side
 
-  std::mutex mutex_;  // guards what both threads touch: the answers and the names
+  std::mutex mutex_;  // guards what the threads share: the answers, the names, the answer counts
   std::optional<AnsweredTargets> answered_;  // made by run(), before the receiver starts
   std::unordered_map<Key, std::string, KeyHash> names_;  // named targets only: few
   std::uint32_t pass_ = 0;
@@ -288,9 +311,13 @@ class Scanner::Impl {  // NOLINT(clang-analyzer-optin.performance.Padding)
 Scanner::Impl::Impl(const Settings& settings, const std::vector<Address>& route_targets)
     : settings_(settings),
       stop_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      done_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      limiter_(settings.rate, static_cast<std::uint32_t>(std::max(1.0, settings.rate / 1000.0))) {
+      done_fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
   if (route_targets.empty()) throw Error(ExitCode::RuntimeError, "-sS: no target to route to");
+  // Each sender paces its own part of the order at its share of the rate.
+  const unsigned threads = std::max(1U, settings.sender_threads);
+  for (unsigned i = 0; i < threads; ++i) {
+    senders_.push_back(std::make_unique<Sender>(settings.rate / threads));
+  }
   // The sending sockets first: without the privilege, nothing else is opened.
   std::vector<std::string> senders;
   std::vector<std::string> sources;
@@ -302,7 +329,10 @@ Scanner::Impl::Impl(const Settings& settings, const std::vector<Address>& route_
     path->source = given ? *settings.source : routeSource(target);
     path->interface = settings.interface.empty() ? interfaceOf(path->source) : settings.interface;
     path->validator.emplace(discover::Validator::withRandomKey(path->source, settings.ports));
-    openSocket(*path, settings, target);
+    if (!settings.raw_ip_only) {
+      path->link = ethernetPath(path->interface, target, settings.gateway_mac);
+    }
+    for (const auto& sender : senders_) sender->outlets.push_back(openOutlet(*path, settings));
     senders.push_back(path->sender);
     sources.push_back(path->source.toString());
     interfaces_.push_back(path->interface);
@@ -445,34 +475,34 @@ void Scanner::Impl::localAnswer(const Key& key, int error) {
   (*sink_)(std::move(answer));
 }
 
-void Scanner::Impl::flush(Path& path) {
-  if (path.ring) {
-    TxRing& ring = *path.ring;
+void Scanner::Impl::flush(Sender& sender, Outlet& outlet) {
+  if (outlet.ring) {
+    TxRing& ring = *outlet.ring;
     while (ring.unsent() > 0 && !stopping_.load() && ring.send() < 0) {
       if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR) break;  // left for the next send
-      waitFor(path.socket.get(), POLLOUT, 10);
+      waitFor(outlet.socket.get(), POLLOUT, 10);
     }
-    counts_.sent += ring.reap();
+    sender.sent += ring.reap();
     return;
   }
-  Batch& batch = path.batch;
+  Batch& batch = outlet.batch;
   std::size_t done = 0;
   while (done < batch.queued && !stopping_.load()) {
-    const int sent = ::sendmmsg(path.socket.get(), &batch.messages.at(done),
+    const int sent = ::sendmmsg(outlet.socket.get(), &batch.messages.at(done),
                                 static_cast<unsigned>(batch.queued - done), 0);
     if (sent > 0) {
       done += static_cast<std::size_t>(sent);
-      counts_.sent += static_cast<std::uint64_t>(sent);
+      sender.sent += static_cast<std::uint64_t>(sent);
       continue;
     }
     if (errno == EAGAIN || errno == ENOBUFS || errno == EINTR) {
-      waitFor(path.socket.get(), POLLOUT, 10);
+      waitFor(outlet.socket.get(), POLLOUT, 10);
       continue;
     }
     // This SYN cannot go out. No route (or a local firewall's refusal) is this target's
     // answer, as connect() would have said; anything else is only counted.
     const int error = errno;
-    ++counts_.send_errors;
+    ++sender.send_errors;
     if (error == ENETUNREACH || error == EHOSTUNREACH || error == EACCES || error == EPERM) {
       localAnswer(batch.keys.at(done), error);
     }
@@ -481,30 +511,63 @@ void Scanner::Impl::flush(Path& path) {
   batch.queued = 0;
 }
 
-void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
+void Scanner::Impl::sendAll(const OrderFactory& orders, std::unique_ptr<targets::TargetOrder> first,
+                            std::uint32_t pass) {
+  // Sender i takes the positions i, i+N, i+2N, ... of the pass's order: disjoint parts, together
+  // the whole, each paced at its share of --rate. Sender 0 runs on this thread.
+  const auto count = static_cast<std::uint64_t>(senders_.size());
+  std::vector<std::unique_ptr<targets::TargetOrder>> parts;
+  for (std::uint64_t i = 0; i < count; ++i) {
+    parts.push_back(i == 0 && first ? std::move(first) : orders());
+    parts.back()->interleave(count, i);
+  }
+  std::vector<std::exception_ptr> failures(senders_.size());
+  const auto send = [&](std::size_t i) {
+    try {
+      sendPass(*senders_[i], *parts[i], pass);
+    } catch (...) {
+      failures[i] = std::current_exception();
+      stopping_.store(true);  // the others stop too; the failure is rethrown below
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < senders_.size(); ++i) threads.emplace_back(send, i);
+  send(0);
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure) std::rethrow_exception(failure);
+  }
+}
+
+void Scanner::Impl::sendPass(Sender& sender, targets::TargetOrder& order, std::uint32_t pass) {
   targets::Target target;
+  std::uint32_t granted = 0;  // starts taken from the rate limiter and not yet used
   while (!stopping_.load() && order.next(target)) {
     const Key key{target.address.value(), target.port};
     if (pass > 0 && answered(key)) continue;
-    Path* path = pathFor(target.address.family());
-    if (path == nullptr) {
+    const auto index = pathIndex(target.address.family());
+    if (!index) {
       // No target of this family had a route when the scan started: as connect() would say.
-      ++counts_.send_errors;
+      ++sender.send_errors;
       localAnswer(key, ENETUNREACH);
       continue;
     }
+    const Path* path = paths_[*index].get();
+    Outlet& outlet = *sender.outlets[*index];
     if (pass == 0 && !target.name.empty()) {
       const std::lock_guard lock(mutex_);
       names_.emplace(key, std::string(target.name));
     }
-    while (!limiter_.tryAcquire(clock_.now())) {
-      flushAll();  // what is queued goes out while we wait for the next slot
-      const auto due = limiter_.nextDue(clock_.now());
+    // A batch's worth of starts at one reading of the clock, as many as are due.
+    while (granted == 0 && (granted = sender.limiter.acquire(clock_.now(), kBatch)) == 0) {
+      flushAll(sender);  // what is queued goes out while we wait for the next slot
+      const auto due = sender.limiter.nextDue(clock_.now());
       const auto wait = due ? std::chrono::ceil<std::chrono::milliseconds>(*due - clock_.now())
                             : std::chrono::milliseconds(0);
       if (wait.count() > 0) waitFor(stop_fd_.get(), POLLIN, static_cast<int>(wait.count()));
       if (stopping_.load()) return;
     }
+    --granted;
     const discover::Probe probe = path->validator->makeProbe(target.address, target.port);
     discover::SynParameters parameters;
     parameters.source = path->source;
@@ -512,32 +575,33 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     parameters.source_port = probe.source_port;
     parameters.destination_port = target.port;
     parameters.seq = probe.seq;
-    parameters.ip_id = ip_id_++;
+    parameters.ip_id = sender.ip_id++;
     std::optional<discover::EthernetHeader> ethernet;
     if (path->link) ethernet = discover::EthernetHeader{path->link->next_hop, path->link->source};
-    if (path->ring) {
+    if (outlet.ring) {
       // The frame is written where the kernel reads it; a send() every batch hands them over.
-      std::span<std::uint8_t> frame = path->ring->frame();
+      TxRing& ring = *outlet.ring;
+      std::span<std::uint8_t> frame = ring.frame();
       while (frame.empty() && !stopping_.load()) {  // every frame is still the kernel's
-        flush(*path);
-        frame = path->ring->frame();
-        if (frame.empty()) waitFor(path->socket.get(), POLLOUT, 10);
+        flush(sender, outlet);
+        frame = ring.frame();
+        if (frame.empty()) waitFor(outlet.socket.get(), POLLOUT, 10);
       }
       const std::size_t size = frame.empty() ? 0 : discover::writeSyn(frame, parameters, ethernet);
       if (size == 0) {
-        if (!stopping_.load()) ++counts_.send_errors;
+        if (!stopping_.load()) ++sender.send_errors;
         continue;
       }
-      path->ring->commit(size);
-      if (path->ring->unsent() == kBatch) flush(*path);
+      ring.commit(size);
+      if (ring.unsent() == kBatch) flush(sender, outlet);
       continue;
     }
-    Batch& batch = path->batch;
+    Batch& batch = outlet.batch;
     const std::size_t slot = batch.queued;
     std::span<std::uint8_t> buffer(batch.packets.at(slot));
     const std::size_t size = discover::writeSyn(buffer, parameters, ethernet);
     if (size == 0) {
-      ++counts_.send_errors;
+      ++sender.send_errors;
       continue;
     }
     // A raw IPv4 socket takes the port-less destination; an IPv6 one wants port 0 too.
@@ -552,21 +616,22 @@ void Scanner::Impl::sendPass(targets::TargetOrder& order, std::uint32_t pass) {
     }
     header.msg_iov = &batch.vectors.at(slot);
     header.msg_iovlen = 1;
-    if (++batch.queued == kBatch) flush(*path);
+    if (++batch.queued == kBatch) flush(sender, outlet);
   }
-  finishPass();
+  finishPass(sender);
 }
 
-void Scanner::Impl::finishPass() {
-  flushAll();
+void Scanner::Impl::finishPass(Sender& sender) {
+  flushAll(sender);
   // A transmit ring's frames are counted once the kernel gives them back: at once on veth, after
   // the device's completion elsewhere. A tenth of a second at most.
-  for (const auto& path : paths_) {
-    if (!path->ring) continue;
-    for (int tries = 0; tries < 100 && path->ring->inFlight() > 0 && !stopping_.load(); ++tries) {
-      (void)path->ring->send();  // frames a full device refused before are still marked
-      counts_.sent += path->ring->reap();
-      if (path->ring->inFlight() > 0) waitFor(stop_fd_.get(), POLLIN, 1);
+  for (const auto& outlet : sender.outlets) {
+    TxRing* ring = outlet->ring.get();
+    if (ring == nullptr) continue;
+    for (int tries = 0; tries < 100 && ring->inFlight() > 0 && !stopping_.load(); ++tries) {
+      (void)ring->send();  // frames a full device refused before are still marked
+      sender.sent += ring->reap();
+      if (ring->inFlight() > 0) waitFor(stop_fd_.get(), POLLIN, 1);
     }
   }
 }
@@ -595,8 +660,7 @@ Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
         const std::lock_guard lock(mutex_);
         pass_ = pass;
       }
-      const auto order = pass == 0 ? std::move(first_order) : orders();
-      sendPass(*order, pass);
+      sendAll(orders, pass == 0 ? std::move(first_order) : nullptr, pass);
       if (!pause(settings_.cooldown)) break;
       {
         const std::lock_guard lock(mutex_);
@@ -619,6 +683,10 @@ Counts Scanner::Impl::run(const OrderFactory& orders, const AnswerSink& sink) {
     answers = static_cast<std::uint64_t>(answered_->count());
   }
   counts_.silent = planned > answers ? planned - answers : 0;
+  for (const auto& sender : senders_) {
+    counts_.sent += sender->sent;
+    counts_.send_errors += sender->send_errors;
+  }
   if (settings_.report_silent && !stopping_.load()) {
     const auto order = orders();
     targets::Target target;

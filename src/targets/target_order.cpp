@@ -32,9 +32,20 @@ TargetOrder::TargetOrder(const TargetSet& set, std::uint64_t seed, Shard shard,
   position_ = begin_;
 }
 
+void TargetOrder::interleave(std::uint64_t count, std::uint64_t index) {
+  if (count == 0 || index >= count) {
+    throw UsageError("interleaving: part " + std::to_string(index) + " of " +
+                     std::to_string(count) + " does not exist");
+  }
+  position_ = end_ - begin_ > index ? begin_ + index : end_;
+  step_ = count;
+}
+
 bool TargetOrder::next(Target& target) {
   while (position_ < end_) {
-    target = set_.at(permutation_.at(position_++));
+    target = set_.at(permutation_.at(position_));
+    // Not past end_ by more than a step: no overflow near 2^128.
+    position_ = end_ - position_ > step_ ? position_ + step_ : end_;
     if (!skip_ || !skip_(target)) return true;
   }
   return false;

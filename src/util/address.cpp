@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <endian.h>
 
 namespace dotscan {
 
@@ -13,11 +14,11 @@ Address Address::fromV6Bytes(const std::uint8_t bytes[16]) {
 }
 
 void Address::toV6Bytes(std::uint8_t bytes[16]) const {
-  u128 value = value_;
-  for (int i = 15; i >= 0; --i) {
-    bytes[i] = static_cast<std::uint8_t>(value & 0xff);
-    value >>= 8;
-  }
+  // Two 64-bit halves in network order (SYN discovery does this for every packet it sends).
+  const std::uint64_t high = htobe64(static_cast<std::uint64_t>(value_ >> 64U));
+  const std::uint64_t low = htobe64(static_cast<std::uint64_t>(value_));
+  std::memcpy(bytes, &high, sizeof high);
+  std::memcpy(bytes + sizeof high, &low, sizeof low);
 }
 
 std::optional<Address> Address::parseV4(std::string_view text) {

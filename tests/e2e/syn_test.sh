@@ -109,6 +109,38 @@ check "gateway: outcomes" "$(outcomes "$WORK/gateway.jsonl" | tr '\n' ' ')" \
 check "gateway: sent" "$(meta "$WORK/gateway.jsonl" '[.discovery.sent, .discovery.send_errors] | join(" ")')" \
   "3 0"
 
+# --- several sender threads: every target gets exactly one SYN a pass --------------------------
+# 198.18.64.0/24 (through the gateway: packet sockets) and 2001:2:1::/120 (raw IPv6 sockets) are
+# local to the target namespace, whose kernel answers every SYN with a RST: 4,096 targets (x 8
+# ports) that all answer. Two threads sending one part, or a part left out, would show as more or
+# fewer SYNs sent than targets, SYNs to one target twice on the wire, duplicate answers, or
+# targets left silent (then a second pass).
+ins ip route add 198.18.64.0/24 via 198.18.0.2
+int ip route add local 198.18.64.0/24 dev lo
+ins ip -6 route add 2001:2:1::/120 via 2001:2::2
+int ip -6 route add local 2001:2:1::/120 dev lo
+for threads in 1 2 3; do
+  out="$WORK/threads$threads"
+  ins "$DOTSCAN" -q -sS --sender-threads "$threads" --rate 10000 --cooldown 1s --retries 1 \
+    --gateway-mac "$gateway_mac" -p 1-8 --pcap "$out.pcap" -oJ "$out.jsonl" \
+    198.18.64.0/24 2001:2:1::/120 >/dev/null 2>"$out.err"
+  check "$threads sender threads: exit" "$?" 0
+  check "$threads sender threads: counts" "$(meta "$out.jsonl" '[.targets_scanned, .discovery.sent,
+    .discovery.closed, .discovery.silent, .discovery.duplicates, .discovery.send_errors,
+    .discovery.capture_dropped] | map(tostring) | join(" ")')" "4096 4096 4096 0 0 0 0"
+  sender=$(meta "$out.jsonl" .discovery.sender)
+  [[ $sender == *"next hop $gateway_mac, TX ring"* && $sender == *"raw IP socket"* ]] && pass ||
+    fail "$threads sender threads: sender $sender"
+  check "$threads sender threads: closed records" \
+    "$(jq -r 'select(.record == "result" and .outcome == "closed") | "\(.address) \(.port)"' \
+      "$out.jsonl" | sort -u | wc -l)" 4096
+  # On the wire: one SYN to each (address, port), 4,096 in all.
+  tcpdump -nn -r "$out.pcap" '(ip and tcp[tcpflags] == tcp-syn) or
+    (ip6 and ip6[6] == 6 and ip6[53] == 2)' 2>/dev/null | grep -oE '> [^ ]+: Flags' >"$out.syns"
+  check "$threads sender threads: SYNs on the wire" \
+    "$(wc -l <"$out.syns") $(sort -u "$out.syns" | wc -l)" "4096 4096"
+done
+
 # --- both families in one -sS scan: each through its own route, socket and capture -------------
 ins "$DOTSCAN" -q -sS --cooldown 1s --retries 0 --write-silent --ca-file "$CA" \
   --pcap "$WORK/both.pcap" -oJ "$WORK/both.jsonl" 198.18.0.10-13 2001:2::10-2001:2::13 \

@@ -33,6 +33,7 @@ struct DiscoverySettings {
   std::optional<Address> source;                // --source-ip; empty: the route's
   std::optional<std::array<std::uint8_t, 6>> gateway_mac;  // --gateway-mac; empty: looked up
   bool write_silent = false;                  // --write-silent: a record per silent target
+  unsigned sender_threads = 1;                // --sender-threads: threads sending SYNs
   std::string pcap_path;                      // --pcap FILE: every packet of the scan
   int pcap_snaplen = 65535;                   // --pcap-snaplen
   std::uint64_t pcap_max_bytes = 1ULL << 30;  // --pcap-max-size

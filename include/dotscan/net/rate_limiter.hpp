@@ -23,6 +23,9 @@ class RateLimiter {
 
   // Takes one start if one is due at `now`.
   bool tryAcquire(TimePoint now);
+  // Takes up to `wanted` starts that are due at `now`, as many calls of tryAcquire(now) would:
+  // how many it took. One reading of the clock for a batch of starts.
+  std::uint32_t acquire(TimePoint now, std::uint32_t wanted);
   // When the next start will be due (nullopt when unlimited).
   [[nodiscard]] std::optional<TimePoint> nextDue(TimePoint now) const;
   [[nodiscard]] bool unlimited() const { return interval_ == Duration::zero(); }

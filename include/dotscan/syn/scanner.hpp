@@ -1,15 +1,17 @@
 // dotscan/syn/scanner.hpp — SYN discovery: raw SYNs out, a libpcap capture in (nmap -sS, zmap).
 //
-// The I/O layer over the pure discover module (packets, replies, the stateless validator). One
-// sender walks the scan order and writes SYNs at --rate, in batches (sendmmsg, or a packet
-// socket's transmit ring: syn/tx_ring.hpp), each to the socket of its address family (IPv4 and IPv6
-// each have their route, our address and a socket of their own); one receiver reads the captures
-// (BPF-filtered, non-blocking, immediate mode), keeps only replies the validator accepts, and
-// reports each target's first answer as it comes: live (SYN-ACK: handed to the TLS prober at once,
-// while sending goes on), closed (RST), unreachable (ICMP). After the last SYN the scanner waits
-// --cooldown for late answers; --retries resends SYNs to targets that have not answered, one pass
-// each, after a cooldown each. Targets that never answered are counted, and reported one by one
-// only when asked (a /8 of silence would otherwise be gigabytes of "filtered").
+// The I/O layer over the pure discover module (packets, replies, the stateless validator). N
+// sender threads (--sender-threads) each walk an interleaved part of the scan order (sender i the
+// positions i, i+N, ...: TargetOrder::interleave) and write SYNs at --rate / N, in batches
+// (sendmmsg, or a packet socket's transmit ring: syn/tx_ring.hpp), each to its own socket of the
+// target's address family (IPv4 and IPv6 each have their route and our address). One receiver,
+// shared by all, reads the captures (BPF-filtered, non-blocking, immediate mode), keeps only
+// replies the validator accepts, and reports each target's first answer as it comes: live
+// (SYN-ACK: handed to the TLS prober at once, while sending goes on), closed (RST), unreachable
+// (ICMP). After the last SYN the scanner waits --cooldown for late answers; --retries resends SYNs
+// to targets that have not answered, one pass each, after a cooldown each. Targets that never
+// answered are counted, and reported one by one only when asked (a /8 of silence would otherwise
+// be gigabytes of "filtered").
 //
 // The kernel, which knows nothing of our raw SYN, answers each SYN-ACK with a RST: that is
 // expected, and it closes the half-open connection on the target, as zmap and masscan rely on.
@@ -46,8 +48,9 @@ struct Settings {
   discover::PortRange ports{61000, 65535};      // source ports: above Linux's ephemeral range
   bool report_silent = false;                   // report each target that never answered
   std::optional<std::array<std::uint8_t, 6>> gateway_mac;  // the next hop's MAC; empty: looked up
-  bool raw_ip_only = false;  // never a packet socket: let the kernel route every SYN
-  bool qdisc_bypass = true;  // a packet socket skips the queueing discipline (and so the taps)
+  bool raw_ip_only = false;     // never a packet socket: let the kernel route every SYN
+  bool qdisc_bypass = true;     // a packet socket skips the queueing discipline (and so the taps)
+  unsigned sender_threads = 1;  // threads sending SYNs, each its own sockets and rate / N
 };
 
 // What became of one target.
@@ -82,7 +85,8 @@ struct Counts {
 
 // Makes a fresh order of the scan's targets: one per pass (the same seed gives the same order).
 using OrderFactory = std::function<std::unique_ptr<targets::TargetOrder>()>;
-// Called on the receiver thread (Live, Closed, Unreachable) or the sender's (Silent).
+// Called on the receiver thread (Live, Closed, Unreachable), a sender's (Unreachable: a SYN our
+// kernel refused) or run()'s (Silent): from several threads at once.
 using AnswerSink = std::function<void(Answer&&)>;
 
 class Scanner {

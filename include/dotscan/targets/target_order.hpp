@@ -4,8 +4,10 @@
 // target set fixed by the seed. Shard I of N takes the positions [I*T/N, (I+1)*T/N) of that order:
 // with the same seed and the same targets, N machines visit disjoint parts whose union is the
 // whole.
-// --max-targets then truncates this shard's part. Nothing is materialised: next() computes one
-// target from a position in constant memory.
+// --max-targets then truncates this shard's part. Within a shard, interleave(N, i) leaves one of N
+// interleaved parts of it, positions i, i+N, i+2N, ...: N threads (SYN discovery's senders) walk
+// disjoint parts whose union is the shard, and together still go through it roughly in order.
+// Nothing is materialised: next() computes one target from a position in constant memory.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +38,11 @@ class TargetOrder {
   // The next target in order, or false when the shard is done.
   bool next(Target& target);
 
+  // From now on, visit only the positions i, i+N, i+2N, ... of this shard's part (i = `index`,
+  // N = `count`, both counted from its first position); size() still counts the whole part. Call
+  // it before the first next(). Throws UsageError for count 0 or index >= count.
+  void interleave(std::uint64_t count, std::uint64_t index);
+
   // Targets for which `skip` is true are passed over by next() (--resume: those already
   // recorded); size() still counts them. An empty function skips nothing.
   void setSkip(std::function<bool(const Target&)> skip) { skip_ = std::move(skip); }
@@ -46,6 +53,7 @@ class TargetOrder {
   u128 begin_;
   u128 end_;
   u128 position_;
+  u128 step_ = 1;
   std::function<bool(const Target&)> skip_;
 };
 

@@ -37,6 +37,21 @@ TEST(RateLimiter, IdleTimeIsNotSavedUpBeyondTheBurst) {
   EXPECT_EQ(granted, 3);
 }
 
+TEST(RateLimiter, AcquireTakesWhatIsDueAsManyTryAcquiresWould) {
+  RateLimiter batched(1000, 8);  // one a millisecond, catch up by at most 10 ms
+  RateLimiter single(1000, 8);
+  ManualClock clock;
+  for (const auto step : {0, 0, 3, 1, 50, 2, 0, 7}) {
+    clock.advance(milliseconds(step));
+    std::uint32_t granted = 0;
+    while (granted < 4 && single.tryAcquire(clock.now())) ++granted;
+    EXPECT_EQ(batched.acquire(clock.now(), 4), granted) << "after " << step << " ms";
+    EXPECT_EQ(batched.nextDue(clock.now()), single.nextDue(clock.now()));
+  }
+  RateLimiter unlimited(0);
+  EXPECT_EQ(unlimited.acquire(clock.now(), 64), 64U);
+}
+
 TEST(RateLimiter, CatchUpAfterIdleIsBoundedByTenMilliseconds) {
   RateLimiter limiter(1000);  // one a millisecond
   ManualClock clock;

@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <iterator>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <tuple>
@@ -131,6 +134,56 @@ TEST(TargetOrder, MaxTargetsTruncatesTheShard) {
   EXPECT_TRUE(std::equal(keys.begin(), keys.end(), full.begin()));
   TargetOrder more(set, 3, {}, u128{1000});
   EXPECT_EQ(more.size(), 256U);
+}
+
+TEST(TargetOrder, InterleavedPartsAreTheShardDealtOut) {
+  // Part i of N is the shard's order dealt out like cards: positions i, i+N, ... (the SYN
+  // senders' split). Every target once across the parts, in the shard's order, with a skip and
+  // --max-targets applied to the shard as without interleaving; more parts than targets too.
+  const TargetSet set = setOf({"10.0.0.1-7", "2001:db8::/124"}, {853, 443});
+  const auto skip = [](const Target& t) { return t.address.value() % 5 == 0; };
+  for (const Shard shard : {Shard{1, 0}, Shard{3, 1}}) {
+    for (const std::optional<u128> max : {std::optional<u128>{}, std::optional<u128>{17}}) {
+      TargetOrder whole_order(set, 9, shard, max);
+      whole_order.setSkip(skip);
+      const auto whole = drain(whole_order);
+      for (std::uint64_t parts : {1U, 2U, 3U, 4U, 64U}) {
+        std::vector<std::vector<Key>> dealt(parts);
+        std::size_t total = 0;
+        for (std::uint64_t index = 0; index < parts; ++index) {
+          TargetOrder order(set, 9, shard, max);
+          order.setSkip(skip);
+          order.interleave(parts, index);
+          EXPECT_EQ(order.size(), whole_order.size());
+          dealt[index] = drain(order);
+          total += dealt[index].size();
+        }
+        ASSERT_EQ(total, whole.size()) << parts << " parts";
+        // Merged back by position (skipped positions aside, each part keeps the whole's order).
+        std::set<Key> seen;
+        for (const auto& part : dealt) {
+          for (const Key& key : part) ASSERT_TRUE(seen.insert(key).second) << "sent twice";
+          std::vector<Key> in_whole;
+          std::copy_if(whole.begin(), whole.end(), std::back_inserter(in_whole),
+                       [&part](const Key& key) {
+                         return std::find(part.begin(), part.end(), key) != part.end();
+                       });
+          EXPECT_EQ(in_whole, part);
+        }
+        EXPECT_EQ(seen, std::set<Key>(whole.begin(), whole.end()));
+      }
+    }
+  }
+  TargetOrder unskipped(set, 9);
+  const auto all = drain(unskipped);
+  TargetOrder second(set, 9);
+  second.interleave(3, 1);
+  const auto part = drain(second);
+  ASSERT_EQ(part.size(), (all.size() + 1) / 3);
+  for (std::size_t n = 0; n < part.size(); ++n) EXPECT_EQ(part[n], all[1 + 3 * n]);
+  TargetOrder bad(set, 9);
+  EXPECT_THROW(bad.interleave(0, 0), UsageError);
+  EXPECT_THROW(bad.interleave(2, 2), UsageError);
 }
 
 TEST(TargetOrder, ImpossibleShardsAreUsageErrors) {

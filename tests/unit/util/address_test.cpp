@@ -1,6 +1,10 @@
 #include "dotscan/util/address.hpp"
 
+#include <arpa/inet.h>
+
 #include <gtest/gtest.h>
+
+#include <array>
 
 namespace dotscan {
 namespace {
@@ -57,6 +61,18 @@ TEST(Address, BytesRoundTrip) {
   EXPECT_EQ(bytes[0], 0x20);
   EXPECT_EQ(bytes[15], 0x06);
   EXPECT_EQ(Address::fromV6Bytes(bytes), a);
+  // Every byte in network order, as inet_pton writes it, IPv4 as ::ffff:a.b.c.d.
+  for (const char* text : {"2001:db8:1:2:3:4:5:6", "fe80::1:ff00:aa", "::ffff:198.51.100.7"}) {
+    std::array<std::uint8_t, 16> expected{};
+    ASSERT_EQ(::inet_pton(AF_INET6, text, expected.data()), 1);
+    std::array<std::uint8_t, 16> got{};
+    Address::parse(text)->toV6Bytes(got.data());
+    EXPECT_EQ(got, expected) << text;
+  }
+  std::array<std::uint8_t, 16> v4{};
+  Address::parse("198.51.100.7")->toV6Bytes(v4.data());
+  EXPECT_EQ(v4, (std::array<std::uint8_t, 16>{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 198, 51,
+                                              100, 7}));
 }
 
 TEST(Address, FormatsEveryOctetWidth) {
