@@ -18,6 +18,15 @@ net::Interest interestFor(net::IoStatus status) {
   return status == net::IoStatus::NeedWrite ? net::Interest::Write : net::Interest::Read;
 }
 
+// The checks an answer failed, "name: detail; name: detail", for the probe's reason.
+std::string failedChecks(const model::DnsExchange& exchange) {
+  std::string failed;
+  for (const model::DnsCheck& check : exchange.checks) {
+    if (!check.ok) failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
+  }
+  return failed;
+}
+
 double milliseconds(Duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
@@ -326,12 +335,7 @@ Next Probe::endAnswer() {
     return finish(Outcome::Dot, "DNS answered inside TLS: " +
                                     (first.response ? first.response->rcode : std::string("?")));
   }
-  std::string failed;
-  for (const model::DnsCheck& check : exchange.checks) {
-    if (check.ok) continue;
-    failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
-  }
-  return finish(Outcome::DnsMalformed, failed);
+  return finish(Outcome::DnsMalformed, failedChecks(exchange));
 }
 
 Next Probe::endPipelinedAnswer() {
@@ -359,11 +363,8 @@ Next Probe::endPipelinedAnswer() {
     result_.timings.dns_rtt_ms = milliseconds(now - exchanges_started_);
   }
   if (!confirmed) {
-    std::string failed;
-    for (const model::DnsCheck& check : exchange.record().checks) {
-      if (!check.ok) failed += (failed.empty() ? "" : "; ") + check.name + ": " + check.detail;
-    }
-    return finish(Outcome::DnsMalformed, "query " + std::to_string(index + 1) + ": " + failed);
+    return finish(Outcome::DnsMalformed,
+                  "query " + std::to_string(index + 1) + ": " + failedChecks(exchange.record()));
   }
   if (answer_order_.size() == exchanges_.size()) {
     phase_ = Phase::Done;
