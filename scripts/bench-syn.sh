@@ -118,6 +118,10 @@ echo "  (dotscan sender: $(jq -r 'select(.record == "metadata") | .discovery.sen
 timed zmap -q -b "$work/no-blocklist" -p 853 -P 256 -i "bs$tag" -S 198.18.0.1 -G "$gateway_mac" \
   -r "$big_rate" -c 0 -o /dev/null 198.19.0.0/16 >"$work/zmap-big.log" 2>&1 || true
 big "zmap 2.1.1 -P 256" 16777216
+# zmap with as many sender threads as dotscan's default (two on two cores), for a fair pair.
+timed zmap -q -b "$work/no-blocklist" -p 853 -P 256 -T 2 -i "bs$tag" -S 198.18.0.1 -G "$gateway_mac" \
+  -r "$big_rate" -c 0 -o /dev/null 198.19.0.0/16 >"$work/zmap-big2.log" 2>&1 || true
+big "zmap 2.1.1 -P 256 -T 2" 16777216
 timed masscan -p1-256 --rate "$big_rate" --wait 0 --adapter "bs$tag" --adapter-ip 198.18.0.1 \
   --router-mac "$gateway_mac" -oL /dev/null 198.19.0.0/16 >"$work/masscan-big.log" 2>&1 || true
 big "masscan -p1-256" 16777216
